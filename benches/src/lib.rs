@@ -1,0 +1,1 @@
+//! Shared helpers for patchloop's criterion benchmarks (the benches live in `benches/`).

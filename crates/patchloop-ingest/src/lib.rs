@@ -1,0 +1,63 @@
+//! Loaders for every input patchloop reads, and the bundle writer.
+//!
+//! This is the only crate that knows wire formats. Every loader reads from a
+//! [`std::io::Read`] (paths appear only in thin helpers and in [`load_bundle`]) and
+//! returns the good records *beside* the row errors ([`Parsed`]): one bad line never
+//! loses the rest. A loader returns `Err` only when the whole input is unusable
+//! (truncated JSON, not a KEV catalog at all, a CSV without its required columns).
+//!
+//! Every error names where it happened — file, line and column for CSV, a JSON path for
+//! JSON — the field, and the bad value (never a secret value: those are dropped before
+//! anything can echo them).
+//!
+//! | module | reads |
+//! |---|---|
+//! | [`csv`] | `assets.csv`, `discovery.csv`, `findings.csv`, `events.csv`, `exceptions.csv`, `identity/*.csv`, `intel/cvss.csv` |
+//! | [`kev`] | CISA KEV catalog, JSON and CSV |
+//! | [`epss`] | FIRST EPSS CSV, plain or gzip |
+//! | [`cvss`] | CVSS v2, v3.0, v3.1 and v4.0 vectors |
+//! | [`scan`] | Trivy, Grype and OSV-Scanner JSON reports |
+//! | [`leaks`] | gitleaks JSON and trufflehog NDJSON reports |
+//! | [`config`] | `patchloop.toml` |
+//! | [`mod@bundle`] | a whole bundle directory |
+//! | [`write`] | writes a bundle's CSV files |
+//! | [`fleet`] | a deterministic synthetic fleet |
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bundle;
+pub mod config;
+pub mod csv;
+pub mod cvss;
+pub mod epss;
+pub mod fleet;
+pub mod kev;
+pub mod leaks;
+pub mod scan;
+pub mod write;
+
+pub use bundle::{BundleError, IngestError, LoadOptions, Loaded, load_bundle};
+pub use config::BundleConfig;
+
+/// Records read from one input, with the rows that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T, E> {
+    /// The good records.
+    pub value: T,
+    /// One error per bad row, in input order.
+    pub errors: Vec<E>,
+}
+
+/// Shortens a value for an error message, so a 10 MB line does not become a 10 MB
+/// message. Cuts on a character boundary and says how much was cut.
+pub fn clip(value: &str) -> String {
+    const MAX: usize = 80;
+    if value.len() <= MAX {
+        return value.to_string();
+    }
+    let mut end = MAX;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &value[..end], value.len())
+}

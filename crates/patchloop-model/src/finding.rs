@@ -1,0 +1,140 @@
+//! Findings: a vulnerability observed on an asset, merged per (asset, vulnerability).
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AssetId, Severity, Text, Timestamp, VulnId};
+
+/// Whether the scanner still sees the flaw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// Still present (the default).
+    #[default]
+    Open,
+    /// Reported fixed by the scanner.
+    Fixed,
+}
+
+/// One vulnerability on one asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The asset.
+    pub asset_id: AssetId,
+    /// The vulnerability.
+    pub vuln_id: VulnId,
+    /// Affected package.
+    pub package: Option<Text>,
+    /// Installed version.
+    pub installed_version: Option<Text>,
+    /// Version that fixes it, when one exists.
+    pub fixed_version: Option<Text>,
+    /// When it was first seen; the SLA clock starts here.
+    pub first_seen: Timestamp,
+    /// When it was last seen.
+    pub last_seen: Option<Timestamp>,
+    /// Open or fixed.
+    pub status: FindingStatus,
+    /// When the scanner reported it fixed.
+    pub fixed_at: Option<Timestamp>,
+    /// Which scanner reported it.
+    pub scanner: Option<Text>,
+    /// CVSS vector the scanner gave, when any (intel/cvss.csv takes precedence).
+    pub cvss_vector: Option<Text>,
+    /// Scanner's severity word, used when no vector is known.
+    pub severity: Option<Severity>,
+}
+
+/// Merges rows with the same (asset_id, vuln_id) into one finding (contract 1.1):
+/// earliest first_seen, latest last_seen, fixed only if every row is fixed (then the
+/// latest fixed_at). Other fields come from the first row that has them. The result is
+/// sorted by (asset_id, vuln_id), whatever the input order.
+pub fn merge_findings(rows: impl IntoIterator<Item = Finding>) -> Vec<Finding> {
+    let mut merged: BTreeMap<(AssetId, VulnId), Finding> = BTreeMap::new();
+    for row in rows {
+        let key = (row.asset_id.clone(), row.vuln_id.clone());
+        match merged.get_mut(&key) {
+            None => {
+                merged.insert(key, row);
+            }
+            Some(m) => merge_into(m, row),
+        }
+    }
+    merged.into_values().collect()
+}
+
+fn merge_into(m: &mut Finding, row: Finding) {
+    m.first_seen = m.first_seen.min(row.first_seen);
+    m.last_seen = match (m.last_seen, row.last_seen) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    if m.status == FindingStatus::Fixed && row.status == FindingStatus::Fixed {
+        m.fixed_at = match (m.fixed_at, row.fixed_at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    } else {
+        m.status = FindingStatus::Open;
+        m.fixed_at = None;
+    }
+    // Fill gaps, and keep the choice independent of row order by preferring the
+    // lexicographically smallest value when both rows have one.
+    fn pick(a: &mut Option<Text>, b: Option<Text>) {
+        match (a.as_ref(), b) {
+            (None, b) => *a = b,
+            (Some(x), Some(y)) if y < *x => *a = Some(y),
+            _ => {}
+        }
+    }
+    pick(&mut m.package, row.package);
+    pick(&mut m.installed_version, row.installed_version);
+    pick(&mut m.fixed_version, row.fixed_version);
+    pick(&mut m.scanner, row.scanner);
+    pick(&mut m.cvss_vector, row.cvss_vector);
+    m.severity = match (m.severity, row.severity) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_timestamp;
+
+    fn f(asset: &str, day: &str, status: FindingStatus, fixed: Option<&str>) -> Finding {
+        Finding {
+            asset_id: AssetId::new(asset).unwrap(),
+            vuln_id: VulnId::new("CVE-2024-3094").unwrap(),
+            package: None,
+            installed_version: None,
+            fixed_version: None,
+            first_seen: parse_timestamp(day).unwrap(),
+            last_seen: Some(parse_timestamp(day).unwrap()),
+            status,
+            fixed_at: fixed.map(|d| parse_timestamp(d).unwrap()),
+            scanner: None,
+            cvss_vector: None,
+            severity: None,
+        }
+    }
+
+    #[test]
+    fn merge_takes_earliest_first_seen_latest_last_seen_and_fixed_only_if_all_fixed() {
+        let rows = vec![
+            f("a", "2026-02-01", FindingStatus::Fixed, Some("2026-03-01")),
+            f("a", "2026-01-01", FindingStatus::Open, None),
+            f("b", "2026-01-05", FindingStatus::Fixed, Some("2026-01-10")),
+            f("b", "2026-01-03", FindingStatus::Fixed, Some("2026-01-20")),
+        ];
+        let m = merge_findings(rows);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].first_seen, parse_timestamp("2026-01-01").unwrap());
+        assert_eq!(m[0].last_seen, Some(parse_timestamp("2026-02-01").unwrap()));
+        assert_eq!(m[0].status, FindingStatus::Open);
+        assert_eq!(m[0].fixed_at, None);
+        assert_eq!(m[1].status, FindingStatus::Fixed);
+        assert_eq!(m[1].fixed_at, Some(parse_timestamp("2026-01-20").unwrap()));
+    }
+}
