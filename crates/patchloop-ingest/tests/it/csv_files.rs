@@ -1,0 +1,1 @@
+//! Tests for the csv_files inputs.

@@ -1,0 +1,14 @@
+//! patchloop-ingest's integration tests: one binary, one module per input format, each
+//! reading the real-format fixtures committed under `tests/fixtures/` (see the
+//! PROVENANCE.md beside each).
+#![allow(clippy::unwrap_used)] // tests may unwrap what they construct themselves
+
+mod bad_input;
+mod csv_files;
+mod cvss_vectors;
+mod epss;
+mod kev;
+mod leaks;
+mod roundtrip;
+mod scans;
+mod support;
