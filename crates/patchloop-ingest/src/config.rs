@@ -1,6 +1,233 @@
-//! `patchloop.toml`: policy overrides, column mapping, host mapping, `as_of`, leak key.
+//! `patchloop.toml`: the bundle's own settings — `as_of`, policy overrides, column
+//! mapping for the user's CSV exports, host mapping for scan and leak files, and the
+//! leak-id key.
+//!
+//! ```toml
+//! as_of = "2026-09-15T00:00:00Z"
+//!
+//! [policy]                      # any field of patchloop_model::Policy
+//! epss_poc = 0.2
+//! sla = { table = "severity" }
+//!
+//! [columns.assets]              # canonical column = header in your export
+//! asset_id = "sys_id"
+//! hostname = "name"
+//!
+//! [scans.hosts]                 # scan file stem = asset_id
+//! "web-01-2026-09-14" = "web-01"
+//!
+//! [leaks]
+//! key = "at least 16 characters of secret key"
+//! [leaks.hosts]
+//! "ci-runner-01-repo" = "ci-runner-01"
+//! ```
+use std::collections::BTreeMap;
+
+use patchloop_model::{AssetId, Policy, Timestamp, parse_timestamp};
 use serde::Deserialize;
 
-/// The parsed `patchloop.toml`. (Being written.)
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct BundleConfig {}
+use crate::csv::{ColumnMap, CsvKind};
+
+/// The parsed `patchloop.toml`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BundleConfig {
+    /// Evaluation time, when the bundle fixes one.
+    pub as_of: Option<Timestamp>,
+    /// The policy: defaults with the file's overrides.
+    pub policy: Policy,
+    /// Column mappings per CSV kind.
+    pub columns: BTreeMap<CsvKind, ColumnMap>,
+    /// Scan file stem → asset.
+    pub scan_hosts: BTreeMap<String, AssetId>,
+    /// Leak file stem → asset.
+    pub leak_hosts: BTreeMap<String, AssetId>,
+    /// The leak-id key, when the file sets one.
+    pub leak_key: Option<String>,
+}
+
+impl BundleConfig {
+    /// The column mapping for `kind` (empty when none is configured).
+    pub fn columns_for(&self, kind: CsvKind) -> &ColumnMap {
+        static EMPTY: ColumnMap = ColumnMap::new();
+        self.columns.get(&kind).unwrap_or(&EMPTY)
+    }
+}
+
+/// `patchloop.toml` cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    /// File.
+    pub file: String,
+    /// What is wrong, with line and column when the TOML parser gives them.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    as_of: Option<toml::Value>,
+    #[serde(default)]
+    policy: Option<Policy>,
+    #[serde(default)]
+    columns: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    scans: RawHosts,
+    #[serde(default)]
+    leaks: RawLeaks,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHosts {
+    #[serde(default)]
+    hosts: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLeaks {
+    key: Option<String>,
+    #[serde(default)]
+    hosts: BTreeMap<String, String>,
+}
+
+/// Parses `patchloop.toml` text. Unknown keys are errors (a typo in a policy key must
+/// not silently leave the default in force).
+pub fn parse_config(text: &str, file: &str) -> Result<BundleConfig, ConfigError> {
+    let err = |message: String| ConfigError {
+        file: file.to_string(),
+        message,
+    };
+    let raw: Raw = toml::from_str(text).map_err(|e| err(one_line(&e.to_string())))?;
+    let as_of = match raw.as_of {
+        None => None,
+        Some(toml::Value::String(s)) => {
+            Some(parse_timestamp(&s).map_err(|e| err(format!("as_of: {e}: {s:?}")))?)
+        }
+        Some(toml::Value::Datetime(d)) => {
+            let s = d.to_string();
+            Some(parse_timestamp(&s).map_err(|e| err(format!("as_of: {e}: {s:?}")))?)
+        }
+        Some(other) => {
+            return Err(err(format!(
+                "as_of: expected a date or timestamp, got {other}"
+            )));
+        }
+    };
+    let policy = raw.policy.unwrap_or_default();
+    let problems = policy.validate();
+    if !problems.is_empty() {
+        return Err(err(problems.join("; ")));
+    }
+    let mut columns = BTreeMap::new();
+    for (name, map) in raw.columns {
+        let kind = CsvKind::from_name(&name).ok_or_else(|| {
+            let names: Vec<&str> = CsvKind::ALL.iter().map(|k| k.name()).collect();
+            err(format!(
+                "[columns.{name}]: unknown file kind; expected one of: {}",
+                names.join("|")
+            ))
+        })?;
+        for canonical in map.keys() {
+            if !kind.columns().iter().any(|c| c.name == canonical) {
+                let names: Vec<&str> = kind.columns().iter().map(|c| c.name).collect();
+                return Err(err(format!(
+                    "[columns.{name}] {canonical}: not a column of {name}; expected one of: {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        columns.insert(kind, map);
+    }
+    let hosts = |section: &str,
+                 m: BTreeMap<String, String>|
+     -> Result<BTreeMap<String, AssetId>, ConfigError> {
+        m.into_iter()
+            .map(|(stem, asset)| {
+                AssetId::new(&asset)
+                    .map(|a| (stem.clone(), a))
+                    .map_err(|e| err(format!("[{section}.hosts] {stem:?}: {e}")))
+            })
+            .collect()
+    };
+    if let Some(k) = &raw.leaks.key {
+        if k.len() < 16 {
+            return Err(err("[leaks] key: must be at least 16 bytes".to_string()));
+        }
+    }
+    Ok(BundleConfig {
+        as_of,
+        policy,
+        columns,
+        scan_hosts: hosts("scans", raw.scans.hosts)?,
+        leak_hosts: hosts("leaks", raw.leaks.hosts)?,
+        leak_key: raw.leaks.key,
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_config_parses() {
+        let c = parse_config(
+            r#"
+as_of = "2026-09-15"
+[policy]
+epss_poc = 0.2
+sla = { table = "severity" }
+[columns.assets]
+asset_id = "sys_id"
+[scans.hosts]
+"web-scan" = "web-01"
+[leaks]
+key = "0123456789abcdef"
+"#,
+            "patchloop.toml",
+        )
+        .unwrap();
+        assert_eq!(c.as_of, Some(parse_timestamp("2026-09-15").unwrap()));
+        assert_eq!(c.policy.epss_poc.get(), 0.2);
+        assert_eq!(
+            c.columns_for(CsvKind::Assets)
+                .get("asset_id")
+                .map(String::as_str),
+            Some("sys_id")
+        );
+        assert_eq!(
+            c.scan_hosts.get("web-scan").map(AssetId::as_str),
+            Some("web-01")
+        );
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_errors_with_location() {
+        let e = parse_config("[policy]\nepss_pco = 0.2\n", "patchloop.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("patchloop.toml: TOML parse error at line 2, column 1"),
+            "{e}"
+        );
+        assert!(e.contains("epss_pco"), "{e}");
+        let e = parse_config("[columns.asset]\nasset_id='x'\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown file kind"), "{e}");
+        let e = parse_config("[policy.exposure_weights]\ninternet = 2.0\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("policy.exposure_weights.internet = 2"), "{e}");
+        assert!(parse_config("[leaks]\nkey='short'\n", "p.toml").is_err());
+    }
+}

@@ -1,1 +1,497 @@
-//! The bundle's CSV files. (Being written.)
+//! The bundle's CSV files (contract section 1.1): one loader per file kind over a shared
+//! reader that maps columns by header name, checks required columns, and turns every bad
+//! field into an error that names file, line, column, field and value.
+//!
+//! Rules shared by every kind: a header row; column order free; unknown columns ignored;
+//! header names and values trimmed; headers matched case-insensitively; a user's own
+//! header names can be mapped to the canonical ones ([`ColumnMap`], from
+//! `patchloop.toml` `[columns.<kind>]`). A row with any bad field is rejected whole
+//! and reported; the other rows load. A row with more or fewer fields than the header is
+//! rejected (a shifted row would silently put values under the wrong column).
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::Parsed;
+
+mod kinds;
+
+pub use kinds::{
+    read_access, read_assets, read_cvss, read_discovery, read_events, read_exceptions,
+    read_findings, read_resources, read_secrets,
+};
+
+/// Canonical column name → the header name used in the user's file.
+pub type ColumnMap = BTreeMap<String, String>;
+
+/// Which CSV file of the bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CsvKind {
+    /// `assets.csv`
+    Assets,
+    /// `discovery.csv`
+    Discovery,
+    /// `findings.csv`
+    Findings,
+    /// `events.csv`
+    Events,
+    /// `exceptions.csv`
+    Exceptions,
+    /// `identity/secrets.csv`
+    Secrets,
+    /// `identity/access.csv`
+    Access,
+    /// `identity/resources.csv`
+    Resources,
+    /// `intel/cvss.csv`
+    Cvss,
+}
+
+impl CsvKind {
+    /// Every kind.
+    pub const ALL: &'static [CsvKind] = &[
+        CsvKind::Assets,
+        CsvKind::Discovery,
+        CsvKind::Findings,
+        CsvKind::Events,
+        CsvKind::Exceptions,
+        CsvKind::Secrets,
+        CsvKind::Access,
+        CsvKind::Resources,
+        CsvKind::Cvss,
+    ];
+
+    /// The name used in `[columns.<name>]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CsvKind::Assets => "assets",
+            CsvKind::Discovery => "discovery",
+            CsvKind::Findings => "findings",
+            CsvKind::Events => "events",
+            CsvKind::Exceptions => "exceptions",
+            CsvKind::Secrets => "secrets",
+            CsvKind::Access => "access",
+            CsvKind::Resources => "resources",
+            CsvKind::Cvss => "cvss",
+        }
+    }
+
+    /// Parses a `[columns.<name>]` name.
+    pub fn from_name(name: &str) -> Option<CsvKind> {
+        CsvKind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// The canonical columns, required ones marked.
+    pub fn columns(self) -> &'static [Col] {
+        kinds::columns(self)
+    }
+}
+
+/// A canonical column of a CSV kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Col {
+    /// Canonical name.
+    pub name: &'static str,
+    /// Whether the file must have it.
+    pub required: bool,
+}
+
+/// Column names that would carry secret values; `identity/secrets.csv` refuses them.
+pub const SECRET_VALUE_COLUMNS: &[&str] = &["value", "secret", "raw", "match"];
+
+/// An error in one of the bundle's CSV files.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsvError {
+    /// A required column is missing from the header: the file cannot be read.
+    #[error("{file}:1: missing required column `{column}`{mapped}; the header has: {found}")]
+    MissingColumn {
+        /// File.
+        file: String,
+        /// Canonical column name.
+        column: String,
+        /// ` (mapped to "X")` when a column mapping renamed it, else empty.
+        mapped: String,
+        /// The header's columns, comma-separated.
+        found: String,
+    },
+    /// `identity/secrets.csv` has a column that would hold secret values; it is never read.
+    #[error(
+        "{file}:1:{column}: column `{name}` would hold secret values; patchloop never reads them (the column was ignored; remove it from the export)"
+    )]
+    SecretColumn {
+        /// File.
+        file: String,
+        /// 1-based column number.
+        column: u64,
+        /// Header name as given.
+        name: String,
+    },
+    /// A row has a different number of fields than the header.
+    #[error("{file}:{line}: the row has {found} fields but the header has {expected}; row skipped")]
+    FieldCount {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// Fields in the row.
+        found: u64,
+        /// Fields in the header.
+        expected: u64,
+    },
+    /// A field holds a value that cannot be read.
+    #[error("{file}:{line}:{column}: field `{field}`: {problem}: {value:?}")]
+    BadValue {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        column: u64,
+        /// Canonical field name.
+        field: String,
+        /// The value as given (clipped).
+        value: String,
+        /// What was expected.
+        problem: String,
+    },
+    /// A required field is empty.
+    #[error("{file}:{line}:{column}: field `{field}` is required but empty")]
+    MissingValue {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        column: u64,
+        /// Canonical field name.
+        field: String,
+    },
+    /// The row is well-formed field by field but inconsistent as a whole.
+    #[error("{file}:{line}: {message}")]
+    Row {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The CSV syntax itself is broken at this point (unterminated quote, I/O error).
+    #[error("{file}:{line}: unreadable CSV: {message}")]
+    Syntax {
+        /// File.
+        file: String,
+        /// 1-based line (0 when unknown).
+        line: u64,
+        /// The CSV reader's message.
+        message: String,
+    },
+    /// The file is empty (no header).
+    #[error("{file}: empty file; expected a header row")]
+    Empty {
+        /// File.
+        file: String,
+    },
+}
+
+/// Deduplicates repeated strings (package names, versions, owners) into one shared
+/// allocation, which is what keeps a 10M-finding bundle in memory at a sane size.
+#[derive(Debug, Default)]
+pub struct Interner {
+    set: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    /// The shared copy of `s`.
+    pub fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.set.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.set.insert(a.clone());
+        a
+    }
+}
+
+/// An open CSV file with its header resolved against a kind's canonical columns.
+pub(crate) struct Table<R: Read> {
+    file: String,
+    rdr: csv::Reader<R>,
+    /// For each canonical column, its index in the file's records.
+    idx: Vec<Option<usize>>,
+    cols: &'static [Col],
+    header_len: usize,
+}
+
+impl<R: Read> Table<R> {
+    /// Reads the header; `Err` when a required column is missing. Non-fatal header
+    /// problems (a secret-value column) go into `errors`.
+    pub(crate) fn open(
+        reader: R,
+        file: &str,
+        kind: CsvKind,
+        map: &ColumnMap,
+        errors: &mut Vec<CsvError>,
+    ) -> Result<Self, CsvError> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(reader);
+        let header = rdr.byte_headers().map_err(|e| syntax(file, &e))?.clone();
+        if header.is_empty()
+            || (header.len() == 1 && header.get(0).is_some_and(|h| h.trim_ascii().is_empty()))
+        {
+            return Err(CsvError::Empty {
+                file: file.to_string(),
+            });
+        }
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
+            .collect();
+        let cols = kind.columns();
+        let mut idx = Vec::with_capacity(cols.len());
+        for col in cols {
+            let wanted = map.get(col.name).map_or(col.name, String::as_str);
+            let pos = names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(wanted.trim()));
+            if pos.is_none() && col.required {
+                let mapped = map
+                    .get(col.name)
+                    .map(|m| format!(" (mapped to {m:?})"))
+                    .unwrap_or_default();
+                return Err(CsvError::MissingColumn {
+                    file: file.to_string(),
+                    column: col.name.to_string(),
+                    mapped,
+                    found: names.join(", "),
+                });
+            }
+            idx.push(pos);
+        }
+        if kind == CsvKind::Secrets {
+            for (i, n) in names.iter().enumerate() {
+                if SECRET_VALUE_COLUMNS
+                    .iter()
+                    .any(|s| n.eq_ignore_ascii_case(s))
+                {
+                    errors.push(CsvError::SecretColumn {
+                        file: file.to_string(),
+                        column: i as u64 + 1,
+                        name: n.clone(),
+                    });
+                }
+            }
+        }
+        Ok(Table {
+            file: file.to_string(),
+            rdr,
+            idx,
+            cols,
+            header_len: names.len(),
+        })
+    }
+
+    /// Calls `f` for each well-formed row; syntax and field-count problems are reported
+    /// and the row skipped. Stops at the first unrecoverable syntax error.
+    pub(crate) fn for_each_row(
+        &mut self,
+        errors: &mut Vec<CsvError>,
+        mut f: impl FnMut(&mut Row<'_>),
+    ) {
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            match self.rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let fatal = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
+                    errors.push(syntax(&self.file, &e));
+                    if fatal {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let line = rec.position().map_or(0, csv::Position::line);
+            // A blank line parses as one empty field; skip it rather than complain.
+            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
+                continue;
+            }
+            if rec.len() != self.header_len {
+                errors.push(CsvError::FieldCount {
+                    file: self.file.clone(),
+                    line,
+                    found: rec.len() as u64,
+                    expected: self.header_len as u64,
+                });
+                continue;
+            }
+            let mut row = Row {
+                file: &self.file,
+                line,
+                rec: &rec,
+                idx: &self.idx,
+                cols: self.cols,
+                errors: Vec::new(),
+            };
+            f(&mut row);
+            errors.append(&mut row.errors);
+        }
+    }
+}
+
+fn syntax(file: &str, e: &csv::Error) -> CsvError {
+    let line = e.position().map_or(0, csv::Position::line);
+    let message = match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => format!("field {} is not valid UTF-8", err.field() + 1),
+        csv::ErrorKind::Io(io) => format!("I/O error: {io}"),
+        _ => e.to_string(),
+    };
+    CsvError::Syntax {
+        file: file.to_string(),
+        line,
+        message,
+    }
+}
+
+/// One row being read; collects its own errors so a loader can reject the row whole.
+pub(crate) struct Row<'a> {
+    file: &'a str,
+    line: u64,
+    rec: &'a csv::ByteRecord,
+    idx: &'a [Option<usize>],
+    cols: &'static [Col],
+    errors: Vec<CsvError>,
+}
+
+impl<'a> Row<'a> {
+    /// 1-based line of the row.
+    pub(crate) fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Whether any field of this row was bad.
+    pub(crate) fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    fn column_no(&self, c: usize) -> u64 {
+        self.idx
+            .get(c)
+            .copied()
+            .flatten()
+            .map_or(0, |i| i as u64 + 1)
+    }
+
+    fn name(&self, c: usize) -> &'static str {
+        self.cols.get(c).map_or("?", |col| col.name)
+    }
+
+    /// The trimmed value of canonical column `c`; `None` when absent or empty.
+    pub(crate) fn get(&mut self, c: usize) -> Option<&'a str> {
+        let i = self.idx.get(c).copied().flatten()?;
+        let raw = self.rec.get(i)?;
+        match std::str::from_utf8(raw) {
+            Ok(s) => {
+                let s = s.trim();
+                (!s.is_empty()).then_some(s)
+            }
+            Err(_) => {
+                self.errors.push(CsvError::BadValue {
+                    file: self.file.to_string(),
+                    line: self.line,
+                    column: i as u64 + 1,
+                    field: self.name(c).to_string(),
+                    value: crate::clip(&String::from_utf8_lossy(raw)),
+                    problem: "not valid UTF-8".to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    /// Reports a bad value in column `c`.
+    pub(crate) fn bad(&mut self, c: usize, value: &str, problem: impl std::fmt::Display) {
+        self.errors.push(CsvError::BadValue {
+            file: self.file.to_string(),
+            line: self.line,
+            column: self.column_no(c),
+            field: self.name(c).to_string(),
+            value: crate::clip(value),
+            problem: problem.to_string(),
+        });
+    }
+
+    /// Reports a row-level inconsistency.
+    pub(crate) fn row_error(&mut self, message: impl Into<String>) {
+        self.errors.push(CsvError::Row {
+            file: self.file.to_string(),
+            line: self.line,
+            message: message.into(),
+        });
+    }
+
+    /// Parses column `c` with `parse` when present.
+    pub(crate) fn opt<T, E: std::fmt::Display>(
+        &mut self,
+        c: usize,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let v = self.get(c)?;
+        match parse(v) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.bad(c, v, e);
+                None
+            }
+        }
+    }
+
+    /// Parses required column `c`; reports it missing when empty.
+    pub(crate) fn req<T, E: std::fmt::Display>(
+        &mut self,
+        c: usize,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let before = self.errors.len();
+        if self.get(c).is_none() {
+            // A field that was present but not UTF-8 is already reported as such.
+            if self.errors.len() == before {
+                self.errors.push(CsvError::MissingValue {
+                    file: self.file.to_string(),
+                    line: self.line,
+                    column: self.column_no(c),
+                    field: self.name(c).to_string(),
+                });
+            }
+            return None;
+        }
+        self.opt(c, parse)
+    }
+
+    /// Column `c` as shared text.
+    pub(crate) fn text(&mut self, c: usize, interner: &mut Interner) -> Option<Arc<str>> {
+        self.get(c).map(|s| interner.intern(s))
+    }
+}
+
+/// Contract booleans: `true/false/yes/no/1/0`, any case.
+pub fn parse_bool(s: &str) -> Result<bool, &'static str> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "y" | "t" => Ok(true),
+        "false" | "no" | "0" | "n" | "f" => Ok(false),
+        _ => Err("expected true/false/yes/no/1/0"),
+    }
+}
+
+/// Wraps a loader's result.
+pub(crate) fn finish<T>(value: T, errors: Vec<CsvError>) -> Parsed<T, CsvError> {
+    Parsed { value, errors }
+}
