@@ -1,10 +1,37 @@
-//! Ingest benchmarks: EPSS and findings CSV parsing at fleet sizes.
+//! Ingest benchmarks: the EPSS daily file (~300k rows) and findings CSVs at 10k and 1M rows.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
-use criterion::{Criterion, criterion_group, criterion_main};
 
-fn placeholder(c: &mut Criterion) {
-    c.bench_function("noop", |b| b.iter(|| 1 + 1));
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use patchloop::ingest::csv::{ColumnMap, read_findings};
+use patchloop::ingest::epss::read_epss;
+use patchloop_benches::{epss_csv, findings_csv};
+
+fn epss(c: &mut Criterion) {
+    let data = epss_csv(300_000);
+    let mut g = c.benchmark_group("epss");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(300_000));
+    g.bench_function("parse_300k", |b| {
+        b.iter(|| read_epss(data.as_bytes(), "epss.csv").map(|p| p.value.scores.len()))
+    });
+    g.finish();
 }
 
-criterion_group!(benches, placeholder);
+fn findings(c: &mut Criterion) {
+    let mut g = c.benchmark_group("findings_csv");
+    g.sample_size(10);
+    for rows in [10_000usize, 1_000_000] {
+        let data = findings_csv(rows, rows / 20);
+        g.throughput(Throughput::Elements(rows as u64));
+        g.bench_with_input(BenchmarkId::new("parse", rows), &data, |b, data| {
+            b.iter(|| {
+                read_findings(data.as_bytes(), "findings.csv", &ColumnMap::new())
+                    .map(|p| p.value.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, epss, findings);
 criterion_main!(benches);
