@@ -151,10 +151,8 @@ pub fn parse_config(text: &str, file: &str) -> Result<BundleConfig, ConfigError>
             })
             .collect()
     };
-    if let Some(k) = &raw.leaks.key {
-        if k.len() < 16 {
-            return Err(err("[leaks] key: must be at least 16 bytes".to_string()));
-        }
+    if raw.leaks.key.as_ref().is_some_and(|k| k.len() < 16) {
+        return Err(err("[leaks] key: must be at least 16 bytes".to_string()));
     }
     Ok(BundleConfig {
         as_of,

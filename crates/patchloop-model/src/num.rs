@@ -45,7 +45,7 @@ fn check(what: &'static str, v: f64, min: f64, max: f64) -> Result<f64, NumberEr
 macro_rules! bounded {
     ($(#[$doc:meta])* $name:ident, $what:literal, $min:expr, $max:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, PartialOrd, Default, Serialize)]
+        #[derive(Clone, Copy, PartialEq, Default, Serialize)]
         #[serde(transparent)]
         pub struct $name(f64);
 
@@ -71,6 +71,12 @@ macro_rules! bounded {
         impl Ord for $name {
             fn cmp(&self, other: &Self) -> std::cmp::Ordering {
                 self.0.total_cmp(&other.0)
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
             }
         }
 

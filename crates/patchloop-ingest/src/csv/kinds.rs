@@ -328,13 +328,11 @@ pub fn read_findings<R: Read>(
             return;
         }
         let status = status.unwrap_or_default();
-        if let Some(fx) = fixed_at {
-            if fx < first_seen {
-                r.row_error(format!(
-                    "fixed_at {fx} is before first_seen {first_seen}; row skipped"
-                ));
-                return;
-            }
+        if let Some(fx) = fixed_at.filter(|fx| *fx < first_seen) {
+            r.row_error(format!(
+                "fixed_at {fx} is before first_seen {first_seen}; row skipped"
+            ));
+            return;
         }
         out.push(Finding {
             asset_id,
@@ -423,7 +421,7 @@ pub fn read_events<R: Read>(
             line: r.line(),
         });
     });
-    out.sort_by(|a, b| (a.at, a.line).cmp(&(b.at, b.line)));
+    out.sort_by_key(|e| (e.at, e.line));
     Ok(finish(out, errors))
 }
 
