@@ -1,8 +1,18 @@
 //! Writes a bundle's files in the formats the loaders read, so generated fleets and
-//! round-trip tests use the same code paths as real inputs. (Stub: filled in by the generator work.)
-use std::path::Path;
+//! round-trip tests go through the same code paths as real inputs.
+//!
+//! A file is written only when the bundle has data for it: an absent file means "no
+//! data", and writing an empty one would turn that into "zero". Timestamps are RFC 3339
+//! in UTC with whole seconds; lists are `;`-separated; the bytes depend only on the
+//! bundle, never on the machine or the clock.
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-use patchloop_model::Bundle;
+use patchloop_model::{
+    AccessEdge, Asset, Bundle, CvssFacts, DiscoveryRecord, EpssSet, Event, Exception,
+    ExceptionScope, Finding, FindingStatus, KevCatalog, Resource, Secret, Timestamp, VulnId,
+};
 
 /// An error writing a bundle.
 #[derive(Debug, thiserror::Error)]
@@ -15,9 +25,467 @@ pub enum WriteError {
         /// The error.
         source: std::io::Error,
     },
+    /// A CSV or JSON serialisation error.
+    #[error("{path}: {message}")]
+    Encode {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
-/// Writes every part of `bundle` under `dir`.
-pub fn write_bundle(_bundle: &Bundle, _dir: &Path) -> Result<(), WriteError> {
+/// Formats a timestamp as the writer and the reports do: `2026-09-15T00:00:00Z`.
+pub fn ts(t: Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn opt_ts(t: Option<Timestamp>) -> String {
+    t.map(ts).unwrap_or_default()
+}
+
+fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn opt_bool(v: Option<bool>) -> String {
+    v.map(|b| b.to_string()).unwrap_or_default()
+}
+
+type CsvOut<W> = csv::Writer<W>;
+
+fn csv_writer<W: Write>(w: W) -> CsvOut<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(w)
+}
+
+fn enc(e: csv::Error) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+/// Writes `assets.csv`. Assumed defaults are written as empty cells, so a round trip
+/// keeps them assumed.
+pub fn write_assets<W: Write>(w: W, assets: &[Asset]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record([
+        "asset_id",
+        "hostname",
+        "fqdn",
+        "ip",
+        "mac",
+        "serial",
+        "role",
+        "criticality",
+        "exposure",
+        "environment",
+        "owner",
+        "os",
+        "patch_agent",
+        "last_scanned",
+    ])
+    .map_err(enc)?;
+    for a in assets {
+        c.write_record([
+            a.id.to_string(),
+            opt(&a.hostname),
+            opt(&a.fqdn),
+            opt(&a.ip),
+            opt(&a.mac),
+            opt(&a.serial),
+            opt(&a.role),
+            if a.criticality_assumed {
+                String::new()
+            } else {
+                a.criticality.to_string()
+            },
+            if a.exposure_assumed {
+                String::new()
+            } else {
+                a.exposure.to_string()
+            },
+            opt(&a.environment),
+            opt(&a.owner),
+            opt(&a.os),
+            opt_bool(a.patch_agent),
+            opt_ts(a.last_scanned),
+        ])
+        .map_err(enc)?;
+    }
+    c.flush()
+}
+
+/// Writes `discovery.csv`.
+pub fn write_discovery<W: Write>(w: W, rows: &[DiscoveryRecord]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record([
+        "hostname",
+        "fqdn",
+        "ip",
+        "mac",
+        "serial",
+        "last_seen",
+        "source",
+        "patch_agent",
+    ])
+    .map_err(enc)?;
+    for d in rows {
+        c.write_record([
+            opt(&d.hostname),
+            opt(&d.fqdn),
+            opt(&d.ip),
+            opt(&d.mac),
+            opt(&d.serial),
+            ts(d.last_seen),
+            opt(&d.source),
+            opt_bool(d.patch_agent),
+        ])
+        .map_err(enc)?;
+    }
+    c.flush()
+}
+
+/// The header of `findings.csv`; [`write_finding_row`] writes rows under it.
+pub const FINDINGS_HEADER: [&str; 12] = [
+    "asset_id",
+    "vuln_id",
+    "package",
+    "installed_version",
+    "fixed_version",
+    "first_seen",
+    "last_seen",
+    "status",
+    "fixed_at",
+    "scanner",
+    "cvss_vector",
+    "severity",
+];
+
+/// Writes one `findings.csv` row (for streaming writers that hold a `csv::Writer`).
+pub fn write_finding_row<W: Write>(c: &mut csv::Writer<W>, f: &Finding) -> std::io::Result<()> {
+    c.write_record([
+        f.asset_id.as_str(),
+        f.vuln_id.as_str(),
+        f.package.as_deref().unwrap_or(""),
+        f.installed_version.as_deref().unwrap_or(""),
+        f.fixed_version.as_deref().unwrap_or(""),
+        &ts(f.first_seen),
+        &opt_ts(f.last_seen),
+        match f.status {
+            FindingStatus::Open => "open",
+            FindingStatus::Fixed => "fixed",
+        },
+        &opt_ts(f.fixed_at),
+        f.scanner.as_deref().unwrap_or(""),
+        f.cvss_vector.as_deref().unwrap_or(""),
+        f.severity.map(|s| s.as_str()).unwrap_or(""),
+    ])
+    .map_err(enc)
+}
+
+/// Writes `findings.csv`.
+pub fn write_findings<W: Write>(w: W, rows: &[Finding]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(FINDINGS_HEADER).map_err(enc)?;
+    for f in rows {
+        write_finding_row(&mut c, f)?;
+    }
+    c.flush()
+}
+
+/// The header of `events.csv`; [`write_event_row`] writes rows under it.
+pub const EVENTS_HEADER: [&str; 9] = [
+    "at",
+    "kind",
+    "asset_id",
+    "vuln_id",
+    "secret_id",
+    "resource_id",
+    "reason",
+    "actor",
+    "note",
+];
+
+/// Writes one `events.csv` row.
+pub fn write_event_row<W: Write>(c: &mut csv::Writer<W>, e: &Event) -> std::io::Result<()> {
+    c.write_record([
+        ts(e.at),
+        e.kind.to_string(),
+        opt(&e.asset_id),
+        opt(&e.vuln_id),
+        opt(&e.secret_id),
+        opt(&e.resource_id),
+        opt(&e.reason),
+        opt(&e.actor),
+        opt(&e.note),
+    ])
+    .map_err(enc)
+}
+
+/// Writes `events.csv`.
+pub fn write_events<W: Write>(w: W, rows: &[Event]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(EVENTS_HEADER).map_err(enc)?;
+    for e in rows {
+        write_event_row(&mut c, e)?;
+    }
+    c.flush()
+}
+
+/// Writes `exceptions.csv`.
+pub fn write_exceptions<W: Write>(w: W, rows: &[Exception]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record([
+        "asset_id",
+        "vuln_id",
+        "reason",
+        "compensating_control",
+        "approver",
+        "granted_at",
+        "expires_at",
+        "exposure_override",
+    ])
+    .map_err(enc)?;
+    for x in rows {
+        c.write_record([
+            x.asset_id.to_string(),
+            match &x.scope {
+                ExceptionScope::AllFindings => "*".to_string(),
+                ExceptionScope::Vuln(v) => v.to_string(),
+            },
+            opt(&x.reason),
+            opt(&x.compensating_control),
+            opt(&x.approver),
+            ts(x.granted_at),
+            ts(x.expires_at),
+            opt(&x.exposure_override),
+        ])
+        .map_err(enc)?;
+    }
+    c.flush()
+}
+
+/// Writes `identity/secrets.csv` (metadata only; a secret value has nowhere to come from).
+pub fn write_secrets<W: Write>(w: W, rows: &[Secret]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record([
+        "secret_id",
+        "kind",
+        "asset_id",
+        "location",
+        "identity",
+        "external_id",
+        "created_at",
+        "rotated_at",
+        "expires_at",
+        "fingerprint",
+    ])
+    .map_err(enc)?;
+    for s in rows {
+        c.write_record([
+            s.id.to_string(),
+            opt(&s.kind),
+            s.asset_id.to_string(),
+            opt(&s.location),
+            opt(&s.identity),
+            opt(&s.external_id),
+            opt_ts(s.created_at),
+            opt_ts(s.rotated_at),
+            opt_ts(s.expires_at),
+            opt(&s.fingerprint),
+        ])
+        .map_err(enc)?;
+    }
+    c.flush()
+}
+
+/// Writes `identity/access.csv`.
+pub fn write_access<W: Write>(w: W, rows: &[AccessEdge]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(["principal", "resource_id", "privilege"])
+        .map_err(enc)?;
+    for a in rows {
+        c.write_record([
+            &*a.principal.0,
+            a.resource_id.as_str(),
+            a.privilege.as_str(),
+        ])
+        .map_err(enc)?;
+    }
+    c.flush()
+}
+
+/// Writes `identity/resources.csv`.
+pub fn write_resources<W: Write>(w: W, rows: &[Resource]) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record([
+        "resource_id",
+        "kind",
+        "criticality",
+        "crown_jewel",
+        "runs_on",
+        "contains",
+    ])
+    .map_err(enc)?;
+    for r in rows {
+        let join = |v: Vec<&str>| v.join(";");
+        c.write_record([
+            r.id.to_string(),
+            opt(&r.kind),
+            opt(&r.criticality),
+            r.crown_jewel.to_string(),
+            join(r.runs_on.iter().map(|a| a.as_str()).collect()),
+            join(r.contains.iter().map(|s| s.as_str()).collect()),
+        ])
+        .map_err(enc)?;
+    }
+    c.flush()
+}
+
+/// Writes `intel/cvss.csv` from CVSS facts (the vector is all that is kept).
+pub fn write_cvss<'a, W: Write>(
+    w: W,
+    rows: impl IntoIterator<Item = (&'a VulnId, &'a CvssFacts)>,
+) -> std::io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(["vuln_id", "vector"]).map_err(enc)?;
+    for (id, f) in rows {
+        c.write_record([id.as_str(), &f.vector]).map_err(enc)?;
+    }
+    c.flush()
+}
+
+/// Writes `intel/epss.csv`, with the `#model_version` line when the set has one.
+pub fn write_epss<W: Write>(mut w: W, set: &EpssSet) -> std::io::Result<()> {
+    if set.model_version.is_some() || set.score_date.is_some() {
+        writeln!(
+            w,
+            "#model_version:{},score_date:{}",
+            set.model_version.as_deref().unwrap_or(""),
+            opt_ts(set.score_date)
+        )?;
+    }
+    writeln!(w, "cve,epss,percentile")?;
+    for (id, s) in &set.scores {
+        writeln!(w, "{id},{},{}", s.probability.get(), s.percentile.get())?;
+    }
+    w.flush()
+}
+
+/// Writes `intel/kev.json` in CISA's shape (fields patchloop does not keep are empty).
+pub fn write_kev<W: Write>(w: W, kev: &KevCatalog) -> std::io::Result<()> {
+    let vulns: Vec<serde_json::Value> = kev
+        .entries
+        .values()
+        .map(|e| {
+            serde_json::json!({
+                "cveID": e.cve.as_str(),
+                "vendorProject": e.vendor_project.as_deref().unwrap_or(""),
+                "product": e.product.as_deref().unwrap_or(""),
+                "vulnerabilityName": "",
+                "dateAdded": e.date_added.to_string(),
+                "shortDescription": "",
+                "requiredAction": "",
+                "dueDate": e.due_date.map(|d| d.to_string()).unwrap_or_default(),
+                "knownRansomwareCampaignUse": if e.ransomware { "Known" } else { "Unknown" },
+                "notes": "",
+                "cwes": [],
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities",
+        "catalogVersion": kev.catalog_version.as_deref().unwrap_or(""),
+        "dateReleased": kev.date_released.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).unwrap_or_default(),
+        "count": vulns.len(),
+        "vulnerabilities": vulns,
+    });
+    let mut w = w;
+    serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::other)?;
+    writeln!(w)?;
+    w.flush()
+}
+
+/// Creates `dir/rel` (and its parent directories) for writing.
+pub fn create(dir: &Path, rel: &str) -> Result<BufWriter<File>, WriteError> {
+    let path: PathBuf = dir.join(rel);
+    let io = |source| WriteError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    File::create(&path)
+        .map(|f| BufWriter::with_capacity(1 << 16, f))
+        .map_err(io)
+}
+
+fn file(
+    dir: &Path,
+    rel: &str,
+    f: impl FnOnce(BufWriter<File>) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
+    let w = create(dir, rel)?;
+    f(w).map_err(|source| WriteError::Io {
+        path: dir.join(rel).display().to_string(),
+        source,
+    })
+}
+
+/// Writes every part of `bundle` under `dir` (created if needed). Provenance is not
+/// written: it is recomputed whenever the bundle is loaded.
+pub fn write_bundle(bundle: &Bundle, dir: &Path) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    if let Some(t) = bundle.as_of {
+        file(dir, "patchloop.toml", |mut w| {
+            writeln!(w, "as_of = \"{}\"", ts(t))?;
+            w.flush()
+        })?;
+    }
+    file(dir, "assets.csv", |w| write_assets(w, &bundle.assets))?;
+    if !bundle.discovery.is_empty() {
+        file(dir, "discovery.csv", |w| {
+            write_discovery(w, &bundle.discovery)
+        })?;
+    }
+    if !bundle.findings.is_empty() {
+        file(dir, "findings.csv", |w| write_findings(w, &bundle.findings))?;
+    }
+    if !bundle.events.is_empty() {
+        file(dir, "events.csv", |w| write_events(w, &bundle.events))?;
+    }
+    if !bundle.exceptions.is_empty() {
+        file(dir, "exceptions.csv", |w| {
+            write_exceptions(w, &bundle.exceptions)
+        })?;
+    }
+    if !bundle.secrets.is_empty() {
+        file(dir, "identity/secrets.csv", |w| {
+            write_secrets(w, &bundle.secrets)
+        })?;
+    }
+    if !bundle.access.is_empty() {
+        file(dir, "identity/access.csv", |w| {
+            write_access(w, &bundle.access)
+        })?;
+    }
+    if !bundle.resources.is_empty() {
+        file(dir, "identity/resources.csv", |w| {
+            write_resources(w, &bundle.resources)
+        })?;
+    }
+    if !bundle.cvss.is_empty() {
+        file(dir, "intel/cvss.csv", |w| write_cvss(w, &bundle.cvss))?;
+    }
+    if let Some(kev) = &bundle.kev {
+        file(dir, "intel/kev.json", |w| write_kev(w, kev))?;
+    }
+    if let Some(epss) = &bundle.epss {
+        file(dir, "intel/epss.csv", |w| write_epss(w, epss))?;
+    }
     Ok(())
 }
