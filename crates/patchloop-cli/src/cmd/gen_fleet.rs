@@ -1,27 +1,118 @@
-//! `patchloop gen`: write a deterministic synthetic fleet bundle. (Being wired.)
-use std::path::PathBuf;
+//! `patchloop gen`: write a deterministic synthetic fleet bundle.
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use patchloop::ingest::epss::read_epss;
+use patchloop::ingest::fleet::{GenOptions, Intel, generate_to_dir};
+use patchloop::ingest::kev::{read_kev_csv, read_kev_json};
+use patchloop::model::{Timestamp, parse_timestamp};
+
+use crate::common::{EXIT_OK, EXIT_UNUSABLE};
 
 /// Flags of `patchloop gen`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Number of hosts.
+    /// Number of inventoried hosts.
     #[arg(long, default_value_t = 1000)]
     hosts: usize,
-    /// Seed: the same seed gives the same bytes.
+    /// Seed: the same seed and flags give the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output directory.
+    /// Output directory (created; existing files are overwritten).
     #[arg(long)]
     out: PathBuf,
+    /// Mean findings per host (heavy-tailed). 100 gives 10M findings on 100k hosts.
+    #[arg(long, default_value_t = 20.0)]
+    findings_per_host: f64,
+    /// A directory with a real kev.json (or kev.csv) and epss.csv[.gz] to draw CVE ids from.
+    #[arg(long)]
+    intel: Option<PathBuf>,
+    /// The generated bundle's as_of. Fixed by default so that output never depends on the day.
+    #[arg(long, default_value = "2026-09-15T00:00:00Z", value_parser = parse_as_of)]
+    as_of: Timestamp,
+}
+
+fn parse_as_of(s: &str) -> Result<Timestamp, String> {
+    parse_timestamp(s).map_err(|e| format!("{e}: {s:?}"))
+}
+
+fn open(p: &Path) -> Result<BufReader<File>, String> {
+    File::open(p)
+        .map(BufReader::new)
+        .map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn load_intel(dir: &Path) -> Result<Intel, String> {
+    let (json, csv) = (dir.join("kev.json"), dir.join("kev.csv"));
+    let kev = if json.is_file() {
+        read_kev_json(open(&json)?, &json.display().to_string())
+    } else if csv.is_file() {
+        read_kev_csv(open(&csv)?, &csv.display().to_string())
+    } else {
+        return Err(format!("{}: no kev.json or kev.csv", dir.display()));
+    }
+    .map_err(|e| e.to_string())?;
+    let epss_path = ["epss.csv", "epss.csv.gz"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("{}: no epss.csv or epss.csv.gz", dir.display()))?;
+    let epss = read_epss(open(&epss_path)?, &epss_path.display().to_string())
+        .map_err(|e| e.to_string())?;
+    for e in kev
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .chain(epss.errors.iter().map(ToString::to_string))
+    {
+        eprintln!("warning: {e}");
+    }
+    Ok(Intel {
+        kev: kev.value,
+        epss: epss.value,
+    })
 }
 
 /// Runs the subcommand.
 pub fn run(args: &Args) -> u8 {
-    eprintln!(
-        "gen: not wired yet ({} hosts, seed {}, {})",
-        args.hosts,
-        args.seed,
-        args.out.display()
-    );
-    2
+    let intel = match args.intel.as_deref().map(load_intel).transpose() {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    let opts = GenOptions {
+        hosts: args.hosts,
+        seed: args.seed,
+        as_of: args.as_of,
+        findings_per_host: args.findings_per_host,
+        intel,
+    };
+    let start = Instant::now();
+    match generate_to_dir(&opts, &args.out) {
+        Ok(s) => {
+            eprintln!(
+                "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities) in {:.1}s",
+                args.out.display(),
+                s.hosts,
+                s.findings,
+                s.events,
+                s.secrets,
+                s.access,
+                s.resources,
+                s.discovery,
+                s.exceptions,
+                s.vulns,
+                start.elapsed().as_secs_f64()
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_UNUSABLE
+        }
+    }
 }
