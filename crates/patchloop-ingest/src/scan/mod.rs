@@ -1,20 +1,40 @@
 //! Scanner reports (Trivy JSON, Grype JSON, OSV-Scanner JSON) to findings on one host.
 //!
-//! The format is told apart by content: Trivy has `SchemaVersion` and `Results`, Grype
-//! has `matches`, OSV-Scanner has `results[].packages`. Each vulnerability entry becomes
-//! one [`Finding`] on the context's host; the bundle merges them per (asset, vuln).
+//! The format is told apart by content, never by file name: Trivy has `SchemaVersion`
+//! (only 2 is accepted) and `Results`, Grype has `matches`, OSV-Scanner has
+//! `results[].packages`. Each vulnerability entry becomes one [`Finding`] on the
+//! context's host; the same (vulnerability, package) twice in one report gives two
+//! findings, because the bundle merges them per (asset, vuln) anyway.
 //!
 //! Choices where the contract is silent:
 //! - **Status.** Every entry a scanner reports is present on the host, so findings are
-//!   `open`. Trivy's `Status: fixed` means a *vendor fix exists* (kept as
-//!   `fixed_version`), not that the host is fixed. Entries Trivy marks `not_affected`
-//!   are skipped: the host is not vulnerable.
+//!   `open`. Trivy's `Status: fixed` and Grype's `fix.state: fixed` mean a *vendor fix
+//!   exists*, not that the host is fixed; fix availability stays visible as
+//!   `fixed_version`. Grype's `not-fixed` and `wont-fix` are still affected.
+//! - **Not affected.** Entries Trivy marks `Status: not_affected` (a vendor statement
+//!   that this host's package is not vulnerable) are skipped and counted in
+//!   [`ScanReport::not_affected`], so the skip is visible rather than silent.
 //! - **Vuln id.** The CVE when one is known (Grype `relatedVulnerabilities`, OSV
 //!   `aliases`), since KEV and EPSS are keyed by CVE; otherwise the scanner's own id.
-//! - **CVSS vector** (contract 1.1): sources in the order nvd, ghsa, redhat, then the rest
-//!   alphabetically; within a source a v3.x vector before v4.0 before v2.
-//! - Trivy secret results (`Class: secret`) are ignored, and their `Match` and
-//!   `Code.Lines` contents are never read into anything.
+//! - **CVSS vector** (contract 1.1): sources in the order nvd, ghsa, redhat, then the
+//!   rest alphabetically; within a source a v3.x vector before v4.0 before v2. Where a
+//!   Grype vector carries no `source` (older Grype, such as the 0.28 report among the
+//!   test fixtures), the record's `namespace` (`nvd`, `github:python`) names it; an OSV
+//!   record's vectors are named after the database that published the record (`GHSA-`
+//!   → ghsa, `CVE-` → nvd, `PYSEC-` → pysec).
+//! - **Fixed version.** As the scanner gives it: Trivy's comma list trimmed, Grype's
+//!   `fix.versions` joined with `", "`, OSV's `fixed` events of the matching package
+//!   (version ranges only, not git commits) joined the same way.
+//! - **first_seen** is the report's own timestamp (Trivy `CreatedAt`, Grype
+//!   `descriptor.timestamp`; OSV-Scanner output has none), else the bundle's as_of. A
+//!   report with neither is unusable, since an SLA clock cannot start without it.
+//! - Trivy secret results (`Class: secret`) are not vulnerabilities and are skipped
+//!   without reading any field of theirs, so `Match` and `Code.Lines` (which can hold
+//!   unredacted credentials) never reach a finding or an error message.
+//!
+//! A wrongly typed or missing field is an entry error naming its JSON path
+//! (`Results[1].Vulnerabilities[3].VulnerabilityID`); an entry without a usable id is
+//! skipped, any other bad field is left empty and the entry kept.
 use std::io::Read;
 use std::sync::Arc;
 
@@ -57,9 +77,11 @@ impl ScanFormat {
 pub struct ScanReport {
     /// The format detected.
     pub format: ScanFormat,
-    /// One finding per (vulnerability, package) entry, on the context's host.
+    /// One finding per (vulnerability, package) entry, on the context's host, in report
+    /// order.
     pub findings: Vec<Finding>,
-    /// Entries skipped because the scanner says the host is not affected.
+    /// Entries skipped because the scanner says the host is not affected (Trivy
+    /// `Status: not_affected`): the host is not vulnerable, so they are not findings.
     pub not_affected: usize,
 }
 
@@ -77,59 +99,78 @@ pub struct ScanContext<'a> {
 /// An error reading a scanner report.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScanError {
-    /// The whole input is unusable.
+    /// The whole input is unusable (not JSON, truncated, not a known report, an
+    /// unsupported Trivy schema, no timestamp and no as_of).
     #[error("{file}: {message}")]
     Unusable {
         /// File name.
         file: String,
-        /// What is wrong.
+        /// What is wrong, with line and column for JSON syntax errors.
         message: String,
     },
-    /// One entry cannot be read; it is skipped and the rest load.
+    /// One field of an entry is bad; the module docs say whether the entry was kept.
     #[error("{file}: {path}: {problem}: {value:?}")]
     BadEntry {
         /// File name.
         file: String,
         /// JSON path of the field (`Results[1].Vulnerabilities[3].VulnerabilityID`).
         path: String,
-        /// The value (clipped), or empty when missing.
+        /// The value (clipped; JSON text when it is not a string), or empty when missing.
         value: String,
-        /// What was expected.
+        /// What was expected, and what happened to the entry.
         problem: String,
     },
 }
 
 /// Reads a Trivy, Grype or OSV-Scanner JSON report, detecting which by content.
+///
+/// Returns `Err` only when the whole report is unusable; bad entries are returned in
+/// [`Parsed::errors`] beside the findings that could be read.
 pub fn read_scan<R: Read>(
-    reader: R,
+    mut reader: R,
     ctx: &ScanContext<'_>,
 ) -> Result<Parsed<ScanReport, ScanError>, ScanError> {
     let unusable = |message: String| ScanError::Unusable {
         file: ctx.source.to_string(),
         message,
     };
-    let doc: Value = serde_json::from_reader(std::io::BufReader::new(reader))
-        .map_err(|e| unusable(format!("invalid JSON: {e}")))?;
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| unusable(format!("cannot read the report: {e}")))?;
+    // Reports saved from PowerShell or Windows editors start with a byte-order mark,
+    // which serde_json refuses as "expected value at line 1 column 1": a confusing
+    // message for a file that looks fine in any editor.
+    let body = match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => rest,
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => {
+            return Err(unusable(
+                "the report is UTF-16 encoded; save it as UTF-8 JSON".to_string(),
+            ));
+        }
+        all => all,
+    };
+    let doc: Value =
+        serde_json::from_slice(body).map_err(|e| unusable(format!("invalid JSON: {e}")))?;
+    let Some(format) = detect(&doc) else {
+        return Err(unusable(
+            "not a Trivy, Grype or OSV-Scanner JSON report (no `SchemaVersion`/`Results`, \
+             `matches` or `results[].packages`)"
+                .to_string(),
+        ));
+    };
     let mut b = Builder {
         ctx,
         findings: Vec::new(),
         errors: Vec::new(),
         not_affected: 0,
     };
-    let format = if doc.get("SchemaVersion").is_some() || doc.get("Results").is_some() {
-        trivy::read(&doc, &mut b).map_err(unusable)?;
-        ScanFormat::Trivy
-    } else if doc.get("matches").is_some() {
-        grype::read(&doc, &mut b).map_err(unusable)?;
-        ScanFormat::Grype
-    } else if doc.get("results").and_then(Value::as_array).is_some() {
-        osv::read(&doc, &mut b).map_err(unusable)?;
-        ScanFormat::OsvScanner
-    } else {
-        return Err(unusable(
-            "not a Trivy, Grype or OSV-Scanner JSON report".to_string(),
-        ));
-    };
+    match format {
+        ScanFormat::Trivy => trivy::read(&doc, &mut b),
+        ScanFormat::Grype => grype::read(&doc, &mut b),
+        ScanFormat::OsvScanner => osv::read(&doc, &mut b),
+    }
+    .map_err(unusable)?;
     Ok(Parsed {
         value: ScanReport {
             format,
@@ -138,6 +179,22 @@ pub fn read_scan<R: Read>(
         },
         errors: b.errors,
     })
+}
+
+/// The format, from the top-level keys each scanner always writes.
+fn detect(doc: &Value) -> Option<ScanFormat> {
+    let obj = doc.as_object()?;
+    if obj.contains_key("SchemaVersion") || obj.contains_key("Results") {
+        return Some(ScanFormat::Trivy);
+    }
+    if obj.contains_key("matches") {
+        return Some(ScanFormat::Grype);
+    }
+    // `results` alone is too common a key to claim a file on; an OSV-Scanner result
+    // always lists `packages` (an empty `results` is a clean OSV-Scanner run).
+    let results = obj.get("results")?.as_array()?;
+    (results.is_empty() || results.iter().any(|r| r.get("packages").is_some()))
+        .then_some(ScanFormat::OsvScanner)
 }
 
 /// Collects findings and entry errors for one report.
@@ -156,7 +213,61 @@ struct Entry<'v> {
     installed: Option<&'v str>,
     fixed: Option<String>,
     severity: Option<&'v str>,
-    vectors: Vec<(String, String)>,
+    vectors: Vec<SourcedVector>,
+}
+
+/// A CVSS vector and the source that scored it (`nvd`, `ghsa`, `nvd@nist.gov`...).
+struct SourcedVector {
+    source: String,
+    vector: String,
+}
+
+/// `at.key`, or `key` at the top level.
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+/// A value as an error message shows it: strings as themselves, anything else as JSON.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The name of a JSON value's type, for "expected X, found Y" messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// True for a CVE id, the key KEV and EPSS use.
+fn is_cve(id: &str) -> bool {
+    id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("CVE-")) && id.len() > 4
+}
+
+/// A top-level list of a report: absent or `null` is empty (Go writes nil slices as
+/// `null`), anything but an array makes the report unusable.
+fn top_list<'v>(doc: &'v Value, key: &str) -> Result<&'v [Value], String> {
+    match doc.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(other) => Err(format!(
+            "`{key}` is {}, not an array: {:?}",
+            kind(other),
+            crate::clip(&shown(other))
+        )),
+    }
 }
 
 impl Builder<'_> {
@@ -169,20 +280,97 @@ impl Builder<'_> {
         });
     }
 
-    /// The report's timestamp, else the fallback, else an error for the whole file.
-    fn first_seen(&mut self, raw: Option<&str>, path: &str) -> Result<Timestamp, String> {
-        if let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) {
-            match parse_timestamp(s) {
-                Ok(t) => return Ok(t),
-                Err(e) => self.bad(
-                    path.to_string(),
-                    s,
-                    &format!("{e}; the bundle's as_of is used instead"),
-                ),
+    /// `v[key]` as a list; absent or null is empty, another type is reported.
+    fn list<'v>(&mut self, v: &'v Value, key: &str, at: &str) -> &'v [Value] {
+        match v.get(key) {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(a)) => a,
+            Some(other) => {
+                let problem = format!("expected an array, found {}; ignored", kind(other));
+                self.bad(join(at, key), &shown(other), &problem);
+                &[]
             }
         }
+    }
+
+    /// `v[key]` as a string; absent or null is `None`, another type is reported.
+    fn text<'v>(&mut self, v: &'v Value, key: &str, at: &str) -> Option<&'v str> {
+        match v.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                let problem = format!("expected a string, found {}; ignored", kind(other));
+                self.bad(join(at, key), &shown(other), &problem);
+                None
+            }
+        }
+    }
+
+    /// `v[key]` as a list of strings; elements of another type are reported.
+    fn texts<'v>(&mut self, v: &'v Value, key: &str, at: &str) -> Vec<&'v str> {
+        let path = join(at, key);
+        let mut out = Vec::new();
+        for (i, e) in self.list(v, key, at).iter().enumerate() {
+            match e {
+                Value::String(s) => out.push(s.as_str()),
+                Value::Null => {}
+                other => {
+                    let problem = format!("expected a string, found {}; ignored", kind(other));
+                    self.bad(format!("{path}[{i}]"), &shown(other), &problem);
+                }
+            }
+        }
+        out
+    }
+
+    /// True when `v` is an object; otherwise reports the entry at `at` as skipped.
+    fn object(&mut self, v: &Value, at: &str) -> bool {
+        if v.is_object() {
+            return true;
+        }
+        let problem = format!("expected an object, found {}; entry skipped", kind(v));
+        self.bad(at.to_string(), &shown(v), &problem);
+        false
+    }
+
+    /// The report's timestamp at `path`, else the fallback, else an error for the whole
+    /// file. A bad timestamp with a fallback is an entry error: the findings still load.
+    fn first_seen(&mut self, raw: Option<&Value>, path: &str) -> Result<Timestamp, String> {
+        let problem = match raw {
+            None | Some(Value::Null) => format!("{path} is missing"),
+            Some(Value::String(s)) if s.trim().is_empty() => format!("{path} is empty"),
+            Some(Value::String(s)) => match parse_timestamp(s) {
+                Ok(t) => return Ok(t),
+                Err(_) => {
+                    if self.ctx.fallback_first_seen.is_some() {
+                        self.bad(
+                            path.to_string(),
+                            s,
+                            "not an RFC 3339 timestamp; the bundle's as_of is used as first_seen",
+                        );
+                    }
+                    format!("{path} {:?} is not an RFC 3339 timestamp", crate::clip(s))
+                }
+            },
+            Some(other) => {
+                if self.ctx.fallback_first_seen.is_some() {
+                    let problem = format!(
+                        "expected a timestamp string, found {}; the bundle's as_of is used as \
+                         first_seen",
+                        kind(other)
+                    );
+                    self.bad(path.to_string(), &shown(other), &problem);
+                }
+                format!("{path} is {}, not a timestamp", kind(other))
+            }
+        };
+        self.fallback(&problem)
+    }
+
+    /// The bundle's as_of, or the whole-file error when there is none.
+    fn fallback(&self, why: &str) -> Result<Timestamp, String> {
         self.ctx.fallback_first_seen.ok_or_else(|| {
-            format!("the report has no usable timestamp ({path}) and no as_of was given")
+            format!("the report has no usable timestamp ({why}) and no as_of was given")
         })
     }
 
@@ -216,86 +404,146 @@ impl Builder<'_> {
     }
 }
 
-/// Contract 1.1's vector choice over (source, vector) pairs.
-fn pick_vector(vectors: &[(String, String)]) -> Option<String> {
-    fn source_rank(s: &str) -> u8 {
-        let s = s.to_ascii_lowercase();
-        if s.contains("nvd") {
-            0
-        } else if s.contains("ghsa") || s.contains("github") {
-            1
-        } else if s.contains("redhat") {
-            2
-        } else {
-            3
-        }
+/// Where a source comes in contract 1.1's order: nvd, ghsa, redhat, then the rest.
+/// Scanners spell the same source several ways (Trivy `nvd`, Grype `nvd@nist.gov` or a
+/// `nvd:cpe` namespace, GitHub's CNA address), so each known spelling is listed.
+fn source_rank(source: &str) -> u8 {
+    let s = source.trim().to_ascii_lowercase();
+    let is = |name: &str| {
+        s == name
+            || s.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(['@', ':', '-', '/']))
+    };
+    if is("nvd") || s == "nvd@nist.gov" {
+        0
+    } else if is("ghsa") || is("github") || s == "security-advisories@github.com" {
+        1
+    } else if is("redhat") || s == "secalert@redhat.com" {
+        2
+    } else {
+        3
     }
-    fn version_rank(v: &str) -> u8 {
-        if v.starts_with("CVSS:3.") {
-            0
-        } else if v.starts_with("CVSS:4.") {
-            1
-        } else {
-            2
-        }
+}
+
+/// v3.x before v4.0 before v2; anything unrecognised last.
+fn version_rank(vector: &str) -> u8 {
+    let v = vector.trim();
+    let prefix = |p: &str| v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if prefix("CVSS:3.") {
+        0
+    } else if prefix("CVSS:4.") {
+        1
+    } else if prefix("CVSS:2.") || prefix("AV:") || prefix("(AV:") {
+        2
+    } else {
+        3
     }
+}
+
+/// Contract 1.1's vector choice over (source, vector) pairs: the source order first,
+/// other sources alphabetically, then the version order; report order breaks any tie.
+fn pick_vector(vectors: &[SourcedVector]) -> Option<String> {
     vectors
         .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .min_by(|a, b| {
+        .enumerate()
+        .filter(|(_, v)| !v.vector.trim().is_empty())
+        .min_by_key(|(i, v)| {
             (
-                source_rank(&a.0),
-                version_rank(&a.1),
-                a.0.to_ascii_lowercase(),
+                source_rank(&v.source),
+                v.source.trim().to_ascii_lowercase(),
+                version_rank(&v.vector),
+                *i,
             )
-                .cmp(&(
-                    source_rank(&b.0),
-                    version_rank(&b.1),
-                    b.0.to_ascii_lowercase(),
-                ))
         })
-        .map(|(_, v)| v.trim().to_string())
-}
-
-/// `value[key]` as a string.
-fn s<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value.get(key).and_then(Value::as_str)
-}
-
-/// `value[key]` as an array (empty when absent or not an array).
-fn arr<'v>(value: &'v Value, key: &str) -> &'v [Value] {
-    value
-        .get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+        .map(|(_, v)| v.vector.trim().to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn pick(pairs: &[(&str, &str)]) -> Option<String> {
+        let v: Vec<SourcedVector> = pairs
+            .iter()
+            .map(|(s, v)| SourcedVector {
+                source: s.to_string(),
+                vector: v.to_string(),
+            })
+            .collect();
+        pick_vector(&v)
+    }
+
     #[test]
-    fn vector_choice_follows_the_contract() {
-        let v = |pairs: &[(&str, &str)]| {
-            pick_vector(
-                &pairs
-                    .iter()
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .collect::<Vec<_>>(),
-            )
-        };
+    fn source_order_comes_before_version_order() {
         assert_eq!(
-            v(&[("redhat", "CVSS:3.1/A"), ("ghsa", "CVSS:4.0/B")]).as_deref(),
+            pick(&[("redhat", "CVSS:3.1/A"), ("ghsa", "CVSS:4.0/B")]).as_deref(),
             Some("CVSS:4.0/B")
         );
         assert_eq!(
-            v(&[("nvd", "AV:N/x"), ("nvd", "CVSS:3.1/y")]).as_deref(),
-            Some("CVSS:3.1/y")
+            pick(&[("ghsa", "CVSS:3.1/G"), ("nvd", "AV:N/N2")]).as_deref(),
+            Some("AV:N/N2")
         );
         assert_eq!(
-            v(&[("zeta", "CVSS:3.1/z"), ("alpha", "CVSS:3.1/a")]).as_deref(),
-            Some("CVSS:3.1/a")
+            pick(&[("bitnami", "CVSS:3.1/B"), ("redhat", "CVSS:4.0/R")]).as_deref(),
+            Some("CVSS:4.0/R")
         );
-        assert_eq!(v(&[]), None);
+    }
+
+    #[test]
+    fn within_a_source_v3_before_v4_before_v2() {
+        assert_eq!(
+            pick(&[
+                ("nvd", "AV:N/2"),
+                ("nvd", "CVSS:4.0/4"),
+                ("nvd", "CVSS:3.0/3")
+            ])
+            .as_deref(),
+            Some("CVSS:3.0/3")
+        );
+        assert_eq!(
+            pick(&[("nvd", "AV:N/2"), ("nvd", "CVSS:4.0/4")]).as_deref(),
+            Some("CVSS:4.0/4")
+        );
+    }
+
+    #[test]
+    fn other_sources_alphabetically_whatever_their_version() {
+        assert_eq!(
+            pick(&[("zeta", "CVSS:3.1/Z"), ("amazon", "AV:N/A")]).as_deref(),
+            Some("AV:N/A")
+        );
+        assert_eq!(
+            pick(&[("cve@mitre.org", "CVSS:3.1/M"), ("nvd@nist.gov", "AV:N/N")]).as_deref(),
+            Some("AV:N/N")
+        );
+    }
+
+    #[test]
+    fn source_spellings() {
+        for (s, r) in [
+            ("nvd", 0),
+            ("NVD", 0),
+            ("nvd@nist.gov", 0),
+            ("nvd:cpe", 0),
+            ("ghsa", 1),
+            ("github:language:python", 1),
+            ("security-advisories@github.com", 1),
+            ("redhat", 2),
+            ("secalert@redhat.com", 2),
+            ("nvidia", 3),
+            ("nvdx", 3),
+            ("", 3),
+        ] {
+            assert_eq!(source_rank(s), r, "{s}");
+        }
+    }
+
+    #[test]
+    fn empty_vectors_are_not_chosen() {
+        assert_eq!(
+            pick(&[("nvd", " "), ("zz", "CVSS:3.1/Z")]).as_deref(),
+            Some("CVSS:3.1/Z")
+        );
+        assert_eq!(pick(&[]), None);
     }
 }

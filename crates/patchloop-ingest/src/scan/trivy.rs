@@ -1,49 +1,94 @@
-//! Trivy JSON (SchemaVersion 2): `Results[].Vulnerabilities[]`.
+//! Trivy JSON (SchemaVersion 2): `Results[].Vulnerabilities[]` to findings.
+//!
+//! Fields read per vulnerability: `VulnerabilityID`, `PkgName`, `InstalledVersion`,
+//! `FixedVersion`, `Status`, `Severity` and the `CVSS.{vendor}.{V3Vector, V40Vector,
+//! V2Vector}` map. Results of `Class: secret` are skipped before any of their fields is
+//! looked at (their `Match` and `Code.Lines` can hold credentials).
 use serde_json::Value;
 
-use super::{Builder, Entry, arr, s};
+use super::{Builder, Entry, SourcedVector, join, kind, shown, top_list};
+
+/// The vector keys of one vendor's CVSS object; their order is irrelevant, since
+/// [`super::pick_vector`] ranks versions itself.
+const VECTOR_KEYS: [&str; 3] = ["V3Vector", "V40Vector", "V2Vector"];
 
 pub(super) fn read(doc: &Value, b: &mut Builder<'_>) -> Result<(), String> {
-    match doc.get("SchemaVersion").and_then(Value::as_i64) {
-        Some(2) => {}
-        Some(v) => return Err(format!("Trivy SchemaVersion {v} is not supported (only 2)")),
-        None => return Err("Trivy report without a numeric SchemaVersion".to_string()),
+    match doc.get("SchemaVersion") {
+        Some(v) if v.as_i64() == Some(2) => {}
+        None => {
+            return Err(
+                "a Trivy report (it has `Results`) without `SchemaVersion`; only \
+                 SchemaVersion 2 is supported"
+                    .to_string(),
+            );
+        }
+        Some(v) => {
+            return Err(format!(
+                "Trivy SchemaVersion {} is not supported (only 2)",
+                crate::clip(&v.to_string())
+            ));
+        }
     }
-    let seen = b.first_seen(s(doc, "CreatedAt"), "CreatedAt")?;
-    for (ri, result) in arr(doc, "Results").iter().enumerate() {
-        if s(result, "Class") == Some("secret") {
+    let results = top_list(doc, "Results")?;
+    let seen = b.first_seen(doc.get("CreatedAt"), "CreatedAt")?;
+    for (ri, result) in results.iter().enumerate() {
+        let at = format!("Results[{ri}]");
+        if !b.object(result, &at) {
             continue;
         }
-        for (vi, v) in arr(result, "Vulnerabilities").iter().enumerate() {
-            let base = format!("Results[{ri}].Vulnerabilities[{vi}]");
-            if s(v, "Status").is_some_and(|st| st.eq_ignore_ascii_case("not_affected")) {
+        if b.text(result, "Class", &at)
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("secret"))
+        {
+            continue;
+        }
+        for (vi, v) in b.list(result, "Vulnerabilities", &at).iter().enumerate() {
+            let at = format!("{at}.Vulnerabilities[{vi}]");
+            if !b.object(v, &at) {
+                continue;
+            }
+            let status = b.text(v, "Status", &at);
+            if status.is_some_and(|s| s.trim().eq_ignore_ascii_case("not_affected")) {
                 b.not_affected += 1;
                 continue;
             }
-            let mut vectors = Vec::new();
-            if let Some(cvss) = v.get("CVSS").and_then(Value::as_object) {
-                for (source, m) in cvss {
-                    for key in ["V3Vector", "V40Vector", "V2Vector"] {
-                        if let Some(vec) = s(m, key) {
-                            vectors.push((source.clone(), vec.to_string()));
-                        }
-                    }
-                }
-            }
-            b.push(
-                Entry {
-                    id: s(v, "VulnerabilityID"),
-                    id_path: format!("{base}.VulnerabilityID"),
-                    package: s(v, "PkgName"),
-                    installed: s(v, "InstalledVersion"),
-                    fixed: s(v, "FixedVersion").map(str::to_string),
-                    severity: s(v, "Severity"),
-                    vectors,
-                },
-                seen,
-                "trivy",
-            );
+            let vectors = vectors(v, &at, b);
+            let entry = Entry {
+                id: b.text(v, "VulnerabilityID", &at),
+                id_path: join(&at, "VulnerabilityID"),
+                package: b.text(v, "PkgName", &at),
+                installed: b.text(v, "InstalledVersion", &at),
+                fixed: b.text(v, "FixedVersion", &at).map(str::to_string),
+                severity: b.text(v, "Severity", &at),
+                vectors,
+            };
+            b.push(entry, seen, "trivy");
         }
     }
     Ok(())
+}
+
+/// Every vector of the `CVSS` map, named by its vendor key.
+fn vectors(v: &Value, at: &str, b: &mut Builder<'_>) -> Vec<SourcedVector> {
+    let mut out = Vec::new();
+    let cvss = match v.get("CVSS") {
+        None | Some(Value::Null) => return out,
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            let problem = format!("expected an object, found {}; ignored", kind(other));
+            b.bad(join(at, "CVSS"), &shown(other), &problem);
+            return out;
+        }
+    };
+    for (vendor, scores) in cvss {
+        let at = format!("{}.{}", join(at, "CVSS"), crate::clip(vendor));
+        for key in VECTOR_KEYS {
+            if let Some(vector) = b.text(scores, key, &at) {
+                out.push(SourcedVector {
+                    source: vendor.clone(),
+                    vector: vector.to_string(),
+                });
+            }
+        }
+    }
+    out
 }
