@@ -1,0 +1,93 @@
+//! `patchloop validate`: what was read, every error with its location, exit codes 0/1/2.
+use crate::{patchloop, scratch, stdout};
+
+#[test]
+fn the_example_bundle_is_clean() {
+    let o = patchloop(&["validate", "examples/fleet"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = stdout(&o);
+    assert!(out.contains("as_of   2026-09-15T00:00:00Z"), "{out}");
+    assert!(out.contains("KEV   catalogVersion 2026.07.23"), "{out}");
+    assert!(
+        out.contains("identity/leaks/ci-runner-01.json  leak"),
+        "{out}"
+    );
+    assert!(
+        out.contains("assets.criticality = medium for 1 record(s)"),
+        "{out}"
+    );
+    assert!(out.ends_with("no errors\n"), "{out}");
+}
+
+#[test]
+fn json_output_carries_provenance_and_counts() {
+    let o = patchloop(&["validate", "examples/fleet", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema"], "patchloop.validate/v1");
+    assert_eq!(v["as_of"], "2026-09-15T00:00:00Z");
+    assert_eq!(v["counts"]["assets"], 30);
+    assert_eq!(v["provenance"]["kev"]["catalog_version"], "2026.07.23");
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn row_errors_exit_1_and_name_their_location() {
+    let d = scratch("row_errors");
+    std::fs::write(
+        d.join("assets.csv"),
+        "asset_id,criticality\na,high\nb,extreme\n",
+    )
+    .unwrap();
+    let o = patchloop(&["validate", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("assets.csv:3:2: field `criticality`: unknown criticality \"extreme\""),
+        "{}",
+        stdout(&o)
+    );
+    let o = patchloop(&["validate", d.to_str().unwrap(), "--lenient"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn unusable_input_exits_2() {
+    let d = scratch("unusable");
+    let o = patchloop(&["validate", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing assets.csv"));
+    let o = patchloop(&["validate", d.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["usable"], false);
+}
+
+#[test]
+fn the_leak_key_can_come_from_the_environment() {
+    let d = scratch("leak_env");
+    std::fs::write(d.join("assets.csv"), "asset_id\nh1\n").unwrap();
+    std::fs::create_dir_all(d.join("identity/leaks")).unwrap();
+    std::fs::write(
+        d.join("identity/leaks/h1.json"),
+        r#"[{"RuleID":"generic-api-key","Secret":"s3cr3t-value-for-test","File":"a.env"}]"#,
+    )
+    .unwrap();
+    let without = patchloop(&["validate", d.to_str().unwrap()]);
+    assert_eq!(without.status.code(), Some(1));
+    let with = std::process::Command::new(env!("CARGO_BIN_EXE_patchloop"))
+        .args(["validate", d.to_str().unwrap(), "--format", "json"])
+        .env(
+            "PATCHLOOP_LEAK_KEY",
+            "a key from the environment, 16+ bytes",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(with.status.code(), Some(0), "{}", stdout(&with));
+    assert!(!stdout(&with).contains("s3cr3t-value-for-test"));
+    assert!(!String::from_utf8_lossy(&with.stderr).contains("s3cr3t-value-for-test"));
+}
