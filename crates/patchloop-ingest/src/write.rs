@@ -40,6 +40,53 @@ pub fn ts(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A timestamp cell for the streaming row writers: the same text as [`ts`], formatted
+/// into a fixed buffer, because generating 10M rows spends most of its time here.
+enum TsCell {
+    Empty,
+    Fixed([u8; 20]),
+    Other(String),
+}
+
+impl AsRef<[u8]> for TsCell {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            TsCell::Empty => b"",
+            TsCell::Fixed(b) => b,
+            TsCell::Other(s) => s.as_bytes(),
+        }
+    }
+}
+
+fn ts_cell(t: Option<Timestamp>) -> TsCell {
+    use chrono::{Datelike, Timelike};
+    let Some(t) = t else { return TsCell::Empty };
+    let Ok(year) = u32::try_from(t.year()) else {
+        return TsCell::Other(ts(t));
+    };
+    if year > 9999 {
+        return TsCell::Other(ts(t));
+    }
+    let mut b = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, v: u32, digits: usize| {
+        let mut v = v;
+        for k in (0..digits).rev() {
+            if let Some(c) = b.get_mut(at + k) {
+                *c = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, t.month(), 2);
+    put(8, t.day(), 2);
+    put(11, t.hour(), 2);
+    put(14, t.minute(), 2);
+    // A leap second (second 60 in chrono's encoding) prints as :60, as `ts` does.
+    put(17, t.second() + t.nanosecond() / 1_000_000_000, 2);
+    TsCell::Fixed(b)
+}
+
 fn opt_ts(t: Option<Timestamp>) -> String {
     t.map(ts).unwrap_or_default()
 }
@@ -52,12 +99,17 @@ fn opt_bool(v: Option<bool>) -> String {
     v.map(|b| b.to_string()).unwrap_or_default()
 }
 
-type CsvOut<W> = csv::Writer<W>;
-
-fn csv_writer<W: Write>(w: W) -> CsvOut<W> {
+/// A CSV writer as every bundle file uses: `,`-separated, LF line ends, quoting only
+/// where needed. Streaming writers (the fleet generator) build theirs with this.
+pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(w)
+}
+
+/// Writes a header row (e.g. [`FINDINGS_HEADER`]) before streamed rows.
+pub fn write_header<W: Write>(c: &mut csv::Writer<W>, header: &[&str]) -> std::io::Result<()> {
+    c.write_record(header).map_err(enc)
 }
 
 fn enc(e: csv::Error) -> std::io::Error {
@@ -163,24 +215,27 @@ pub const FINDINGS_HEADER: [&str; 12] = [
 
 /// Writes one `findings.csv` row (for streaming writers that hold a `csv::Writer`).
 pub fn write_finding_row<W: Write>(c: &mut csv::Writer<W>, f: &Finding) -> std::io::Result<()> {
-    c.write_record([
-        f.asset_id.as_str(),
-        f.vuln_id.as_str(),
-        f.package.as_deref().unwrap_or(""),
-        f.installed_version.as_deref().unwrap_or(""),
-        f.fixed_version.as_deref().unwrap_or(""),
-        &ts(f.first_seen),
-        &opt_ts(f.last_seen),
-        match f.status {
-            FindingStatus::Open => "open",
-            FindingStatus::Fixed => "fixed",
-        },
-        &opt_ts(f.fixed_at),
-        f.scanner.as_deref().unwrap_or(""),
-        f.cvss_vector.as_deref().unwrap_or(""),
-        f.severity.map(|s| s.as_str()).unwrap_or(""),
-    ])
-    .map_err(enc)
+    fn text(v: &Option<patchloop_model::Text>) -> &[u8] {
+        v.as_deref().unwrap_or("").as_bytes()
+    }
+    c.write_field(f.asset_id.as_str()).map_err(enc)?;
+    c.write_field(f.vuln_id.as_str()).map_err(enc)?;
+    c.write_field(text(&f.package)).map_err(enc)?;
+    c.write_field(text(&f.installed_version)).map_err(enc)?;
+    c.write_field(text(&f.fixed_version)).map_err(enc)?;
+    c.write_field(ts_cell(Some(f.first_seen))).map_err(enc)?;
+    c.write_field(ts_cell(f.last_seen)).map_err(enc)?;
+    c.write_field(match f.status {
+        FindingStatus::Open => "open",
+        FindingStatus::Fixed => "fixed",
+    })
+    .map_err(enc)?;
+    c.write_field(ts_cell(f.fixed_at)).map_err(enc)?;
+    c.write_field(text(&f.scanner)).map_err(enc)?;
+    c.write_field(text(&f.cvss_vector)).map_err(enc)?;
+    c.write_field(f.severity.map(|s| s.as_str()).unwrap_or(""))
+        .map_err(enc)?;
+    c.write_record(None::<&[u8]>).map_err(enc)
 }
 
 /// Writes `findings.csv`.
@@ -208,18 +263,23 @@ pub const EVENTS_HEADER: [&str; 9] = [
 
 /// Writes one `events.csv` row.
 pub fn write_event_row<W: Write>(c: &mut csv::Writer<W>, e: &Event) -> std::io::Result<()> {
-    c.write_record([
-        ts(e.at),
-        e.kind.to_string(),
-        opt(&e.asset_id),
-        opt(&e.vuln_id),
-        opt(&e.secret_id),
-        opt(&e.resource_id),
-        opt(&e.reason),
-        opt(&e.actor),
-        opt(&e.note),
-    ])
-    .map_err(enc)
+    c.write_field(ts_cell(Some(e.at))).map_err(enc)?;
+    c.write_field(e.kind.as_str()).map_err(enc)?;
+    c.write_field(e.asset_id.as_ref().map_or("", |x| x.as_str()))
+        .map_err(enc)?;
+    c.write_field(e.vuln_id.as_ref().map_or("", |x| x.as_str()))
+        .map_err(enc)?;
+    c.write_field(e.secret_id.as_ref().map_or("", |x| x.as_str()))
+        .map_err(enc)?;
+    c.write_field(e.resource_id.as_ref().map_or("", |x| x.as_str()))
+        .map_err(enc)?;
+    c.write_field(e.reason.map_or("", |x| x.as_str()))
+        .map_err(enc)?;
+    c.write_field(e.actor.as_deref().unwrap_or(""))
+        .map_err(enc)?;
+    c.write_field(e.note.as_deref().unwrap_or(""))
+        .map_err(enc)?;
+    c.write_record(None::<&[u8]>).map_err(enc)
 }
 
 /// Writes `events.csv`.
@@ -355,15 +415,20 @@ pub fn write_cvss<'a, W: Write>(
     c.flush()
 }
 
-/// Writes `intel/epss.csv`, with the `#model_version` line when the set has one.
+/// Writes `intel/epss.csv`, with the `#model_version:…,score_date:…` line when the set
+/// has either.
 pub fn write_epss<W: Write>(mut w: W, set: &EpssSet) -> std::io::Result<()> {
-    if set.model_version.is_some() || set.score_date.is_some() {
-        writeln!(
-            w,
-            "#model_version:{},score_date:{}",
-            set.model_version.as_deref().unwrap_or(""),
-            opt_ts(set.score_date)
-        )?;
+    // Only the keys that are known: `model_version:` with nothing after it would read
+    // back as a claim that the version is the empty string.
+    let mut meta = Vec::new();
+    if let Some(v) = &set.model_version {
+        meta.push(format!("model_version:{v}"));
+    }
+    if let Some(t) = set.score_date {
+        meta.push(format!("score_date:{}", ts(t)));
+    }
+    if !meta.is_empty() {
+        writeln!(w, "#{}", meta.join(","))?;
     }
     writeln!(w, "cve,epss,percentile")?;
     for (id, s) in &set.scores {
@@ -488,4 +553,27 @@ pub fn write_bundle(bundle: &Bundle, dir: &Path) -> Result<(), WriteError> {
         file(dir, "intel/epss.csv", |w| write_epss(w, epss))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_timestamp_cell_agrees_with_ts() {
+        for raw in [
+            "2026-09-15T00:00:00Z",
+            "1999-12-31T23:59:59Z",
+            "0042-01-02T03:04:05Z",
+            "2026-05-01T12:34:56.789Z",
+            "2016-12-31T23:59:60.5Z",
+        ] {
+            let t = chrono::DateTime::parse_from_rfc3339(raw)
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            let cell = ts_cell(Some(t));
+            assert_eq!(std::str::from_utf8(cell.as_ref()).unwrap(), ts(t), "{raw}");
+        }
+        assert!(ts_cell(None).as_ref().is_empty());
+    }
 }
