@@ -1,0 +1,148 @@
+//! What the caller hands in besides the bundle: per-host identity facts from the graph
+//! (as plain numbers, so this crate does not depend on the graph crate) and the rule that
+//! says which findings are already remediated.
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use patchloop_model::{AssetId, ResourceId, VulnId};
+use serde::{Deserialize, Serialize};
+
+/// The nearest crown jewel a host reaches in the identity-exposure graph.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CrownJewelPath {
+    /// The crown-jewel resource.
+    pub resource_id: ResourceId,
+    /// Fewest edges from the host to it.
+    pub hops: u32,
+}
+
+/// The graph's facts about one host (contract section 2). A host with no entry is read
+/// as all zeros: B(h) = 0, no crown jewel.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HostIdentity {
+    /// B(h) in [0, 1]; anything else is refused with [`crate::ScoreError::InvalidBlast`].
+    pub blast: f64,
+    /// How many crown-jewel resources the host reaches.
+    pub crown_jewels_reached: u32,
+    /// The nearest one, when any.
+    pub nearest_crown_jewel: Option<CrownJewelPath>,
+}
+
+impl HostIdentity {
+    /// Whether the host reaches at least one crown jewel.
+    pub fn reaches_crown_jewel(&self) -> bool {
+        self.crown_jewels_reached > 0 || self.nearest_crown_jewel.is_some()
+    }
+}
+
+/// Identity facts by host. A `BTreeMap` so that anything derived from iterating it is
+/// ordered by asset id.
+pub type IdentityMap = BTreeMap<AssetId, HostIdentity>;
+
+/// Which findings are remediated at `as_of` and so leave the queue (contract section 3:
+/// the queue holds every finding not remediated; deployed-but-unverified ones stay).
+///
+/// The closed-loop crate knows the real answer (verify_passed after deploy_succeeded, or
+/// fixed_at); until it is wired in, [`ScannerStatus`] uses the scanner's `fixed` status.
+/// Implemented for closures `Fn(&AssetId, &VulnId) -> bool` and for [`RemediatedSet`].
+pub trait Remediated: Sync {
+    /// Whether the finding on `asset` for `vuln` is remediated. `scanner_fixed` is the
+    /// finding's `status == fixed`, for rules that want it.
+    fn is_remediated(&self, asset: &AssetId, vuln: &VulnId, scanner_fixed: bool) -> bool;
+}
+
+/// The default rule: a finding is remediated exactly when the scanner reports it fixed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScannerStatus;
+
+impl Remediated for ScannerStatus {
+    #[inline]
+    fn is_remediated(&self, _: &AssetId, _: &VulnId, scanner_fixed: bool) -> bool {
+        scanner_fixed
+    }
+}
+
+impl<F> Remediated for F
+where
+    F: Fn(&AssetId, &VulnId) -> bool + Sync,
+{
+    #[inline]
+    fn is_remediated(&self, asset: &AssetId, vuln: &VulnId, _: bool) -> bool {
+        self(asset, vuln)
+    }
+}
+
+/// An explicit set of remediated (asset, vulnerability) pairs, looked up without cloning
+/// ids. The scanner's status is ignored: the set is the whole answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemediatedSet {
+    by_asset: HashMap<AssetId, HashSet<VulnId>>,
+}
+
+impl RemediatedSet {
+    /// An empty set: nothing is remediated.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Marks one pair remediated.
+    pub fn insert(&mut self, asset: AssetId, vuln: VulnId) {
+        self.by_asset.entry(asset).or_default().insert(vuln);
+    }
+
+    /// Whether the pair is in the set.
+    pub fn contains(&self, asset: &AssetId, vuln: &VulnId) -> bool {
+        self.by_asset.get(asset).is_some_and(|v| v.contains(vuln))
+    }
+}
+
+impl FromIterator<(AssetId, VulnId)> for RemediatedSet {
+    fn from_iter<I: IntoIterator<Item = (AssetId, VulnId)>>(iter: I) -> Self {
+        let mut s = RemediatedSet::new();
+        for (a, v) in iter {
+            s.insert(a, v);
+        }
+        s
+    }
+}
+
+impl From<&BTreeSet<(AssetId, VulnId)>> for RemediatedSet {
+    fn from(set: &BTreeSet<(AssetId, VulnId)>) -> Self {
+        set.iter().cloned().collect()
+    }
+}
+
+impl Remediated for RemediatedSet {
+    #[inline]
+    fn is_remediated(&self, asset: &AssetId, vuln: &VulnId, _: bool) -> bool {
+        self.contains(asset, vuln)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(a: &str, v: &str) -> (AssetId, VulnId) {
+        (AssetId::new(a).unwrap(), VulnId::new(v).unwrap())
+    }
+
+    #[test]
+    fn rules_answer_as_documented() {
+        let (a, v) = ids("web-01", "CVE-2024-1");
+        assert!(ScannerStatus.is_remediated(&a, &v, true));
+        assert!(!ScannerStatus.is_remediated(&a, &v, false));
+        let set: RemediatedSet = [ids("web-01", "CVE-2024-1")].into_iter().collect();
+        assert!(set.is_remediated(&a, &v, false));
+        let (b, w) = ids("web-02", "CVE-2024-1");
+        assert!(!set.is_remediated(&b, &w, true));
+        let f = |x: &AssetId, _: &VulnId| x.as_str() == "web-02";
+        assert!(f.is_remediated(&b, &w, false));
+    }
+
+    #[test]
+    fn missing_identity_is_zero() {
+        let h = HostIdentity::default();
+        assert_eq!(h.blast, 0.0);
+        assert!(!h.reaches_crown_jewel());
+    }
+}

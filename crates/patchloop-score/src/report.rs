@@ -1,0 +1,131 @@
+//! One call per CLI command (`queue`, `explain`, `hosts`): build the engine, score at
+//! `as_of`, and return a serde-serialisable result. The CLI adds schema and provenance.
+use patchloop_model::policy::{DecisionTable, SlaTable};
+use patchloop_model::{AssetId, Bundle, Timestamp, VulnId};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ScoreError;
+use crate::detail::Assessment;
+use crate::diagnostics::Diagnostic;
+use crate::engine::Engine;
+use crate::hosts::HostRank;
+use crate::input::{IdentityMap, Remediated};
+use crate::scoring::QueueCounts;
+
+/// One queue entry: its 1-based rank and the finding in full.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueItem {
+    /// 1-based position in the queue.
+    pub rank: u64,
+    /// The finding.
+    #[serde(flatten)]
+    pub assessment: Assessment,
+}
+
+/// The queue at `as_of` (contract sections 3 and 8).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueReport {
+    /// When it was evaluated.
+    pub as_of: Timestamp,
+    /// The decision table used.
+    pub decision_table: DecisionTable,
+    /// The SLA table used.
+    pub sla_table: SlaTable,
+    /// Totals over every finding, not only the items listed.
+    pub counts: QueueCounts,
+    /// The queue (or its first `limit` entries), in order.
+    pub items: Vec<QueueItem>,
+    /// What the scorer noticed about its inputs.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The host ranking at `as_of`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostReport {
+    /// When it was evaluated.
+    pub as_of: Timestamp,
+    /// Inventoried hosts in total.
+    pub total_hosts: u64,
+    /// The ranking (or its first `limit` hosts).
+    pub hosts: Vec<HostRank>,
+    /// What the scorer noticed about its inputs.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The queue at `as_of`: every finding not remediated, in the contract's order, or only
+/// the first `limit` (selected without sorting the rest).
+pub fn queue<R: Remediated>(
+    bundle: &Bundle,
+    identity: &IdentityMap,
+    as_of: Timestamp,
+    remediated: &R,
+    limit: Option<usize>,
+) -> Result<QueueReport, ScoreError> {
+    let engine = Engine::new(bundle, identity)?;
+    let scoring = engine.score(as_of, remediated);
+    let order = match limit {
+        Some(n) => scoring.top(n),
+        None => scoring.queue(),
+    };
+    let items = order
+        .par_iter()
+        .enumerate()
+        .filter_map(|(r, &i)| {
+            scoring.assessment(i).map(|assessment| QueueItem {
+                rank: r as u64 + 1,
+                assessment,
+            })
+        })
+        .collect();
+    Ok(QueueReport {
+        as_of,
+        decision_table: bundle.policy.decision_table,
+        sla_table: bundle.policy.sla.table,
+        counts: scoring.counts(),
+        items,
+        diagnostics: engine.diagnostics().to_vec(),
+    })
+}
+
+/// One finding in full at `as_of`, whether or not it is in the queue.
+pub fn explain<R: Remediated>(
+    bundle: &Bundle,
+    identity: &IdentityMap,
+    as_of: Timestamp,
+    remediated: &R,
+    asset_id: &AssetId,
+    vuln_id: &VulnId,
+) -> Result<Assessment, ScoreError> {
+    let engine = Engine::new(bundle, identity)?;
+    let not_found = || ScoreError::NoSuchFinding {
+        asset_id: asset_id.clone(),
+        vuln_id: vuln_id.clone(),
+    };
+    let i = engine.find(asset_id, vuln_id).ok_or_else(not_found)?;
+    engine
+        .assessment(i, as_of, remediated)
+        .ok_or_else(not_found)
+}
+
+/// The host ranking at `as_of`, or its first `limit` hosts.
+pub fn hosts<R: Remediated>(
+    bundle: &Bundle,
+    identity: &IdentityMap,
+    as_of: Timestamp,
+    remediated: &R,
+    limit: Option<usize>,
+) -> Result<HostReport, ScoreError> {
+    let engine = Engine::new(bundle, identity)?;
+    let mut hosts = engine.score(as_of, remediated).hosts();
+    let total_hosts = hosts.len() as u64;
+    if let Some(n) = limit {
+        hosts.truncate(n);
+    }
+    Ok(HostReport {
+        as_of,
+        total_hosts,
+        hosts,
+        diagnostics: engine.diagnostics().to_vec(),
+    })
+}
