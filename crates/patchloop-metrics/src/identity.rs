@@ -1,0 +1,245 @@
+//! Identity-closure figures (contract 6): the per-finding counts from the lifecycle pass,
+//! plus the secret-level ones — exposed secrets, resources still trusting a rotated
+//! secret, reuse (OWASP NHI9, NHI8) and long-lived secrets (NHI7).
+use std::collections::{BTreeMap, BTreeSet};
+
+use patchloop_model::{AssetId, Environment, EventKind, ResourceId, SecretId, Timestamp};
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::input::{DAY, secs};
+use crate::pass::Acc;
+use crate::stats::{DurationStats, Ratio};
+
+/// A resource that may still accept a rotated secret's old credential.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct StillTrusting {
+    /// The secret.
+    pub secret_id: SecretId,
+    /// The resource with no `trust_verified` at or after the secret's latest rotation.
+    pub resource_id: ResourceId,
+    /// That latest rotation.
+    pub rotated_at: Timestamp,
+}
+
+/// Which attribute several secrets share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReuseKey {
+    /// The same `fingerprint`.
+    Fingerprint,
+    /// The same `external_id` (issuer key id).
+    ExternalId,
+}
+
+/// One credential stored in several places. The shared value itself is not repeated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReusedSecret {
+    /// What they share.
+    pub key: ReuseKey,
+    /// The secret records, by id.
+    pub secret_ids: Vec<SecretId>,
+    /// The hosts storing it, by id.
+    pub asset_ids: Vec<AssetId>,
+    /// The environments of those hosts, where the inventory says.
+    pub environments: Vec<Environment>,
+    /// `NHI9` (several hosts) and/or `NHI8` (several environments).
+    pub owasp_nhi: Vec<&'static str>,
+}
+
+/// Identity closure (contract 6).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdentityMetrics {
+    /// NIST CSF 2.0 subcategories this section evidences.
+    pub csf: &'static [&'static str],
+    /// Findings needing identity closure ÷ findings seen by `as_of`.
+    pub needing_closure: Ratio,
+    /// Remediated findings not identity-closed ÷ remediated findings needing closure.
+    pub false_confidence: Ratio,
+    /// Remediated findings identity-closed ÷ remediated findings needing closure.
+    pub closed: Ratio,
+    /// Remediated findings needing closure whose closure cannot be told (input absent).
+    pub undetermined: u64,
+    /// Findings whose host holds a secret rotated before the patch ÷ findings needing closure.
+    pub re_exposed: Ratio,
+    /// identity_closed_at − remediated_at (0 when closure came first), over findings whose
+    /// loop closed in W (the later of the two in W).
+    pub closure_lag: DurationStats,
+    /// Secrets still needing an action for some finding ÷ secrets in the bundle.
+    pub exposed_secrets: Ratio,
+    /// Those secrets, by id.
+    pub exposed_secret_ids: Vec<SecretId>,
+    /// (secret, resource) pairs not verified after the secret's latest rotation ÷ pairs
+    /// of rotated secrets with known trust.
+    pub still_trusting: Ratio,
+    /// Distinct resources among those pairs.
+    pub resources_still_trusting: u64,
+    /// The pairs, by secret then resource.
+    pub still_trusting_pairs: Vec<StillTrusting>,
+    /// Credentials stored on several hosts or in several environments.
+    pub reused: Vec<ReusedSecret>,
+    /// Secrets not renewed within `max_secret_age_days` ÷ secrets with a known age (NHI7).
+    pub long_lived: Ratio,
+    /// Those secrets, by id.
+    pub long_lived_ids: Vec<SecretId>,
+    /// Secrets with no created_at, rotated_at or rotation event by `as_of`.
+    pub age_unknown: u64,
+}
+
+pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetrics {
+    let policy = &a.bundle.policy;
+    let events = &a.bundle.events;
+    let mut lags = acc.lags.clone();
+    let exposed_secret_ids: Vec<SecretId> = acc
+        .exposed_secrets
+        .iter()
+        .filter_map(|&s| a.secrets.get(s as usize))
+        .map(|s| s.secret.id.clone())
+        .collect();
+
+    let mut pairs_total = 0u64;
+    let mut still = Vec::new();
+    let mut long_lived_ids = Vec::new();
+    let mut age_known = 0u64;
+    let max_age = i64::from(policy.max_secret_age_days) * DAY;
+    for (s, sc) in a.secrets.iter().enumerate() {
+        let evs = || {
+            a.secret_events
+                .group(s)
+                .iter()
+                .filter_map(|&i| events.get(i as usize))
+                .take_while(|e| e.at <= as_of)
+        };
+        let last_rotation = evs()
+            .filter(|e| e.kind == EventKind::SecretRotated)
+            .map(|e| e.at)
+            .last();
+        if let Some(r) = last_rotation
+            && sc.trust_known
+        {
+            for (res, _) in &sc.trust {
+                pairs_total += 1;
+                let verified = evs().any(|e| {
+                    e.kind == EventKind::TrustVerified
+                        && e.at >= r
+                        && e.resource_id.as_ref() == Some(*res)
+                });
+                if !verified {
+                    still.push(StillTrusting {
+                        secret_id: sc.secret.id.clone(),
+                        resource_id: (*res).clone(),
+                        rotated_at: r,
+                    });
+                }
+            }
+        }
+        let renewed = [sc.secret.created_at, sc.secret.rotated_at, last_rotation]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t <= as_of)
+            .max();
+        if let Some(t) = renewed {
+            age_known += 1;
+            if secs(t, as_of) > max_age {
+                long_lived_ids.push(sc.secret.id.clone());
+            }
+        }
+    }
+    let resources: BTreeSet<&ResourceId> = still.iter().map(|p| &p.resource_id).collect();
+    let resources_still_trusting = resources.len() as u64;
+    IdentityMetrics {
+        csf: &[
+            "PR.AA-01", "PR.AA-05", "RS.MI-01", "RS.MI-02", "DE.CM-03", "DE.CM-09",
+        ],
+        needing_closure: Ratio::new(
+            acc.applicable,
+            acc.known,
+            "findings needing identity closure / findings seen by as_of",
+        ),
+        false_confidence: Ratio::new(
+            acc.false_confidence,
+            acc.applicable_remediated,
+            "remediated findings not identity-closed / remediated findings needing closure",
+        ),
+        closed: Ratio::new(
+            acc.identity_closed,
+            acc.applicable_remediated,
+            "remediated findings identity-closed / remediated findings needing closure",
+        ),
+        undetermined: acc.undetermined,
+        re_exposed: Ratio::new(
+            acc.re_exposed,
+            acc.applicable,
+            "findings with a secret rotated before the patch / findings needing closure",
+        ),
+        closure_lag: DurationStats::from_seconds(
+            &mut lags,
+            "identity_closed_at - remediated_at (at least 0), findings whose loop closed in W",
+        ),
+        exposed_secrets: Ratio::new(
+            exposed_secret_ids.len() as u64,
+            a.secrets.len() as u64,
+            "secrets still needing a closure action for some finding / secrets",
+        ),
+        exposed_secret_ids,
+        still_trusting: Ratio::new(
+            still.len() as u64,
+            pairs_total,
+            "(rotated secret, trusting resource) pairs without trust_verified after the latest rotation / such pairs",
+        ),
+        resources_still_trusting,
+        still_trusting_pairs: still,
+        reused: reuse(a),
+        long_lived: Ratio::new(
+            long_lived_ids.len() as u64,
+            age_known,
+            "secrets not renewed within max_secret_age_days / secrets with a known age",
+        ),
+        long_lived_ids,
+        age_unknown: a.secrets.len() as u64 - age_known,
+    }
+}
+
+/// Groups of secrets sharing a fingerprint or an external id across hosts or environments.
+fn reuse(a: &Analysis) -> Vec<ReusedSecret> {
+    let mut groups: BTreeMap<(ReuseKey, &str), Vec<usize>> = BTreeMap::new();
+    for (i, sc) in a.secrets.iter().enumerate() {
+        if let Some(fp) = sc.secret.fingerprint.as_deref() {
+            groups
+                .entry((ReuseKey::Fingerprint, fp))
+                .or_default()
+                .push(i);
+        }
+        if let Some(x) = sc.secret.external_id.as_deref() {
+            groups.entry((ReuseKey::ExternalId, x)).or_default().push(i);
+        }
+    }
+    let mut out: Vec<ReusedSecret> = groups
+        .into_iter()
+        .filter_map(|((key, _), members)| {
+            let secrets: Vec<_> = members.iter().filter_map(|&i| a.secrets.get(i)).collect();
+            let hosts: BTreeSet<&AssetId> = secrets.iter().map(|s| &s.secret.asset_id).collect();
+            let envs: BTreeSet<Environment> = hosts
+                .iter()
+                .filter_map(|h| crate::analysis::find_asset(&a.assets, h))
+                .filter_map(|x| x.environment)
+                .collect();
+            let mut nhi = Vec::new();
+            if hosts.len() > 1 {
+                nhi.push("NHI9");
+            }
+            if envs.len() > 1 {
+                nhi.push("NHI8");
+            }
+            (!nhi.is_empty()).then(|| ReusedSecret {
+                key,
+                secret_ids: secrets.iter().map(|s| s.secret.id.clone()).collect(),
+                asset_ids: hosts.into_iter().cloned().collect(),
+                environments: envs.into_iter().collect(),
+                owasp_nhi: nhi,
+            })
+        })
+        .collect();
+    out.sort_by(|x, y| (&x.secret_ids, x.key).cmp(&(&y.secret_ids, y.key)));
+    out
+}

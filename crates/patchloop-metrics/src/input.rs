@@ -1,0 +1,221 @@
+//! What the caller hands in besides the bundle: the scorer's SLA facts, the graph's
+//! trust facts, and the time window. Plain data, so this crate depends on neither.
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::TimeDelta;
+use patchloop_model::{AssetId, Policy, Privilege, ResourceId, SecretId, Timestamp, VulnId};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::MetricsError;
+
+/// Seconds in a day; every day count in this crate is this many seconds.
+pub(crate) const DAY: i64 = 86_400;
+
+/// The SSVC deployer decision of contract section 3, as the scorer reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Decision {
+    /// `immediate`
+    Immediate,
+    /// `out_of_cycle`
+    OutOfCycle,
+    /// `scheduled`
+    Scheduled,
+    /// `defer`
+    Defer,
+}
+
+impl Decision {
+    /// Every decision, most urgent first.
+    pub const ALL: &'static [Decision] = &[
+        Decision::Immediate,
+        Decision::OutOfCycle,
+        Decision::Scheduled,
+        Decision::Defer,
+    ];
+
+    /// The canonical word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Immediate => "immediate",
+            Decision::OutOfCycle => "out_of_cycle",
+            Decision::Scheduled => "scheduled",
+            Decision::Defer => "defer",
+        }
+    }
+}
+
+/// A label that is not one of the four decisions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown decision {0:?}; expected one of: immediate|out_of_cycle|scheduled|defer")]
+pub struct DecisionParseError(pub String);
+
+impl FromStr for Decision {
+    type Err = DecisionParseError;
+    /// Case-insensitive; `-` and spaces read as `_`, so `Out-of-cycle` parses.
+    fn from_str(raw: &str) -> Result<Self, DecisionParseError> {
+        let norm: String = raw
+            .trim()
+            .chars()
+            .map(|c| {
+                if c == '-' || c == ' ' {
+                    '_'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        Decision::ALL
+            .iter()
+            .copied()
+            .find(|d| d.as_str() == norm)
+            .ok_or_else(|| DecisionParseError(raw.trim().to_string()))
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Decision {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Decision {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The scorer's facts about one finding (contract sections 3 and 4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingSla {
+    /// The asset.
+    pub asset_id: AssetId,
+    /// The vulnerability.
+    pub vuln_id: VulnId,
+    /// The due date, exceptions already applied by the scorer; `None` when the policy
+    /// sets no deadline for this finding.
+    pub due_at: Option<Timestamp>,
+    /// The decision, when known.
+    pub decision: Option<Decision>,
+    /// The score (0–100); `None` makes the built-in fallback score apply.
+    pub score: Option<f64>,
+}
+
+/// One resource that accepts a secret, directly or through the secret's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustingResource {
+    /// The resource.
+    pub resource_id: ResourceId,
+    /// The strongest privilege the secret (or its identity) holds on it.
+    pub privilege: Privilege,
+}
+
+/// Every resource that trusts one secret (from the graph crate, or built by hand).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretTrust {
+    /// The secret.
+    pub secret_id: SecretId,
+    /// The resources that accept it. An empty list means "trusted by nothing".
+    pub resources: Vec<TrustingResource>,
+}
+
+/// Optional facts from the other crates. A field left `None` is computed from the bundle
+/// alone, and the reports say so in their notes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    /// Per-finding SLA facts. Findings without a row use the built-in fallback SLA.
+    pub sla: Option<&'a [FindingSla]>,
+    /// Per-secret trust facts. Secrets without a row use `bundle.access`.
+    pub trust: Option<&'a [SecretTrust]>,
+}
+
+/// The metrics window W: the `days` before `as_of`, i.e. the half-open interval
+/// `(as_of − days, as_of]`. An instant belongs to W when `start < t ≤ as_of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// T: every computation looks at the data as known at this instant.
+    pub as_of: Timestamp,
+    /// Length of W in days.
+    pub days: u32,
+}
+
+impl Window {
+    /// A window of `days` days ending at `as_of`.
+    pub fn new(as_of: Timestamp, days: u32) -> Result<Self, MetricsError> {
+        if days == 0 {
+            return Err(MetricsError::EmptyWindow);
+        }
+        let w = Window { as_of, days };
+        w.try_start()?;
+        Ok(w)
+    }
+
+    /// The window of `policy.window_days` days ending at `as_of`.
+    pub fn from_policy(as_of: Timestamp, policy: &Policy) -> Result<Self, MetricsError> {
+        Window::new(as_of, policy.window_days)
+    }
+
+    fn try_start(&self) -> Result<Timestamp, MetricsError> {
+        self.as_of
+            .checked_sub_signed(TimeDelta::seconds(i64::from(self.days) * DAY))
+            .ok_or(MetricsError::TimeOutOfRange)
+    }
+
+    /// The exclusive start of W (`as_of − days`).
+    pub fn start(&self) -> Timestamp {
+        // Construction checked that the subtraction fits.
+        self.try_start().unwrap_or(self.as_of)
+    }
+
+    /// Whether `t` lies in W.
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.start() < t && t <= self.as_of
+    }
+
+    /// The window of the same length immediately before this one.
+    pub fn previous(&self) -> Result<Window, MetricsError> {
+        Window::new(self.start(), self.days)
+    }
+}
+
+/// Whole seconds from `a` to `b` (negative when `b` is earlier).
+pub(crate) fn secs(a: Timestamp, b: Timestamp) -> i64 {
+    (b - a).num_seconds()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use patchloop_model::parse_timestamp;
+
+    #[test]
+    fn decisions_parse_leniently_and_round_trip() {
+        assert_eq!(
+            "Out-of-cycle".parse::<Decision>().ok(),
+            Some(Decision::OutOfCycle)
+        );
+        assert!("soon".parse::<Decision>().is_err());
+        for d in Decision::ALL {
+            assert_eq!(d.as_str().parse::<Decision>().ok(), Some(*d));
+        }
+    }
+
+    #[test]
+    fn window_is_start_exclusive_end_inclusive() {
+        let t = parse_timestamp("2026-04-01").unwrap();
+        let w = Window::new(t, 10).unwrap();
+        assert_eq!(w.start(), parse_timestamp("2026-03-22").unwrap());
+        assert!(!w.contains(w.start()));
+        assert!(w.contains(t));
+        assert!(!w.contains(parse_timestamp("2026-04-01T00:00:01Z").unwrap()));
+        assert_eq!(w.previous().unwrap().as_of, w.start());
+        assert_eq!(Window::new(t, 0), Err(MetricsError::EmptyWindow));
+    }
+}
