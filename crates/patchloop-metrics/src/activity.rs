@@ -32,7 +32,8 @@ pub struct FailureMetrics {
     pub by_reason: Vec<ReasonCount>,
     /// Findings that failed twice or more in W, most failures first, then by id.
     pub repeat_failures: Vec<RepeatFailure>,
-    /// Remediations that did not hold: reopenings in W ÷ remediations in W.
+    /// Remediations that did not hold: reopenings in W ÷ remediations that could be
+    /// reopened in W (in force at its start, or made in it).
     pub reopened: Ratio,
 }
 

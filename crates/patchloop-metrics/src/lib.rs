@@ -63,7 +63,8 @@
 //! - Reopened: a finding the scanner still reports `open` with `last_seen` after
 //!   `remediated_at`, or a `verify_failed` after `verify_passed`, goes back to open.
 //!   Deployments must then start again (a new cycle). The reopening is listed on the
-//!   finding and counted in `failures.reopened` (reopenings in W ÷ remediations in W);
+//!   finding and counted in `failures.reopened` (reopenings in W ÷ remediations in force
+//!   at the start of W or made in W);
 //!   it does not change the event-based failure rate.
 //! - `closed`: remediated and identity-closed, or remediated with no closure needed.
 //!   `false_confidence`: remediated with a required identity action missing.

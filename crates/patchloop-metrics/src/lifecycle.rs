@@ -350,6 +350,8 @@ pub(crate) struct Machine {
     pub open_secs_in_window: i64,
     pub reopens_in_window: u64,
     pub remediations_in_window: u64,
+    /// Remediated at the start of W (a remediation a reopening in W can undo).
+    pub held_at_window_start: bool,
     pub attempts: [u64; 4],
     pub by_reason: [[u64; 2]; 6],
     last_deploy: Option<(Timestamp, bool, u64)>,
@@ -462,6 +464,8 @@ impl Machine {
         }
         if w.contains(at) {
             self.remediations_in_window += 1;
+        } else if at <= w.start() {
+            self.held_at_window_start = true;
         }
     }
 
@@ -484,6 +488,8 @@ impl Machine {
         self.open_since = Some(at);
         if w.contains(at) {
             self.reopens_in_window += 1;
+        } else if at <= w.start() {
+            self.held_at_window_start = false;
         }
     }
 

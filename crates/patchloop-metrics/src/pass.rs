@@ -347,7 +347,8 @@ fn tally(a: &Analysis, h: &Host, w: &Window, ev: &Eval, acc: &mut Acc, owner: &m
         }
     }
     acc.reopened_in_window += ev.machine.reopens_in_window;
-    acc.remediations_in_window += ev.machine.remediations_in_window;
+    acc.remediations_in_window +=
+        ev.machine.remediations_in_window + u64::from(ev.machine.held_at_window_start);
 
     if ev.basis.is_some() {
         acc.applicable += 1;

@@ -414,7 +414,7 @@ impl<'a> Analysis<'a> {
         failures.reopened = Ratio::new(
             acc.reopened_in_window,
             acc.remediations_in_window,
-            "reopenings in W / remediations in W",
+            "reopenings in W / remediations in force at the start of W or made in W",
         );
         let mut notes = self.notes(&acc, as_of);
         let coverage = if latest {

@@ -218,8 +218,8 @@ fn failed_remediation_rate_by_reason_and_repeats() {
     assert_eq!(f.repeat_failures.len(), 1);
     assert_eq!(f.repeat_failures[0].asset_id.as_str(), "h2");
     assert_eq!(f.repeat_failures[0].failures, 2);
-    // Remediations in W: h1/V1, h1/V2, h1/V5; none reopened.
-    assert_eq!((f.reopened.numerator, f.reopened.denominator), (0, 3));
+    // Remediations in W: h1/V1, h1/V2, h1/V5, and h1/V6 in force at its start; none reopened.
+    assert_eq!((f.reopened.numerator, f.reopened.denominator), (0, 4));
 }
 
 #[test]
