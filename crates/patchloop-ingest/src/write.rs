@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use patchloop_model::{
     AccessEdge, Asset, Bundle, CvssFacts, DiscoveryRecord, EpssSet, Event, Exception,
-    ExceptionScope, Finding, FindingStatus, KevCatalog, Resource, Secret, Timestamp, VulnId,
+    ExceptionScope, Finding, FindingStatus, KevCatalog, Policy, Resource, Secret, Timestamp,
+    VulnId,
 };
 
 /// An error writing a bundle.
@@ -498,16 +499,39 @@ fn file(
     })
 }
 
-/// Writes every part of `bundle` under `dir` (created if needed). Provenance is not
-/// written: it is recomputed whenever the bundle is loaded.
+/// What `patchloop.toml` gets: `as_of` and, when it differs from the defaults, the
+/// whole policy (a loaded bundle no longer knows which fields were overridden, so all
+/// are written; the loader accepts any subset, so all is fine).
+#[derive(serde::Serialize)]
+struct TomlOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a Policy>,
+}
+
+/// Writes every part of `bundle` under `dir` (created if needed): `patchloop.toml` with
+/// `as_of` and a non-default policy, then one file per part that has data. Provenance
+/// is not written (it is recomputed whenever the bundle is loaded), and neither are
+/// column mappings or the leak key, which a loaded bundle does not keep: leak-report
+/// secrets are written as `identity/secrets.csv` rows with their keyed-hash ids.
 pub fn write_bundle(bundle: &Bundle, dir: &Path) -> Result<(), WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
         path: dir.display().to_string(),
         source,
     })?;
-    if let Some(t) = bundle.as_of {
+    let default_policy = bundle.policy == Policy::default();
+    if bundle.as_of.is_some() || !default_policy {
+        let doc = TomlOut {
+            as_of: bundle.as_of.map(ts),
+            policy: (!default_policy).then_some(&bundle.policy),
+        };
+        let text = toml::to_string(&doc).map_err(|e| WriteError::Encode {
+            path: dir.join("patchloop.toml").display().to_string(),
+            message: e.to_string(),
+        })?;
         file(dir, "patchloop.toml", |mut w| {
-            writeln!(w, "as_of = \"{}\"", ts(t))?;
+            w.write_all(text.as_bytes())?;
             w.flush()
         })?;
     }

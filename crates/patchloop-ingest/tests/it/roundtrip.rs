@@ -154,3 +154,27 @@ fn a_generated_fleet_loads_back_as_generated() {
     assert_eq!(got.cvss, want.cvss);
     assert_eq!(got, want);
 }
+
+/// A policy override survives a write and a load; a default policy writes no `[policy]`.
+#[test]
+fn a_policy_override_round_trips() {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("roundtrip/policy");
+    let mut b = load_bundle(&example(), &LoadOptions::default())
+        .unwrap()
+        .bundle;
+    let plain = base.join("plain");
+    let _ = std::fs::remove_dir_all(&plain);
+    write_bundle(&b, &plain).unwrap();
+    let toml = std::fs::read_to_string(plain.join("patchloop.toml")).unwrap();
+    assert_eq!(toml, "as_of = \"2026-09-15T00:00:00Z\"\n");
+
+    b.policy.epss_poc = patchloop_model::Probability::new(0.2).unwrap();
+    b.policy.window_days = 30;
+    let tuned = base.join("tuned");
+    let _ = std::fs::remove_dir_all(&tuned);
+    write_bundle(&b, &tuned).unwrap();
+    let again = load_bundle(&tuned, &LoadOptions::default()).unwrap();
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    assert_eq!(again.bundle.policy, b.policy);
+    assert_eq!(again.bundle.as_of, b.as_of);
+}
