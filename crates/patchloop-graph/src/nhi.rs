@@ -1,0 +1,334 @@
+//! Non-human-identity hygiene checks, each tagged with its OWASP Non-Human Identities
+//! Top 10 (2025) code: reuse (NHI9), environment isolation (NHI8), long-lived secrets
+//! (NHI7) and over-privilege candidates (NHI5).
+use std::collections::BTreeMap;
+use std::fmt;
+
+use patchloop_model::{
+    AssetId, Environment, Policy, Privilege, ResourceId, SecretId, Text, Timestamp,
+};
+use petgraph::Direction;
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use serde::{Deserialize, Serialize};
+
+use crate::build::Graph;
+use crate::{EdgeKind, NodeKind, NodeRef};
+
+/// An OWASP Non-Human Identities Top 10 (2025) entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum NhiCode {
+    /// NHI5 Overprivileged NHI.
+    #[serde(rename = "NHI5")]
+    Nhi5,
+    /// NHI7 Long-Lived Secrets.
+    #[serde(rename = "NHI7")]
+    Nhi7,
+    /// NHI8 Environment Isolation.
+    #[serde(rename = "NHI8")]
+    Nhi8,
+    /// NHI9 NHI Reuse.
+    #[serde(rename = "NHI9")]
+    Nhi9,
+}
+
+impl NhiCode {
+    /// The code (`NHI5`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NhiCode::Nhi5 => "NHI5",
+            NhiCode::Nhi7 => "NHI7",
+            NhiCode::Nhi8 => "NHI8",
+            NhiCode::Nhi9 => "NHI9",
+        }
+    }
+
+    /// The entry's title in the OWASP list.
+    pub fn title(self) -> &'static str {
+        match self {
+            NhiCode::Nhi5 => "Overprivileged NHI",
+            NhiCode::Nhi7 => "Long-Lived Secrets",
+            NhiCode::Nhi8 => "Environment Isolation",
+            NhiCode::Nhi9 => "NHI Reuse",
+        }
+    }
+}
+
+impl fmt::Display for NhiCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which secret attribute showed that several records are one credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReuseKey {
+    /// `secrets.csv` `fingerprint` (for leaks, the keyed hash of the secret).
+    Fingerprint,
+    /// `secrets.csv` `external_id`: the issuer's id for the credential.
+    ExternalId,
+}
+
+/// One hygiene finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NhiFinding {
+    /// The OWASP code.
+    pub code: NhiCode,
+    /// The OWASP title.
+    pub title: String,
+    /// For NHI8/NHI9: the attribute the secrets share.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub matched_on: Option<ReuseKey>,
+    /// For NHI8/NHI9: its value (an identifier, never secret material).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shared_value: Option<Text>,
+    /// For NHI5: the identity or secret holding the grants.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub principal: Option<NodeRef>,
+    /// Secrets concerned, sorted.
+    pub secrets: Vec<SecretId>,
+    /// Hosts storing them, sorted.
+    pub hosts: Vec<AssetId>,
+    /// For NHI8: the environments the hosts are in, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub environments: Vec<Environment>,
+    /// For NHI5: the crown jewels administered, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub resources: Vec<ResourceId>,
+    /// For NHI7: days since the last rotation (or issue).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub age_days: Option<i64>,
+    /// One line for people.
+    pub message: String,
+}
+
+/// The result of the hygiene checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NhiReport {
+    /// The time ages are measured at.
+    pub as_of: Timestamp,
+    /// The age limit used (`policy.max_secret_age_days`).
+    pub max_secret_age_days: u32,
+    /// Findings, sorted by code, then by what they concern.
+    pub findings: Vec<NhiFinding>,
+    /// Secrets with neither `rotated_at` nor `created_at`: their age cannot be judged.
+    pub unknown_age: Vec<SecretId>,
+}
+
+impl Graph {
+    /// Runs the hygiene checks at `as_of`:
+    /// - NHI9: one fingerprint or external_id stored on two or more hosts;
+    /// - NHI8: one fingerprint or external_id on hosts in two or more environments
+    ///   (hosts with no environment do not count);
+    /// - NHI7: a secret whose last rotation (or, never rotated, its issue) is more than
+    ///   `policy.max_secret_age_days` days before `as_of`;
+    /// - NHI5: an identity or secret with `admin` access to a crown jewel.
+    pub fn nhi_checks(&self, policy: &Policy, as_of: Timestamp) -> NhiReport {
+        let mut findings = Vec::new();
+        self.reuse_findings(&mut findings);
+        let mut unknown_age = Vec::new();
+        for info in &self.secrets {
+            let meta = info.secret.as_ref();
+            let since = meta.and_then(|m| m.rotated_at.or(m.created_at));
+            let Some(since) = since else {
+                unknown_age.push(info.id.clone());
+                continue;
+            };
+            let age = (as_of - since).num_days();
+            if age > i64::from(policy.max_secret_age_days) {
+                let rotated = meta.is_some_and(|m| m.rotated_at.is_some());
+                findings.push(NhiFinding {
+                    code: NhiCode::Nhi7,
+                    title: NhiCode::Nhi7.title().to_string(),
+                    matched_on: None,
+                    shared_value: None,
+                    principal: None,
+                    secrets: vec![info.id.clone()],
+                    hosts: meta.map(|m| vec![m.asset_id.clone()]).unwrap_or_default(),
+                    environments: Vec::new(),
+                    resources: Vec::new(),
+                    age_days: Some(age),
+                    message: format!(
+                        "secret {} {} {age} days ago (limit {})",
+                        info.id,
+                        if rotated {
+                            "last rotated"
+                        } else {
+                            "issued and never rotated"
+                        },
+                        policy.max_secret_age_days
+                    ),
+                });
+            }
+        }
+        self.over_privilege_findings(&mut findings);
+        findings.sort_by(|a, b| {
+            (
+                a.code,
+                a.matched_on,
+                &a.shared_value,
+                &a.principal,
+                &a.secrets,
+            )
+                .cmp(&(
+                    b.code,
+                    b.matched_on,
+                    &b.shared_value,
+                    &b.principal,
+                    &b.secrets,
+                ))
+        });
+        NhiReport {
+            as_of,
+            max_secret_age_days: policy.max_secret_age_days,
+            findings,
+            unknown_age,
+        }
+    }
+
+    fn reuse_findings(&self, out: &mut Vec<NhiFinding>) {
+        for key in [ReuseKey::Fingerprint, ReuseKey::ExternalId] {
+            let mut groups: BTreeMap<&Text, Vec<usize>> = BTreeMap::new();
+            for (i, info) in self.secrets.iter().enumerate() {
+                let value = info.secret.as_ref().and_then(|m| match key {
+                    ReuseKey::Fingerprint => m.fingerprint.as_ref(),
+                    ReuseKey::ExternalId => m.external_id.as_ref(),
+                });
+                if let Some(v) = value {
+                    groups.entry(v).or_default().push(i);
+                }
+            }
+            for (value, members) in groups {
+                if members.len() < 2 {
+                    continue;
+                }
+                let secrets: Vec<SecretId> = members
+                    .iter()
+                    .filter_map(|&i| self.secrets.get(i).map(|s| s.id.clone()))
+                    .collect();
+                let mut hosts: Vec<AssetId> = members
+                    .iter()
+                    .filter_map(|&i| self.secrets.get(i)?.secret.as_ref())
+                    .map(|m| m.asset_id.clone())
+                    .collect();
+                hosts.sort();
+                hosts.dedup();
+                let mut envs: Vec<Environment> = hosts
+                    .iter()
+                    .filter_map(|h| {
+                        let i = self.host_node(h)?;
+                        self.host_info(i)?.asset.as_ref()?.environment
+                    })
+                    .collect();
+                envs.sort();
+                envs.dedup();
+                let what = match key {
+                    ReuseKey::Fingerprint => "fingerprint",
+                    ReuseKey::ExternalId => "external_id",
+                };
+                if hosts.len() >= 2 {
+                    out.push(NhiFinding {
+                        code: NhiCode::Nhi9,
+                        title: NhiCode::Nhi9.title().to_string(),
+                        matched_on: Some(key),
+                        shared_value: Some(value.clone()),
+                        principal: None,
+                        message: format!(
+                            "one credential ({what} {value}) is stored on {} hosts",
+                            hosts.len()
+                        ),
+                        secrets: secrets.clone(),
+                        hosts: hosts.clone(),
+                        environments: Vec::new(),
+                        resources: Vec::new(),
+                        age_days: None,
+                    });
+                }
+                if envs.len() >= 2 {
+                    let names: Vec<&str> = envs.iter().map(|e| e.as_str()).collect();
+                    out.push(NhiFinding {
+                        code: NhiCode::Nhi8,
+                        title: NhiCode::Nhi8.title().to_string(),
+                        matched_on: Some(key),
+                        shared_value: Some(value.clone()),
+                        principal: None,
+                        message: format!(
+                            "one credential ({what} {value}) is used across environments: {}",
+                            names.join(", ")
+                        ),
+                        secrets,
+                        hosts,
+                        environments: envs,
+                        resources: Vec::new(),
+                        age_days: None,
+                    });
+                }
+            }
+        }
+    }
+
+    fn over_privilege_findings(&self, out: &mut Vec<NhiFinding>) {
+        let mut by_principal: BTreeMap<u32, Vec<ResourceId>> = BTreeMap::new();
+        for (r, info) in self.resources.iter().enumerate() {
+            if !info.crown_jewel {
+                continue;
+            }
+            let node = NodeIndex::new(self.resource_base() as usize + r);
+            for e in self.g.edges_directed(node, Direction::Incoming) {
+                let d = e.weight();
+                if d.kind == EdgeKind::Access && d.privilege == Some(Privilege::Admin) {
+                    by_principal
+                        .entry(e.source().index() as u32)
+                        .or_default()
+                        .push(info.id.clone());
+                }
+            }
+        }
+        for (p, mut resources) in by_principal {
+            resources.sort();
+            let Some(principal) = self.node_ref(p) else {
+                continue;
+            };
+            let secret_nodes: Vec<u32> = match self.kind_of(p) {
+                NodeKind::Identity => self
+                    .g
+                    .edges_directed(NodeIndex::new(p as usize), Direction::Incoming)
+                    .filter(|e| e.weight().kind == EdgeKind::AuthenticatesAs)
+                    .map(|e| e.source().index() as u32)
+                    .collect(),
+                _ => vec![p],
+            };
+            let mut secrets: Vec<SecretId> = secret_nodes
+                .iter()
+                .filter_map(|&s| self.secret_info(s).map(|i| i.id.clone()))
+                .collect();
+            secrets.sort();
+            let mut hosts: Vec<AssetId> = secret_nodes
+                .iter()
+                .filter_map(|&s| self.secret_info(s)?.secret.as_ref())
+                .map(|m| m.asset_id.clone())
+                .collect();
+            hosts.sort();
+            hosts.dedup();
+            let names: Vec<&str> = resources.iter().map(|r| r.as_str()).collect();
+            out.push(NhiFinding {
+                code: NhiCode::Nhi5,
+                title: NhiCode::Nhi5.title().to_string(),
+                matched_on: None,
+                shared_value: None,
+                message: format!(
+                    "{principal} has admin access to crown jewel{} {}: review whether it needs it",
+                    if names.len() == 1 { "" } else { "s" },
+                    names.join(", ")
+                ),
+                principal: Some(principal),
+                secrets,
+                hosts,
+                environments: Vec::new(),
+                resources,
+                age_days: None,
+            });
+        }
+    }
+}
