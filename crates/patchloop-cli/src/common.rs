@@ -59,7 +59,6 @@ pub fn load(args: &BundleArgs) -> Result<Loaded, BundleError> {
 
 /// The evaluation time: the flag, else the bundle's, else the clock (the only place the
 /// clock is read). Returns where it came from too.
-#[allow(dead_code)] // wired by the time-dependent subcommands (queue, metrics, report)
 pub fn resolve_as_of(
     flag: Option<Timestamp>,
     bundle: Option<Timestamp>,
@@ -117,4 +116,74 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[usize]) -> St
         line(r.iter().map(String::as_str).collect(), &mut out);
     }
     out
+}
+
+/// Output format for the list-like subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON object (contract section 8).
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// The contract's JSON envelope: `schema`, `as_of`, `provenance`, then the items.
+pub fn envelope(
+    schema: &str,
+    as_of: Option<Timestamp>,
+    bundle: &patchloop::model::Bundle,
+    key: &str,
+    items: serde_json::Value,
+) -> String {
+    let mut m = serde_json::Map::new();
+    m.insert("schema".into(), schema.into());
+    m.insert("as_of".into(), as_of.map(ts).into());
+    m.insert(
+        "provenance".into(),
+        serde_json::to_value(&bundle.provenance).unwrap_or_default(),
+    );
+    m.insert(key.into(), items);
+    serde_json::to_string_pretty(&serde_json::Value::Object(m)).unwrap_or_default()
+}
+
+/// Renders rows as CSV (header first); cells are quoted where needed.
+pub fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut w = csv_writer();
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(r);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn csv_writer() -> csv_crate::Writer<Vec<u8>> {
+    csv_crate::WriterBuilder::new()
+        .terminator(csv_crate::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
+}
+
+/// Loads a bundle for a subcommand, printing row errors to stderr. Returns the loaded
+/// bundle, or the exit code to stop with (2 unusable; 1 row errors unless `--lenient`).
+pub fn load_or_exit(args: &BundleArgs) -> Result<Loaded, u8> {
+    match load(args) {
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(EXIT_UNUSABLE)
+        }
+        Ok(l) => {
+            for e in &l.errors {
+                eprintln!("error: {e}");
+            }
+            if !l.errors.is_empty() && !args.lenient {
+                eprintln!(
+                    "{} row error(s) in the bundle; fix them, or pass --lenient to go on with the good rows",
+                    l.errors.len()
+                );
+                return Err(EXIT_ROW_ERRORS);
+            }
+            Ok(l)
+        }
+    }
 }

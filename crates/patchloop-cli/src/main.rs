@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod common;
+mod pipeline;
 
 /// patchloop: measure the patch loop and rank the work by real risk — a remediation is
 /// complete only when the flaw is verified fixed and the identity exposure it created is closed.
@@ -34,6 +35,70 @@ enum Command {
         after_help = "Examples:\n  patchloop gen --hosts 1000 --seed 7 --out /tmp/fleet\n  patchloop validate /tmp/fleet"
     )]
     Gen(cmd::gen_fleet::Args),
+    /// Blast radius B(h) of every host: what an attacker on it reaches through stored
+    /// credentials, and how close it is to a crown jewel.
+    #[command(
+        name = "blast-radius",
+        after_help = "Examples:\n  patchloop blast-radius examples/fleet --top 5\n  patchloop blast-radius examples/fleet --host ci-runner-01"
+    )]
+    BlastRadius(cmd::graph_cmds::BlastArgs),
+    /// The shortest path from a host to its nearest crown jewel, step by step.
+    #[command(after_help = "Example:\n  patchloop paths examples/fleet --host ci-runner-01")]
+    Paths(cmd::graph_cmds::PathArgs),
+    /// What closing a host's identity exposure takes: secrets to rotate, in order, with
+    /// every action each needs.
+    #[command(
+        name = "closure-plan",
+        after_help = "Example:\n  patchloop closure-plan examples/fleet --host web-01"
+    )]
+    ClosurePlan(cmd::graph_cmds::ClosureArgs),
+    /// Non-human-identity hygiene: reused, cross-environment, long-lived and
+    /// over-privileged credentials (OWASP NHI Top 10).
+    #[command(after_help = "Example:\n  patchloop nhi examples/fleet")]
+    Nhi(cmd::graph_cmds::NhiArgs),
+    /// The prioritised queue: every finding not remediated, with its SSVC decision,
+    /// score, due date and a one-line why.
+    #[command(
+        after_help = "Examples:\n  patchloop queue examples/fleet --top 10\n  patchloop queue examples/fleet --format json --top 100 > queue.json\n  patchloop queue examples/fleet --fail-on immediate   # exit 3 when anything is immediate"
+    )]
+    Queue(cmd::score_cmds::QueueArgs),
+    /// Everything behind one finding's decision, score and due date.
+    #[command(
+        after_help = "Example:\n  patchloop explain examples/fleet --asset ci-runner-01 --vuln CVE-2024-23897"
+    )]
+    Explain(cmd::score_cmds::ExplainArgs),
+    /// Hosts ranked by their immediate work, exploitation probability and blast radius.
+    #[command(after_help = "Example:\n  patchloop hosts examples/fleet --top 10")]
+    Hosts(cmd::score_cmds::HostsArgs),
+    /// The closed loop per finding: open, deployed, failed, remediated, closed or false
+    /// confidence, with the identity actions still missing.
+    #[command(
+        after_help = "Examples:\n  patchloop status examples/fleet\n  patchloop status examples/fleet --state false_confidence\n  patchloop status examples/fleet --asset web-01 --format json"
+    )]
+    Status(cmd::loop_cmds::StatusArgs),
+    /// Programme metrics (contract section 6), each with numerator and denominator.
+    #[command(
+        after_help = "Examples:\n  patchloop metrics examples/fleet\n  patchloop metrics examples/fleet --window 30d --trend 6"
+    )]
+    Metrics(cmd::loop_cmds::MetricsArgs),
+    /// CMDB against discovery: accuracy, completeness, shadow, stale, unmanaged, unscanned.
+    #[command(after_help = "Example:\n  patchloop coverage examples/fleet")]
+    Coverage(cmd::loop_cmds::SimpleArgs),
+    /// Exception health: valid, invalid, expiring, expired with open findings.
+    #[command(after_help = "Example:\n  patchloop exceptions examples/fleet")]
+    Exceptions(cmd::loop_cmds::SimpleArgs),
+    /// The identity-exposure graph itself.
+    #[command(subcommand)]
+    Graph(GraphCommand),
+}
+
+#[derive(Subcommand)]
+enum GraphCommand {
+    /// Export as Graphviz DOT or BloodHound OpenGraph JSON.
+    #[command(
+        after_help = "Examples:\n  patchloop graph export examples/fleet --format dot --host ci-runner-01 | dot -Tsvg > ci.svg\n  patchloop graph export examples/fleet --format opengraph > patchloop-opengraph.json"
+    )]
+    Export(cmd::graph_cmds::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +106,18 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate(a) => cmd::validate::run(&a),
         Command::Gen(a) => cmd::gen_fleet::run(&a),
+        Command::Queue(a) => cmd::score_cmds::queue(&a),
+        Command::Explain(a) => cmd::score_cmds::explain(&a),
+        Command::Hosts(a) => cmd::score_cmds::hosts(&a),
+        Command::Status(a) => cmd::loop_cmds::status(&a),
+        Command::Metrics(a) => cmd::loop_cmds::metrics(&a),
+        Command::Coverage(a) => cmd::loop_cmds::coverage(&a),
+        Command::Exceptions(a) => cmd::loop_cmds::exceptions(&a),
+        Command::BlastRadius(a) => cmd::graph_cmds::blast(&a),
+        Command::Paths(a) => cmd::graph_cmds::paths(&a),
+        Command::ClosurePlan(a) => cmd::graph_cmds::closure(&a),
+        Command::Nhi(a) => cmd::graph_cmds::nhi(&a),
+        Command::Graph(GraphCommand::Export(a)) => cmd::graph_cmds::export(&a),
     };
     ExitCode::from(code)
 }

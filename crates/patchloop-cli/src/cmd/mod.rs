@@ -1,3 +1,6 @@
 //! One module per subcommand.
 pub mod gen_fleet;
+pub mod graph_cmds;
+pub mod loop_cmds;
+pub mod score_cmds;
 pub mod validate;

@@ -1,0 +1,569 @@
+//! The identity-exposure graph subcommands: `blast-radius`, `paths`, `closure-plan`,
+//! `nhi` and `graph export`.
+use std::fmt::Write as _;
+
+use patchloop::graph::{Graph, HostBlast, blast_radius_all};
+use patchloop::model::AssetId;
+
+use crate::common::{self, BundleArgs, EXIT_OK, EXIT_UNUSABLE, ListFormat};
+
+fn build(args: &BundleArgs) -> Result<(patchloop::ingest::Loaded, Graph), u8> {
+    let loaded = common::load_or_exit(args)?;
+    match Graph::from_bundle(&loaded.bundle) {
+        Ok(g) => Ok((loaded, g)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(EXIT_UNUSABLE)
+        }
+    }
+}
+
+fn host_id(s: &str) -> Result<AssetId, String> {
+    AssetId::new(s).map_err(|e| e.to_string())
+}
+
+/// Flags of `patchloop blast-radius`.
+#[derive(Debug, clap::Args)]
+pub struct BlastArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// Show one host in full: every resource, host and secret it reaches.
+    #[arg(long, value_parser = host_id)]
+    host: Option<AssetId>,
+    /// Show the N hosts with the largest blast radius (default 25 for the table, all otherwise).
+    #[arg(long)]
+    top: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+fn fmt_b(b: f64) -> String {
+    format!("{b:.3}")
+}
+
+/// Runs `patchloop blast-radius`.
+pub fn blast(args: &BlastArgs) -> u8 {
+    let (loaded, g) = match build(&args.bundle) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let b = &loaded.bundle;
+    if let Some(h) = &args.host {
+        let r = match g.blast_radius(h, &b.policy) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_UNUSABLE;
+            }
+        };
+        match args.format {
+            ListFormat::Json => {
+                println!(
+                    "{}",
+                    common::envelope(
+                        "patchloop.blast-radius/v1",
+                        b.as_of,
+                        b,
+                        "host",
+                        serde_json::to_value(&r).unwrap_or_default()
+                    )
+                )
+            }
+            _ => {
+                let s = &r.summary;
+                let mut out = String::new();
+                let _ = writeln!(
+                    out,
+                    "{}: B = {} (weight {}, cap {})",
+                    s.asset_id,
+                    fmt_b(s.blast),
+                    s.weight,
+                    b.policy.blast_cap
+                );
+                let _ = writeln!(
+                    out,
+                    "crown jewels reached: {}{}",
+                    if s.crown_jewels.is_empty() {
+                        "none".to_string()
+                    } else {
+                        s.crown_jewels
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                    s.hops_to_crown_jewel
+                        .map(|h| format!(" (nearest in {h} hops)"))
+                        .unwrap_or_default()
+                );
+                let list = |name: &str, v: Vec<String>, out: &mut String| {
+                    let _ = writeln!(
+                        out,
+                        "{name} ({}): {}",
+                        v.len(),
+                        if v.is_empty() {
+                            "-".to_string()
+                        } else {
+                            v.join(", ")
+                        }
+                    );
+                };
+                list(
+                    "resources",
+                    r.resources.iter().map(ToString::to_string).collect(),
+                    &mut out,
+                );
+                list(
+                    "  walked through (write/admin)",
+                    r.expanded_resources
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    &mut out,
+                );
+                list(
+                    "hosts",
+                    r.hosts.iter().map(ToString::to_string).collect(),
+                    &mut out,
+                );
+                list(
+                    "secrets",
+                    r.secrets.iter().map(ToString::to_string).collect(),
+                    &mut out,
+                );
+                print!("{out}");
+            }
+        }
+        return EXIT_OK;
+    }
+    let mut all: Vec<HostBlast> = match blast_radius_all(&g, &b.policy) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    // Largest first; ties by weight, then host id, so the order is total.
+    all.sort_by(|x, y| {
+        y.blast
+            .total_cmp(&x.blast)
+            .then(y.weight.cmp(&x.weight))
+            .then(x.asset_id.cmp(&y.asset_id))
+    });
+    let top = args.top.unwrap_or(if args.format == ListFormat::Table {
+        25
+    } else {
+        usize::MAX
+    });
+    all.truncate(top);
+    let header = [
+        "rank",
+        "asset_id",
+        "blast",
+        "weight",
+        "resources",
+        "hosts",
+        "secrets",
+        "crown_jewels",
+        "hops_to_crown_jewel",
+        "in_inventory",
+    ];
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            vec![
+                (i + 1).to_string(),
+                h.asset_id.to_string(),
+                fmt_b(h.blast),
+                h.weight.to_string(),
+                h.reached_resources.to_string(),
+                h.reached_hosts.to_string(),
+                h.reached_secrets.to_string(),
+                h.crown_jewels
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                h.hops_to_crown_jewel
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+                h.in_inventory.to_string(),
+            ]
+        })
+        .collect();
+    match args.format {
+        ListFormat::Json => {
+            let items: Vec<serde_json::Value> = all
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let mut v = serde_json::to_value(h).unwrap_or_default();
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("rank".into(), (i + 1).into());
+                    }
+                    v
+                })
+                .collect();
+            println!(
+                "{}",
+                common::envelope(
+                    "patchloop.blast-radius/v1",
+                    b.as_of,
+                    b,
+                    "hosts",
+                    items.into()
+                )
+            );
+        }
+        ListFormat::Csv => print!("{}", common::csv_text(&header, &rows)),
+        ListFormat::Table => {
+            let hdr = [
+                "RANK",
+                "HOST",
+                "B(h)",
+                "WEIGHT",
+                "RES",
+                "HOSTS",
+                "SECRETS",
+                "CROWN JEWELS",
+                "HOPS",
+            ];
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|mut r| {
+                    r.truncate(9);
+                    r
+                })
+                .collect();
+            print!("{}", common::table(&hdr, &rows, &[0, 2, 3, 4, 5, 6, 8]));
+        }
+    }
+    EXIT_OK
+}
+
+/// Flags of `patchloop paths`.
+#[derive(Debug, clap::Args)]
+pub struct PathArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// The host to start from.
+    #[arg(long, value_parser = host_id)]
+    host: AssetId,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+/// Runs `patchloop paths`.
+pub fn paths(args: &PathArgs) -> u8 {
+    let (loaded, g) = match build(&args.bundle) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let b = &loaded.bundle;
+    let p = match g.path_to_crown_jewel(&args.host) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    match args.format {
+        ListFormat::Json => println!(
+            "{}",
+            common::envelope(
+                "patchloop.path/v1",
+                b.as_of,
+                b,
+                "path",
+                serde_json::to_value(&p).unwrap_or_default()
+            )
+        ),
+        ListFormat::Csv => {
+            let rows: Vec<Vec<String>> = p
+                .iter()
+                .flat_map(|p| p.steps.iter().enumerate())
+                .map(|(i, s)| {
+                    vec![
+                        (i + 1).to_string(),
+                        s.edge.to_string(),
+                        s.privilege.map(|x| x.to_string()).unwrap_or_default(),
+                        s.node.kind().to_string(),
+                        s.node.id().to_string(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                common::csv_text(
+                    &["step", "edge", "privilege", "node_kind", "node_id"],
+                    &rows
+                )
+            );
+        }
+        ListFormat::Table => match p {
+            None => println!("{} reaches no crown jewel", args.host),
+            Some(p) => {
+                println!(
+                    "{} reaches crown jewel {} in {} hops:",
+                    p.asset_id, p.crown_jewel, p.hops
+                );
+                println!("  host      {}", p.asset_id);
+                for s in &p.steps {
+                    let edge = match s.privilege {
+                        Some(pr) => format!("{} ({pr})", s.edge),
+                        None => s.edge.to_string(),
+                    };
+                    println!("  ─{edge}→ {:<8}  {}", s.node.kind().as_str(), s.node.id());
+                }
+            }
+        },
+    }
+    EXIT_OK
+}
+
+/// Flags of `patchloop closure-plan`.
+#[derive(Debug, clap::Args)]
+pub struct ClosureArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// The host whose exposed credentials to close.
+    #[arg(long, value_parser = host_id)]
+    host: AssetId,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+fn action_text(a: &patchloop::graph::ClosureAction) -> String {
+    use patchloop::graph::ClosureAction as A;
+    match a {
+        A::Rotate => {
+            "rotate: issue a new credential and invalidate the old one at its issuer".into()
+        }
+        A::RevokeSessions => "revoke sessions and tokens derived from it".into(),
+        A::VerifyTrust {
+            resource_id,
+            privilege,
+        } => format!("verify {resource_id} ({privilege}) no longer accepts the old credential"),
+        A::ReviewPrivilege { admin_on } => format!(
+            "review privilege: admin on {}",
+            admin_on
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        A::EnableDetection => "enable detection for reuse of the old credential".into(),
+    }
+}
+
+/// Runs `patchloop closure-plan`.
+pub fn closure(args: &ClosureArgs) -> u8 {
+    let (loaded, g) = match build(&args.bundle) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let b = &loaded.bundle;
+    let plan = match g.closure_plan(&args.host) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    match args.format {
+        ListFormat::Json => println!(
+            "{}",
+            common::envelope(
+                "patchloop.closure-plan/v1",
+                b.as_of,
+                b,
+                "plan",
+                serde_json::to_value(&plan).unwrap_or_default()
+            )
+        ),
+        ListFormat::Csv => {
+            let mut rows = Vec::new();
+            for batch in &plan.batches {
+                for s in &batch.secrets {
+                    for a in &s.actions {
+                        rows.push(vec![
+                            batch.order.to_string(),
+                            batch.cycle.to_string(),
+                            s.secret_id.to_string(),
+                            a.event_kind().to_string(),
+                            action_text(a),
+                        ]);
+                    }
+                }
+            }
+            print!(
+                "{}",
+                common::csv_text(
+                    &["batch", "cycle", "secret_id", "event_kind", "action"],
+                    &rows
+                )
+            );
+        }
+        ListFormat::Table => {
+            if plan.batches.is_empty() {
+                println!("{} stores no secrets: nothing to close", plan.asset_id);
+            }
+            for batch in &plan.batches {
+                println!(
+                    "batch {}{}:",
+                    batch.order,
+                    if batch.cycle {
+                        " (these secrets can obtain each other: rotate together)"
+                    } else {
+                        ""
+                    }
+                );
+                for s in &batch.secrets {
+                    let kind = s
+                        .kind
+                        .map(|k| k.to_string())
+                        .unwrap_or_else(|| "secret".into());
+                    let ident = s
+                        .identity
+                        .as_ref()
+                        .map(|i| format!(" as {i}"))
+                        .unwrap_or_default();
+                    println!("  {} ({kind}{ident})", s.secret_id);
+                    for a in &s.actions {
+                        println!("    - {}", action_text(a));
+                    }
+                }
+            }
+        }
+    }
+    EXIT_OK
+}
+
+/// Flags of `patchloop nhi`.
+#[derive(Debug, clap::Args)]
+pub struct NhiArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+/// Runs `patchloop nhi`.
+pub fn nhi(args: &NhiArgs) -> u8 {
+    let (loaded, g) = match build(&args.bundle) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let b = &loaded.bundle;
+    let (as_of, _) = common::resolve_as_of(args.bundle.as_of, b.as_of);
+    let report = g.nhi_checks(&b.policy, as_of);
+    match args.format {
+        ListFormat::Json => println!(
+            "{}",
+            common::envelope(
+                "patchloop.nhi/v1",
+                Some(as_of),
+                b,
+                "report",
+                serde_json::to_value(&report).unwrap_or_default()
+            )
+        ),
+        ListFormat::Csv | ListFormat::Table => {
+            let rows: Vec<Vec<String>> = report
+                .findings
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.code.as_str().to_string(),
+                        f.title.clone(),
+                        f.secrets
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                        f.hosts
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                        f.message.clone(),
+                    ]
+                })
+                .collect();
+            if args.format == ListFormat::Csv {
+                print!(
+                    "{}",
+                    common::csv_text(&["code", "title", "secrets", "hosts", "message"], &rows)
+                );
+            } else if rows.is_empty() {
+                println!("no NHI hygiene findings");
+            } else {
+                let rows: Vec<Vec<String>> = rows
+                    .into_iter()
+                    .map(|r| vec![r[0].clone(), r[4].clone()])
+                    .collect();
+                print!("{}", common::table(&["OWASP", "FINDING"], &rows, &[]));
+            }
+        }
+    }
+    EXIT_OK
+}
+
+/// Export formats of `patchloop graph export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// BloodHound OpenGraph JSON.
+    Opengraph,
+}
+
+/// Flags of `patchloop graph export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Dot)]
+    format: ExportFormat,
+    /// Only the neighbourhood of this host (DOT only).
+    #[arg(long, value_parser = host_id)]
+    host: Option<AssetId>,
+}
+
+/// Runs `patchloop graph export`.
+pub fn export(args: &ExportArgs) -> u8 {
+    let (_loaded, g) = match build(&args.bundle) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let out = match (args.format, &args.host) {
+        (ExportFormat::Dot, None) => Ok(g.to_dot()),
+        (ExportFormat::Dot, Some(h)) => g.neighbourhood_dot(h, None),
+        (ExportFormat::Opengraph, None) => g.to_opengraph_json(),
+        (ExportFormat::Opengraph, Some(_)) => {
+            eprintln!(
+                "error: --host applies to --format dot only; OpenGraph exports the whole graph for BloodHound"
+            );
+            return EXIT_UNUSABLE;
+        }
+    };
+    match out {
+        Ok(s) => {
+            print!("{s}");
+            if !s.ends_with('\n') {
+                println!();
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_UNUSABLE
+        }
+    }
+}

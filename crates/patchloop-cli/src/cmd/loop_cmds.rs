@@ -1,0 +1,652 @@
+//! The closed-loop subcommands: `status` (lifecycle per finding), `metrics` (with
+//! trend), `coverage` and `exceptions`.
+use std::fmt::Write as _;
+
+use patchloop::metrics::{DurationStats, LoopState, Ratio, Window};
+
+use crate::common::{self, BundleArgs, EXIT_OK, EXIT_UNUSABLE, ListFormat};
+use crate::pipeline::{self, Loop};
+
+fn ratio(r: &Ratio) -> String {
+    match r.value {
+        Some(v) => format!("{:.1}% ({}/{})", v * 100.0, r.numerator, r.denominator),
+        None => format!("n/a (0/{})", r.denominator),
+    }
+}
+
+fn dur(d: &DurationStats) -> String {
+    let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1}d"));
+    format!(
+        "mean {} median {} p90 {} (n={})",
+        f(d.mean_days),
+        f(d.median_days),
+        f(d.p90_days),
+        d.count
+    )
+}
+
+fn fail(e: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {e}");
+    EXIT_UNUSABLE
+}
+
+/// Flags of `patchloop status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// Only this asset.
+    #[arg(long)]
+    asset: Option<String>,
+    /// Only this vulnerability.
+    #[arg(long)]
+    vuln: Option<String>,
+    /// Only findings in this state.
+    #[arg(long, value_parser = ["open", "deployed", "failed", "remediated", "closed", "false_confidence"])]
+    state: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+/// Runs `patchloop status`.
+pub fn status(args: &StatusArgs) -> u8 {
+    let lp = match pipeline::build(&args.bundle, None) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let slas = match lp.slas() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let report = match lp
+        .analysis(&slas)
+        .and_then(|a| a.lifecycle(lp.as_of).map_err(|e| e.to_string()))
+    {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let keep = |f: &&patchloop::metrics::FindingLifecycle| {
+        args.asset
+            .as_deref()
+            .is_none_or(|a| f.asset_id.as_str() == a)
+            && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
+            && args
+                .state
+                .as_deref()
+                .is_none_or(|s| state_word(f.state) == s)
+    };
+    let findings: Vec<&patchloop::metrics::FindingLifecycle> =
+        report.findings.iter().filter(keep).collect();
+    match args.format {
+        ListFormat::Json => {
+            let mut v: serde_json::Value = serde_json::from_str(&common::envelope(
+                "patchloop.status/v1",
+                Some(lp.as_of),
+                lp.bundle(),
+                "findings",
+                serde_json::to_value(&findings).unwrap_or_default(),
+            ))
+            .unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert(
+                    "counts".into(),
+                    serde_json::to_value(report.counts).unwrap_or_default(),
+                );
+                o.insert(
+                    "issues".into(),
+                    serde_json::to_value(&report.issues).unwrap_or_default(),
+                );
+                o.insert(
+                    "notes".into(),
+                    serde_json::to_value(&report.notes).unwrap_or_default(),
+                );
+                o.insert(
+                    "csf".into(),
+                    serde_json::to_value(report.csf).unwrap_or_default(),
+                );
+            }
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        ListFormat::Csv | ListFormat::Table => {
+            let rows: Vec<Vec<String>> = findings
+                .iter()
+                .map(|f| {
+                    let missing: Vec<String> = f
+                        .identity
+                        .iter()
+                        .flat_map(|c| c.secrets.iter())
+                        .flat_map(|s| {
+                            s.missing.iter().map(move |m| {
+                                format!(
+                                    "{}:{}{}",
+                                    s.secret_id,
+                                    serde_json::to_value(m.action)
+                                        .ok()
+                                        .and_then(|v| v.as_str().map(str::to_string))
+                                        .unwrap_or_default(),
+                                    m.resource_id
+                                        .as_ref()
+                                        .map(|r| format!("@{r}"))
+                                        .unwrap_or_default()
+                                )
+                            })
+                        })
+                        .collect();
+                    let re_exposed = f
+                        .identity
+                        .iter()
+                        .flat_map(|c| c.secrets.iter())
+                        .any(|s| s.re_exposed);
+                    vec![
+                        f.asset_id.to_string(),
+                        f.vuln_id.to_string(),
+                        state_word(f.state).to_string(),
+                        f.failure_reason.map(|r| r.to_string()).unwrap_or_default(),
+                        common::ts(f.first_seen),
+                        f.remediated_at.map(common::ts).unwrap_or_default(),
+                        f.identity
+                            .as_ref()
+                            .and_then(|c| c.identity_closed_at)
+                            .map(common::ts)
+                            .unwrap_or_default(),
+                        f.attempts.deployments.to_string(),
+                        format!("{:?}", f.sla.status).to_lowercase(),
+                        format!("{:?}", f.exception.state).to_lowercase(),
+                        re_exposed.to_string(),
+                        missing.join(" "),
+                    ]
+                })
+                .collect();
+            let header = [
+                "asset_id",
+                "vuln_id",
+                "state",
+                "failure_reason",
+                "first_seen",
+                "remediated_at",
+                "identity_closed_at",
+                "deployments",
+                "sla",
+                "exception",
+                "re_exposed",
+                "missing_identity_actions",
+            ];
+            if args.format == ListFormat::Csv {
+                print!("{}", common::csv_text(&header, &rows));
+            } else {
+                let c = report.counts;
+                println!(
+                    "loop as of {}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence",
+                    common::ts(lp.as_of),
+                    c.open,
+                    c.deployed,
+                    c.failed,
+                    c.remediated,
+                    c.closed,
+                    c.false_confidence
+                );
+                let t: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r[0].clone(),
+                            r[1].clone(),
+                            if r[3].is_empty() {
+                                r[2].clone()
+                            } else {
+                                format!("{} ({})", r[2], r[3])
+                            },
+                            r[5].get(..10).unwrap_or("").to_string(),
+                            r[8].clone(),
+                            if r[10] == "true" {
+                                format!("re-exposed; {}", r[11])
+                            } else {
+                                r[11].clone()
+                            },
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    common::table(
+                        &[
+                            "HOST",
+                            "VULN",
+                            "STATE",
+                            "REMEDIATED",
+                            "SLA",
+                            "IDENTITY ACTIONS MISSING"
+                        ],
+                        &t,
+                        &[]
+                    )
+                );
+                for i in &report.issues {
+                    println!("issue: {}", serde_json::to_string(i).unwrap_or_default());
+                }
+            }
+        }
+    }
+    EXIT_OK
+}
+
+fn state_word(s: LoopState) -> &'static str {
+    match s {
+        LoopState::Open => "open",
+        LoopState::Deployed => "deployed",
+        LoopState::Failed => "failed",
+        LoopState::Remediated => "remediated",
+        LoopState::Closed => "closed",
+        LoopState::FalseConfidence => "false_confidence",
+    }
+}
+
+/// Output formats of `patchloop metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricsFormat {
+    /// Text.
+    Table,
+    /// JSON.
+    Json,
+    /// Markdown.
+    Md,
+}
+
+/// Flags of `patchloop metrics`.
+#[derive(Debug, clap::Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// Window length, e.g. `90d` (default: the policy's window_days).
+    #[arg(long, value_parser = parse_days)]
+    window: Option<u32>,
+    /// Also compute the same metrics for the N consecutive windows ending at as_of.
+    #[arg(long)]
+    trend: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Table)]
+    format: MetricsFormat,
+}
+
+fn parse_days(s: &str) -> Result<u32, String> {
+    let n = s.trim().trim_end_matches('d');
+    n.parse::<u32>()
+        .ok()
+        .filter(|d| *d > 0)
+        .ok_or_else(|| format!("expected a number of days like 90d, got {s:?}"))
+}
+
+fn window(lp: &Loop, days: Option<u32>) -> Result<Window, String> {
+    let days = days.unwrap_or(lp.bundle().policy.window_days);
+    Window::new(lp.as_of, days).map_err(|e| e.to_string())
+}
+
+/// Renders the metrics report as text lines (shared by the table and Markdown forms).
+pub fn metric_lines(m: &patchloop::metrics::MetricsReport) -> Vec<(String, Vec<String>)> {
+    let mut s = Vec::new();
+    s.push((
+        format!("Patching and SLA [{}]", m.on_time.csf.join(", ")),
+        vec![
+            format!("on-time remediation rate: {}", ratio(&m.on_time.rate)),
+            format!("asset compliance rate: {}", ratio(&m.compliance.rate)),
+            format!("MTTR: {}", dur(&m.mttr.overall)),
+            format!(
+                "open findings: {}; overdue: {}; escalations (> {} days): {}",
+                m.ageing.open,
+                ratio(&m.ageing.overdue),
+                m.ageing.escalate_after_days,
+                ratio(&m.ageing.escalations)
+            ),
+        ],
+    ));
+    let mut fl = vec![format!(
+        "failed remediation rate: {}",
+        ratio(&m.failures.rate)
+    )];
+    for r in &m.failures.by_reason {
+        fl.push(format!(
+            "  {}: {} deploy, {} verify",
+            r.reason, r.deploy_failed, r.verify_failed
+        ));
+    }
+    fl.push(format!(
+        "repeat failures: {}",
+        m.failures.repeat_failures.len()
+    ));
+    fl.push(format!(
+        "deployments in window: {}; patch latency: {}",
+        m.cadence.deployments,
+        dur(&m.cadence.patch_latency)
+    ));
+    s.push((
+        format!(
+            "Deployment and verification [{}]",
+            m.failures.csf.join(", ")
+        ),
+        fl,
+    ));
+    s.push((
+        format!("Identity closure [{}]", m.identity.csf.join(", ")),
+        vec![
+            format!(
+                "findings needing identity closure: {}",
+                ratio(&m.identity.needing_closure)
+            ),
+            format!(
+                "false confidence (patched, credentials still valid): {}",
+                ratio(&m.identity.false_confidence)
+            ),
+            format!(
+                "closed: {}; re-exposed (rotated before the patch): {}",
+                ratio(&m.identity.closed),
+                ratio(&m.identity.re_exposed)
+            ),
+            format!("identity closure lag: {}", dur(&m.identity.closure_lag)),
+            format!(
+                "exposed secrets: {}; resources still trusting: {}",
+                ratio(&m.identity.exposed_secrets),
+                m.identity.resources_still_trusting
+            ),
+            format!(
+                "long-lived secrets: {}; reused credentials: {}",
+                ratio(&m.identity.long_lived),
+                m.identity.reused.len()
+            ),
+        ],
+    ));
+    s.push((
+        format!("Exceptions [{}]", m.exceptions.csf.join(", ")),
+        vec![
+            format!(
+                "active and valid: {}; active but invalid: {}",
+                ratio(&m.exceptions.active_valid),
+                ratio(&m.exceptions.active_invalid)
+            ),
+            format!(
+                "expiring within {} days: {}; expired with findings still open: {}",
+                m.exceptions.expiring_within_days,
+                ratio(&m.exceptions.expiring),
+                ratio(&m.exceptions.expired_with_open_findings)
+            ),
+        ],
+    ));
+    if let Some(c) = &m.coverage {
+        let o = |r: &Option<Ratio>| r.as_ref().map_or("n/a".to_string(), ratio);
+        s.push((
+            format!("Coverage [{}]", c.csf.join(", ")),
+            vec![
+                format!(
+                    "accuracy: {}; completeness: {}",
+                    o(&c.accuracy),
+                    o(&c.completeness)
+                ),
+                format!(
+                    "shadow: {} ({} hosts); stale: {}; ambiguous matches: {}",
+                    o(&c.shadow),
+                    c.shadow_hosts.len(),
+                    o(&c.stale),
+                    c.ambiguous.len()
+                ),
+                format!(
+                    "unmanaged: {}; unscanned: {}",
+                    ratio(&c.unmanaged),
+                    ratio(&c.unscanned)
+                ),
+            ],
+        ));
+    }
+    s.push((
+        format!("Exposure [{}]", m.exposure.csf.join(", ")),
+        vec![format!("risk-days in window: {:.1}", m.exposure.risk_days)],
+    ));
+    s
+}
+
+/// Runs `patchloop metrics`.
+pub fn metrics(args: &MetricsArgs) -> u8 {
+    let lp = match pipeline::build(&args.bundle, None) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let slas = match lp.slas() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let w = match window(&lp, args.window) {
+        Ok(w) => w,
+        Err(e) => return fail(e),
+    };
+    let analysis = match lp.analysis(&slas) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let m = match analysis.metrics(w) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
+    let trend = match args.trend.map(|n| analysis.trend(w, n)).transpose() {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    match args.format {
+        MetricsFormat::Json => {
+            let mut v: serde_json::Value = serde_json::from_str(&common::envelope(
+                "patchloop.metrics/v1",
+                Some(lp.as_of),
+                lp.bundle(),
+                "metrics",
+                serde_json::to_value(&m).unwrap_or_default(),
+            ))
+            .unwrap_or_default();
+            if let (Some(o), Some(t)) = (v.as_object_mut(), &trend) {
+                o.insert("trend".into(), serde_json::to_value(t).unwrap_or_default());
+            }
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        MetricsFormat::Table | MetricsFormat::Md => {
+            let md = args.format == MetricsFormat::Md;
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{}metrics as of {} over {} days ({} → {})\n",
+                if md { "## " } else { "" },
+                common::ts(lp.as_of),
+                m.window.days,
+                common::ts(m.window.start),
+                common::ts(m.window.end)
+            );
+            for (title, lines) in metric_lines(&m) {
+                let _ = writeln!(out, "{}{title}", if md { "### " } else { "" });
+                for l in lines {
+                    let _ = writeln!(out, "{}{l}", if md { "- " } else { "  " });
+                }
+                out.push('\n');
+            }
+            if let Some(t) = &trend {
+                let _ = writeln!(
+                    out,
+                    "{}trend ({} windows of {} days, oldest first)",
+                    if md { "### " } else { "" },
+                    t.windows.len(),
+                    t.window_days
+                );
+                let rows: Vec<Vec<String>> = t
+                    .windows
+                    .iter()
+                    .map(|w| {
+                        vec![
+                            w.window.end.format("%Y-%m-%d").to_string(),
+                            w.on_time
+                                .rate
+                                .value
+                                .map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0)),
+                            w.mttr
+                                .overall
+                                .median_days
+                                .map_or("-".into(), |v| format!("{v:.1}d")),
+                            w.failures
+                                .rate
+                                .value
+                                .map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0)),
+                            w.identity.false_confidence.numerator.to_string(),
+                            w.cadence.deployments.to_string(),
+                        ]
+                    })
+                    .collect();
+                out.push_str(&common::table(
+                    &[
+                        "WINDOW END",
+                        "ON TIME",
+                        "MTTR MEDIAN",
+                        "FAILED",
+                        "FALSE CONF.",
+                        "DEPLOYS",
+                    ],
+                    &rows,
+                    &[1, 2, 3, 4, 5],
+                ));
+            }
+            for n in &m.notes {
+                let _ = writeln!(out, "note ({}): {}", n.topic, n.detail);
+            }
+            print!("{out}");
+        }
+    }
+    EXIT_OK
+}
+
+/// Flags of `patchloop coverage` and `patchloop exceptions`.
+#[derive(Debug, clap::Args)]
+pub struct SimpleArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = common::Format::Table)]
+    format: common::Format,
+}
+
+/// Runs `patchloop coverage`.
+pub fn coverage(args: &SimpleArgs) -> u8 {
+    let loaded = match common::load_or_exit(&args.bundle) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let (as_of, _) = common::resolve_as_of(args.bundle.as_of, loaded.bundle.as_of);
+    let c = match patchloop::metrics::coverage(&loaded.bundle, as_of) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    if args.format == common::Format::Json {
+        println!(
+            "{}",
+            common::envelope(
+                "patchloop.coverage/v1",
+                Some(as_of),
+                &loaded.bundle,
+                "coverage",
+                serde_json::to_value(&c).unwrap_or_default()
+            )
+        );
+        return EXIT_OK;
+    }
+    let o = |r: &Option<Ratio>| {
+        r.as_ref()
+            .map_or("n/a (no discovery.csv)".to_string(), ratio)
+    };
+    println!(
+        "coverage as of {} [{}]",
+        common::ts(as_of),
+        c.csf.join(", ")
+    );
+    println!(
+        "  inventory {} assets; discovery {} rows",
+        c.inventory, c.discovered
+    );
+    println!("  accuracy (matched ÷ discovered):      {}", o(&c.accuracy));
+    println!(
+        "  completeness (matched ÷ inventory):   {}",
+        o(&c.completeness)
+    );
+    println!("  shadow (discovered, not inventoried): {}", o(&c.shadow));
+    for s in &c.shadow_hosts {
+        println!("    {}", serde_json::to_string(s).unwrap_or_default());
+    }
+    println!(
+        "  stale (not seen within {} days):      {}",
+        c.stale_days,
+        o(&c.stale)
+    );
+    println!(
+        "  unmanaged (no patch agent):           {}",
+        ratio(&c.unmanaged)
+    );
+    println!(
+        "  unscanned:                            {}",
+        ratio(&c.unscanned)
+    );
+    for a in &c.ambiguous {
+        println!(
+            "  ambiguous: {}",
+            serde_json::to_string(a).unwrap_or_default()
+        );
+    }
+    EXIT_OK
+}
+
+/// Runs `patchloop exceptions`.
+pub fn exceptions(args: &SimpleArgs) -> u8 {
+    let lp = match pipeline::build(&args.bundle, None) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let slas = match lp.slas() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let x = match lp
+        .analysis(&slas)
+        .and_then(|a| a.exception_health(lp.as_of).map_err(|e| e.to_string()))
+    {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    if args.format == common::Format::Json {
+        println!(
+            "{}",
+            common::envelope(
+                "patchloop.exceptions/v1",
+                Some(lp.as_of),
+                lp.bundle(),
+                "exceptions",
+                serde_json::to_value(&x).unwrap_or_default()
+            )
+        );
+        return EXIT_OK;
+    }
+    println!(
+        "exceptions as of {} [{}]",
+        common::ts(lp.as_of),
+        x.csf.join(", ")
+    );
+    println!("  active: {}", x.active);
+    println!("  active and valid: {}", ratio(&x.active_valid));
+    println!(
+        "  active but invalid (no control or approver): {}",
+        ratio(&x.active_invalid)
+    );
+    println!(
+        "  expiring within {} days: {}",
+        x.expiring_within_days,
+        ratio(&x.expiring)
+    );
+    println!(
+        "  expired with findings still open: {}",
+        ratio(&x.expired_with_open_findings)
+    );
+    println!(
+        "  open findings under a valid exception: {}",
+        ratio(&x.excepted_open_findings)
+    );
+    EXIT_OK
+}
