@@ -1,0 +1,164 @@
+//! Snapshots of what a reader of `examples/fleet` sees: the queue, the loop, the metrics,
+//! the blast radius and the path to the crown jewel. A change to any rule shows up here
+//! as a diff a reviewer can read.
+use crate::{patchloop, stdout};
+
+fn run(args: &[&str]) -> String {
+    let o = patchloop(args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout(&o)
+}
+
+#[test]
+fn queue_top_10() {
+    let out = run(&["queue", "examples/fleet", "--top", "10"]);
+    // The example's story: the internet-facing CI runner six hops from the payments
+    // database is first.
+    assert!(
+        out.lines()
+            .nth(2)
+            .is_some_and(|l| l.contains("ci-runner-01") && l.contains("CVE-2024-23897")),
+        "{out}"
+    );
+    insta::assert_snapshot!("queue_top_10", out);
+}
+
+#[test]
+fn status_of_every_finding() {
+    let out = run(&["status", "examples/fleet"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("web-01") && l.contains("false_confidence")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("bastion-01") && l.contains("re-exposed")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("app-payments-01") && l.contains("deployed")),
+        "{out}"
+    );
+    insta::assert_snapshot!("status", out);
+}
+
+#[test]
+fn metrics_with_trend() {
+    insta::assert_snapshot!(
+        "metrics",
+        run(&["metrics", "examples/fleet", "--trend", "4"])
+    );
+}
+
+#[test]
+fn blast_radius_and_path() {
+    insta::assert_snapshot!(
+        "blast_radius",
+        run(&["blast-radius", "examples/fleet", "--top", "8"])
+    );
+    let path = run(&["paths", "examples/fleet", "--host", "ci-runner-01"]);
+    assert!(
+        path.starts_with("ci-runner-01 reaches crown jewel db-payments in 6 hops"),
+        "{path}"
+    );
+    insta::assert_snapshot!("path_ci_runner_01", path);
+    insta::assert_snapshot!(
+        "closure_plan_web_01",
+        run(&["closure-plan", "examples/fleet", "--host", "web-01"])
+    );
+}
+
+#[test]
+fn fail_on_exits_3() {
+    let o = patchloop(&[
+        "queue",
+        "examples/fleet",
+        "--top",
+        "1",
+        "--fail-on",
+        "immediate",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+}
+
+/// Every subcommand in every format, over the example bundle whose gitleaks report holds
+/// a (fake) AWS key: the key must never be printed.
+#[test]
+fn no_subcommand_prints_the_leaked_key() {
+    const LEAKED: &str = "AKIAFAKEEXAMPLE00001";
+    let b = "examples/fleet";
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["validate", b],
+        vec!["validate", b, "--format", "json"],
+        vec!["queue", b],
+        vec!["queue", b, "--format", "json"],
+        vec!["queue", b, "--format", "csv"],
+        vec!["queue", b, "--format", "md"],
+        vec![
+            "explain",
+            b,
+            "--asset",
+            "ci-runner-01",
+            "--vuln",
+            "CVE-2024-23897",
+        ],
+        vec![
+            "explain",
+            b,
+            "--asset",
+            "ci-runner-01",
+            "--vuln",
+            "CVE-2024-23897",
+            "--format",
+            "json",
+        ],
+        vec!["hosts", b],
+        vec!["hosts", b, "--format", "json"],
+        vec!["hosts", b, "--format", "csv"],
+        vec!["blast-radius", b, "--format", "json"],
+        vec!["blast-radius", b, "--format", "csv"],
+        vec!["blast-radius", b, "--host", "ci-runner-01"],
+        vec!["paths", b, "--host", "ci-runner-01", "--format", "json"],
+        vec!["closure-plan", b, "--host", "ci-runner-01"],
+        vec![
+            "closure-plan",
+            b,
+            "--host",
+            "ci-runner-01",
+            "--format",
+            "json",
+        ],
+        vec!["nhi", b],
+        vec!["nhi", b, "--format", "json"],
+        vec!["graph", "export", b, "--format", "dot"],
+        vec!["graph", "export", b, "--format", "opengraph"],
+        vec!["status", b, "--format", "json"],
+        vec!["status", b, "--format", "csv"],
+        vec!["metrics", b, "--format", "json", "--trend", "3"],
+        vec!["metrics", b, "--format", "md"],
+        vec!["coverage", b, "--format", "json"],
+        vec!["exceptions", b, "--format", "json"],
+    ];
+    for args in runs {
+        let o = patchloop(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(!all.contains(LEAKED), "{args:?} printed the leaked key");
+        assert!(
+            !all.contains("FAKEEXAMPLE"),
+            "{args:?} printed part of the leaked key"
+        );
+    }
+}
