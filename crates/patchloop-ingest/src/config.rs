@@ -167,7 +167,10 @@ pub fn parse_config(text: &str, file: &str) -> Result<BundleConfig, ConfigError>
 /// Parses a policy file for `--policy FILE`: either a whole `patchloop.toml` (its
 /// `[policy]` table is used) or the policy keys at the top level. Unknown keys are errors.
 pub fn parse_policy(text: &str, file: &str) -> Result<Policy, ConfigError> {
-    let err = |message: String| ConfigError { file: file.to_string(), message };
+    let err = |message: String| ConfigError {
+        file: file.to_string(),
+        message,
+    };
     let value: toml::Table = toml::from_str(text).map_err(|e| err(one_line(&e.to_string())))?;
     let policy = if value.contains_key("policy") {
         parse_config(text, file)?.policy
@@ -176,7 +179,11 @@ pub fn parse_policy(text: &str, file: &str) -> Result<Policy, ConfigError> {
         p
     };
     let problems = policy.validate();
-    if problems.is_empty() { Ok(policy) } else { Err(err(problems.join("; "))) }
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        Err(err(problems.join("; ")))
+    }
 }
 
 fn one_line(s: &str) -> String {
@@ -225,8 +232,20 @@ key = "0123456789abcdef"
 
     #[test]
     fn policy_files_in_either_shape() {
-        assert_eq!(parse_policy("epss_poc = 0.3\n", "p.toml").unwrap().epss_poc.get(), 0.3);
-        assert_eq!(parse_policy("[policy]\nepss_poc = 0.3\n", "p.toml").unwrap().epss_poc.get(), 0.3);
+        assert_eq!(
+            parse_policy("epss_poc = 0.3\n", "p.toml")
+                .unwrap()
+                .epss_poc
+                .get(),
+            0.3
+        );
+        assert_eq!(
+            parse_policy("[policy]\nepss_poc = 0.3\n", "p.toml")
+                .unwrap()
+                .epss_poc
+                .get(),
+            0.3
+        );
         assert!(parse_policy("epss_pco = 0.3\n", "p.toml").is_err());
         assert!(parse_policy("blast_cap = -1.0\n", "p.toml").is_err());
     }
