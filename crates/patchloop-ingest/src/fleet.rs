@@ -1405,25 +1405,41 @@ fn build_estate(opts: &GenOptions) -> Estate {
     let privs = |r: &mut Rng, w: [u32; 3]| {
         [Privilege::Read, Privilege::Write, Privilege::Admin][r.weighted(&w)]
     };
+    // App identities reach app-facing resources (services, databases, buckets) and
+    // rarely with more than read; clusters, pipelines, cloud accounts and secret stores
+    // are for ops identities. Without that split nearly every host reaches nearly
+    // everything, and blast radius stops telling hosts apart.
+    let app_facing: Vec<&Resource> = resources
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                Some(ResourceKind::Service | ResourceKind::Database | ResourceKind::Bucket)
+            )
+        })
+        .collect();
+    let all: Vec<&Resource> = resources.iter().collect();
     for (k, ident) in idents.iter().enumerate() {
         let mut r = Rng::new(opts.seed, purpose::IDENTITY, k as u64);
-        let (count, w) = if k < n_ops {
-            (r.range(3, 9), [20, 40, 40])
+        let (count, w, targets) = if k < n_ops {
+            (r.range(3, 9), [20, 40, 40], &all)
         } else {
-            (r.range(1, 5), [75, 20, 5])
+            (r.range(1, 4), [90, 8, 2], &app_facing)
         };
         for _ in 0..count {
-            if let Some(res) = pick(&mut r, &resources) {
+            if let Some(res) = pick(&mut r, targets) {
                 grant(ident.as_str(), res, privs(&mut r, w), &mut access);
             }
         }
     }
+    // A few secrets carry grants of their own (a key created outside any identity).
     for (k, s) in secrets.iter().enumerate() {
         let mut r = Rng::new(opts.seed, purpose::DIRECT, k as u64);
-        if r.chance(0.2) {
+        if r.chance(0.15) {
             for _ in 0..r.range(1, 3) {
-                if let Some(res) = pick(&mut r, &resources) {
-                    grant(s.id.as_str(), res, privs(&mut r, [70, 22, 8]), &mut access);
+                let targets = if r.chance(0.1) { &all } else { &app_facing };
+                if let Some(res) = pick(&mut r, targets) {
+                    grant(s.id.as_str(), res, privs(&mut r, [85, 12, 3]), &mut access);
                 }
             }
         }
