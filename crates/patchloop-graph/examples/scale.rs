@@ -166,6 +166,51 @@ fn generate(hosts: usize, teams: usize, seed: u64) -> Estate {
     }
 }
 
+/// A chain h0 → s0 → r0 → h1 → s1 → r1 → ...: every host reaches every later one, and
+/// no component is shared, the worst case for caching by in-degree alone.
+fn chain(hosts: usize) -> Estate {
+    let mut e = Estate {
+        assets: Vec::new(),
+        secrets: Vec::new(),
+        access: Vec::new(),
+        resources: Vec::new(),
+    };
+    for i in 0..hosts {
+        e.assets.push(Asset::new(id(format!("h{i:06}"))));
+        e.secrets.push(Secret {
+            id: id(format!("s{i:07}")),
+            kind: None,
+            asset_id: id(format!("h{i:06}")),
+            location: None,
+            identity: None,
+            external_id: None,
+            created_at: None,
+            rotated_at: None,
+            expires_at: None,
+            fingerprint: None,
+            origin: SecretOrigin::Inventory,
+        });
+        e.resources.push(Resource {
+            id: id(format!("r{i:06}")),
+            kind: None,
+            criticality: None,
+            crown_jewel: i + 1 == hosts,
+            runs_on: if i + 1 < hosts {
+                vec![id(format!("h{:06}", i + 1))]
+            } else {
+                Vec::new()
+            },
+            contains: Vec::new(),
+        });
+        e.access.push(AccessEdge {
+            principal: Principal(format!("s{i:07}").into()),
+            resource_id: id(format!("r{i:06}")),
+            privilege: Privilege::Write,
+        });
+    }
+    e
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let shape = args.get(1).map_or("segmented", String::as_str);
@@ -175,7 +220,11 @@ fn main() {
         "sparse" => hosts / 10,
         _ => 200,
     };
-    let e = generate(hosts, teams, 42);
+    let e = if shape == "chain" {
+        chain(hosts)
+    } else {
+        generate(hosts, teams, 42)
+    };
     let t = Instant::now();
     let g = Graph::build(GraphInput {
         assets: &e.assets,

@@ -332,21 +332,31 @@ mod tests {
             Tuning {
                 hub_min_reach: 0,
                 hub_min_indegree: 0,
+                host_hubs: true,
                 memory_budget: usize::MAX,
             },
             Tuning {
                 hub_min_reach: 2,
                 hub_min_indegree: 1,
+                host_hubs: false,
+                memory_budget: usize::MAX,
+            },
+            Tuning {
+                hub_min_reach: 3,
+                hub_min_indegree: u32::MAX,
+                host_hubs: true,
                 memory_budget: usize::MAX,
             },
             Tuning {
                 hub_min_reach: u64::MAX,
                 hub_min_indegree: u32::MAX,
+                host_hubs: false,
                 memory_budget: 0,
             },
             Tuning {
                 hub_min_reach: 1,
                 hub_min_indegree: 1,
+                host_hubs: true,
                 memory_budget: 64,
             },
         ]
@@ -424,6 +434,49 @@ mod tests {
                     prop_assert_eq!(p.steps.len() as u32, p.hops);
                     prop_assert!(g.resources.iter().any(|x| x.id == p.crown_jewel && x.crown_jewel));
                 }
+            }
+        }
+    }
+
+    /// h0 → s0 → r0 → h1 → ...: long enough that inherited hub lists pass their cap and
+    /// are made dense along the way.
+    #[test]
+    fn a_long_chain_of_hosts_is_exact_under_every_tuning() {
+        use crate::testkit::{Estate, aid, grant, rid, secret};
+        use patchloop_model::{Asset, Privilege, Resource};
+        let n = 300;
+        let mut e = Estate::default();
+        for i in 0..n {
+            e.assets.push(Asset::new(aid(&format!("h{i:03}"))));
+            e.secrets
+                .push(secret(&format!("s{i:03}"), &format!("h{i:03}"), None));
+            e.resources.push(Resource {
+                id: rid(&format!("r{i:03}")),
+                kind: None,
+                criticality: None,
+                crown_jewel: i % 50 == 49,
+                runs_on: if i + 1 < n {
+                    vec![aid(&format!("h{:03}", i + 1))]
+                } else {
+                    vec![]
+                },
+                contains: vec![],
+            });
+            e.access.push(grant(
+                &format!("s{i:03}"),
+                &format!("r{i:03}"),
+                Privilege::Write,
+            ));
+        }
+        let g = e.graph();
+        for tuning in tunings() {
+            let idx = ReachIndex::new(&g, Mode::Blast, &tuning);
+            let all = blast_all_with(&g, &idx, 256.0).unwrap();
+            for (h, b) in all.iter().enumerate() {
+                let r = reference_walk(&g, h as u32, false);
+                assert_eq!(b.weight, r.weight, "h{h} with {tuning:?}");
+                assert_eq!(b.crown_jewels.len(), r.crown_jewels.len());
+                assert_eq!(b.hops_to_crown_jewel, r.hops);
             }
         }
     }

@@ -47,8 +47,11 @@ pub(crate) enum Mode {
 pub(crate) struct Tuning {
     /// A component becomes a hub when its reach may exceed this many components...
     pub(crate) hub_min_reach: u64,
-    /// ...and at least this many components point at it.
+    /// ...and at least this many components point at it,
     pub(crate) hub_min_indegree: u32,
+    /// ...or it holds a host (so it is queried itself) and anything points at it: in a
+    /// chain of hosts nothing has two parents, yet every host walks the rest of it.
+    pub(crate) host_hubs: bool,
     /// Bytes of hub sets beyond which no more hubs are made.
     pub(crate) memory_budget: usize,
 }
@@ -58,7 +61,8 @@ impl Default for Tuning {
         Tuning {
             hub_min_reach: 64,
             hub_min_indegree: 2,
-            memory_budget: 512 << 20,
+            host_hubs: true,
+            memory_budget: 256 << 20,
         }
     }
 }
@@ -181,6 +185,14 @@ impl Scratch {
 
 /// How many of the hubs met so far are tried when pruning a newly discovered component.
 const PRUNE_CHECK: usize = 4;
+
+/// Longest list a hub may inherit from the hub below it before it is made dense.
+/// Inheriting copies the list, so along a chain of hubs an uncapped list costs quadratic
+/// time and memory; a dense set costs `C/8` bytes. Per link that is about `cap/2 × 4`
+/// bytes of list against `C/8` bytes every `cap/3` links, least at `cap ≈ √(3C/16)`.
+fn inherited_cap(n_comp: u32) -> usize {
+    (n_comp as usize / 5).isqrt().max(64)
+}
 
 fn bit(bits: &[u64], i: u32) -> bool {
     bits.get((i / 64) as usize)
@@ -593,10 +605,10 @@ impl ReachIndex {
         let mut s = self.scratch();
         let mut bits: Vec<u64> = Vec::new();
         for c in 0..self.n_comp {
-            if ub[c as usize] < tuning.hub_min_reach
-                || indeg[c as usize] < tuning.hub_min_indegree
-                || used > tuning.memory_budget
-            {
+            let d = indeg[c as usize];
+            let shared = d >= tuning.hub_min_indegree
+                || (tuning.host_hubs && d >= 1 && self.comp_stats(c).hosts > 0);
+            if ub[c as usize] < tuning.hub_min_reach || !shared || used > tuning.memory_budget {
                 continue;
             }
             self.region(c, &mut s);
@@ -680,11 +692,13 @@ impl ReachIndex {
                     },
                     Repr::Sparse(v) => Repr::Sparse(merge_sorted(v, &extra)),
                 };
+                let cap = inherited_cap(self.n_comp);
+                let inherited = |n: usize| dense_at(n) || n > cap;
                 let repr = match repr {
-                    Repr::Delta { base, extra } if dense_at(extra.len()) => {
+                    Repr::Delta { base, extra } if inherited(extra.len()) => {
                         Repr::Dense(to_dense(&extra, Some(self.dense(base))))
                     }
-                    Repr::Sparse(v) if dense_at(v.len()) => Repr::Dense(to_dense(&v, None)),
+                    Repr::Sparse(v) if inherited(v.len()) => Repr::Dense(to_dense(&v, None)),
                     r => r,
                 };
                 HubSet {
