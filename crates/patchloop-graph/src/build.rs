@@ -856,3 +856,51 @@ impl Graph {
         let _ = self.blast_index();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{Estate, aid, secret};
+
+    #[test]
+    fn a_graph_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Graph>();
+    }
+
+    #[test]
+    fn the_fx_hasher_spreads_ids_that_differ_only_at_the_end() {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let b = BuildHasherDefault::<FxHasher>::default();
+        let mut low: Vec<u64> = (0..1000)
+            .map(|i| b.hash_one(format!("h{i:06}").as_str()) & 0x3ff)
+            .collect();
+        low.sort_unstable();
+        low.dedup();
+        // 1000 keys into 1024 buckets: a good hash fills well over half of them.
+        assert!(low.len() > 550, "{} distinct low bits", low.len());
+    }
+
+    #[test]
+    fn nodes_are_laid_out_by_kind_then_id() {
+        let mut e = Estate::default();
+        e.secrets.push(secret("b", "z-host", Some("who")));
+        e.secrets.push(secret("a", "a-host", None));
+        let g = e.graph();
+        let refs: Vec<String> = (0..g.node_count())
+            .filter_map(|n| g.node_ref(n))
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                "host:a-host",
+                "host:z-host",
+                "secret:a",
+                "secret:b",
+                "identity:who"
+            ]
+        );
+        assert_eq!(g.host_node(&aid("z-host")), Some(1));
+    }
+}

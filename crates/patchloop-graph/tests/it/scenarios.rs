@@ -320,3 +320,26 @@ fn blast_cap_comes_from_the_policy() {
     assert!(blast_radius_all(&g, &bad).is_err());
     assert!(g.host_blast(&aid("nope"), &policy).is_err());
 }
+
+#[test]
+fn results_round_trip_through_json() {
+    use patchloop_graph::{BlastRadius, ClosurePlan, CrownJewelPath, HostBlast, NhiReport};
+    fn round<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+        x: &T,
+    ) {
+        let back: T = serde_json::from_str(&serde_json::to_string(x).unwrap()).unwrap();
+        assert_eq!(&back, x);
+    }
+    let g = chain().graph();
+    let p = Policy::default();
+    round::<Vec<HostBlast>>(&blast_radius_all(&g, &p).unwrap());
+    round::<BlastRadius>(&g.blast_radius(&aid("web"), &p).unwrap());
+    round::<CrownJewelPath>(&g.path_to_crown_jewel(&aid("web")).unwrap().unwrap());
+    round::<ClosurePlan>(&g.closure_plan(&aid("web")).unwrap());
+    round::<NhiReport>(&g.nhi_checks(&p, patchloop_model::parse_timestamp("2026-06-01").unwrap()));
+    round(&g.warnings().to_vec());
+    round(&g.summary());
+    let json = serde_json::to_value(&blast_radius_all(&g, &p).unwrap()[1]).unwrap();
+    assert_eq!(json["crown_jewels"], serde_json::json!(["crown-db"]));
+    assert_eq!(json["hops_to_crown_jewel"], 6);
+}
