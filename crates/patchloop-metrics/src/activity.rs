@@ -2,6 +2,7 @@
 //! its split by reason and repeat failures, and deployment cadence with patch latency.
 use chrono::{Datelike, Days, NaiveDate, TimeDelta};
 use patchloop_model::{AssetId, EventKind, FailureReason, VulnId};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::Window;
@@ -61,65 +62,104 @@ pub struct CadenceMetrics {
     pub patch_latency: DurationStats,
 }
 
+/// Event counts of a run of findings, merged in finding order.
+#[derive(Default)]
+struct Counts {
+    succeeded: u64,
+    failed_deploy: u64,
+    failed_verify: u64,
+    reasons: [[u64; 2]; 6],
+    /// (sorted finding index, failures in W).
+    repeats: Vec<(usize, u64)>,
+    latencies: Vec<i64>,
+    /// (week slot) of each deployment in W.
+    deploy_weeks: Vec<u32>,
+}
+
 pub(crate) fn compute(a: &Analysis, w: &Window) -> (FailureMetrics, CadenceMetrics, u64, u64) {
-    let events = &a.bundle.events;
+    let weeks = week_slots(w);
+    let w = &w.span();
+    let first_monday = weeks.first().map(|(d, _)| *d);
+    // Integer counts per host, merged in host order: the same on any thread count.
+    let per_host: Vec<Counts> = a
+        .hosts
+        .par_iter()
+        .map(|h| {
+            let mut c = Counts::default();
+            for fi in h.range.clone() {
+                let Some(f) = a.finding(fi) else { continue };
+                let mut failures = 0u64;
+                let mut first_deploy = None;
+                for e in a.evs(fi).iter().take_while(|e| e.at <= w.as_of) {
+                    if e.kind == EventKind::DeploySucceeded && first_deploy.is_none() {
+                        first_deploy = Some(e.at);
+                    }
+                    if !w.contains(e.at) {
+                        continue;
+                    }
+                    let r = reason_index(e.reason.unwrap_or(FailureReason::Other));
+                    match e.kind {
+                        EventKind::DeploySucceeded => {
+                            c.succeeded += 1;
+                            let slot = first_monday.and_then(|m| {
+                                u32::try_from((e.at.date_naive() - m).num_days() / 7).ok()
+                            });
+                            c.deploy_weeks.extend(slot);
+                        }
+                        EventKind::DeployFailed => {
+                            c.failed_deploy += 1;
+                            failures += 1;
+                            c.reasons[r][0] += 1;
+                        }
+                        EventKind::VerifyFailed => {
+                            c.failed_verify += 1;
+                            failures += 1;
+                            c.reasons[r][1] += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                if failures >= 2 {
+                    c.repeats.push((fi, failures));
+                }
+                if let Some(d) = first_deploy.filter(|d| w.contains(*d)) {
+                    c.latencies.push(secs(f.first_seen, d).max(0));
+                }
+            }
+            c
+        })
+        .collect();
     let (mut succeeded, mut failed_deploy, mut failed_verify) = (0u64, 0u64, 0u64);
     let mut reasons = [[0u64; 2]; 6];
     let mut repeats = Vec::new();
     let mut latencies = Vec::new();
-    let weeks = week_slots(w);
     let mut week_counts = vec![0u64; weeks.len()];
-    let first_monday = weeks.first().map(|(d, _)| *d);
-    for (fi, f) in a.findings.iter().enumerate() {
-        let mut failures = 0u64;
-        let mut first_deploy = None;
-        for e in a
-            .finding_events
-            .group(fi)
-            .iter()
-            .filter_map(|&i| events.get(i as usize))
-            .take_while(|e| e.at <= w.as_of)
-        {
-            if e.kind == EventKind::DeploySucceeded && first_deploy.is_none() {
-                first_deploy = Some(e.at);
-            }
-            if !w.contains(e.at) {
-                continue;
-            }
-            let r = reason_index(e.reason.unwrap_or(FailureReason::Other));
-            match e.kind {
-                EventKind::DeploySucceeded => {
-                    succeeded += 1;
-                    let slot = first_monday
-                        .and_then(|m| usize::try_from((e.at.date_naive() - m).num_days() / 7).ok());
-                    if let Some(c) = slot.and_then(|s| week_counts.get_mut(s)) {
-                        *c += 1;
-                    }
-                }
-                EventKind::DeployFailed => {
-                    failed_deploy += 1;
-                    failures += 1;
-                    reasons[r][0] += 1;
-                }
-                EventKind::VerifyFailed => {
-                    failed_verify += 1;
-                    failures += 1;
-                    reasons[r][1] += 1;
-                }
-                _ => {}
+    for c in per_host {
+        succeeded += c.succeeded;
+        failed_deploy += c.failed_deploy;
+        failed_verify += c.failed_verify;
+        for (a, b) in reasons.iter_mut().zip(c.reasons) {
+            a[0] += b[0];
+            a[1] += b[1];
+        }
+        repeats.extend(c.repeats);
+        latencies.extend(c.latencies);
+        for s in c.deploy_weeks {
+            if let Some(n) = week_counts.get_mut(s as usize) {
+                *n += 1;
             }
         }
-        if failures >= 2 {
-            repeats.push(RepeatFailure {
+    }
+    let mut repeats: Vec<RepeatFailure> = repeats
+        .into_iter()
+        .filter_map(|(fi, failures)| {
+            a.finding(fi).map(|f| RepeatFailure {
                 asset_id: f.asset_id.clone(),
                 vuln_id: f.vuln_id.clone(),
                 failures,
-            });
-        }
-        if let Some(d) = first_deploy.filter(|d| w.contains(*d)) {
-            latencies.push(secs(f.first_seen, d).max(0));
-        }
-    }
+            })
+        })
+        .collect();
     repeats.sort_by(|x, y| {
         y.failures
             .cmp(&x.failures)
@@ -169,7 +209,8 @@ pub(crate) fn compute(a: &Analysis, w: &Window) -> (FailureMetrics, CadenceMetri
 /// The ISO weeks meeting W: each week's Monday, label, and whether W cuts it.
 fn week_slots(w: &Window) -> Vec<(NaiveDate, (String, bool))> {
     // W is (start, as_of]: its first instant is just after start.
-    let first = (w.start() + TimeDelta::nanoseconds(1)).date_naive();
+    let w = &w.span();
+    let first = (w.start + TimeDelta::nanoseconds(1)).date_naive();
     let last = w.as_of.date_naive();
     let monday = |d: NaiveDate| {
         d.checked_sub_days(Days::new(u64::from(d.weekday().num_days_from_monday())))
@@ -187,7 +228,7 @@ fn week_slots(w: &Window) -> Vec<(NaiveDate, (String, bool))> {
             .map(|t| t.and_utc());
         // Whole when every instant of [Monday, next Monday) lies in (start, as_of].
         let whole = match (week_start, week_end) {
-            (Some(s), Some(e)) => s > w.start() && e <= w.as_of + TimeDelta::nanoseconds(1),
+            (Some(s), Some(e)) => s > w.start && e <= w.as_of + TimeDelta::nanoseconds(1),
             _ => false,
         };
         out.push((m, (format!("{}-W{:02}", iso.year(), iso.week()), !whole)));

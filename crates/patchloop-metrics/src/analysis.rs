@@ -1,8 +1,9 @@
 //! The prepared bundle: sorted views, events grouped per finding and per secret, the
 //! caller's inputs joined on, and the event problems that do not depend on `as_of`.
 //! Built once, then evaluated at any number of `as_of` instants (a trend).
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
+use std::sync::Arc;
 
 use patchloop_model::{
     Asset, AssetId, Bundle, CvssFacts, Event, EventKind, Exception, Finding, InputKind, KevEntry,
@@ -11,6 +12,7 @@ use patchloop_model::{
 use rayon::prelude::*;
 
 use crate::issues::{EventIssue, IssueKind};
+use crate::lifecycle::Ev;
 use crate::{FindingSla, Inputs, MetricsError};
 
 /// Marks "no row" in the per-finding SLA join.
@@ -25,33 +27,37 @@ pub(crate) struct Csr {
 
 impl Csr {
     /// Groups `order` (already in the wanted in-group order) by `key`, dropping `None`s.
-    fn build(groups: usize, order: &[u32], key: impl Fn(u32) -> Option<u32>) -> Csr {
-        let mut counts = vec![0u32; groups + 1];
-        for &i in order {
-            if let Some(c) = key(i).and_then(|g| counts.get_mut(g as usize + 1)) {
-                *c += 1;
+    /// A sort of (group, position) pairs rather than a counting scatter: millions of
+    /// random increments into a per-finding array cost more than sorting the pairs.
+    fn build(groups: usize, order: &[u32], key: impl Fn(u32) -> Option<u32> + Sync) -> Csr {
+        let mut pairs: Vec<u64> = order
+            .par_iter()
+            .enumerate()
+            .filter_map(|(pos, &i)| key(i).map(|g| (u64::from(g) << 32) | pos as u64))
+            .collect();
+        pairs.par_sort_unstable();
+        let items: Vec<u32> = pairs
+            .iter()
+            .filter_map(|p| order.get((p & 0xffff_ffff) as usize).copied())
+            .collect();
+        let mut offsets = Vec::with_capacity(groups + 1);
+        let mut k = 0usize;
+        for g in 0..groups as u64 {
+            offsets.push(k as u32);
+            while pairs.get(k).is_some_and(|p| p >> 32 == g) {
+                k += 1;
             }
         }
-        for g in 1..counts.len() {
-            let prev = counts.get(g - 1).copied().unwrap_or(0);
-            if let Some(c) = counts.get_mut(g) {
-                *c += prev;
-            }
-        }
-        let offsets = counts.clone();
-        let mut fill = counts;
-        let mut items = vec![0u32; offsets.last().copied().unwrap_or(0) as usize];
-        for &i in order {
-            if let Some(g) = key(i)
-                && let Some(pos) = fill.get_mut(g as usize)
-            {
-                if let Some(slot) = items.get_mut(*pos as usize) {
-                    *slot = i;
-                }
-                *pos += 1;
-            }
-        }
+        offsets.push(k as u32);
         Csr { offsets, items }
+    }
+
+    /// The positions in `items` of group `g` (empty when out of range).
+    pub(crate) fn range(&self, g: usize) -> Range<usize> {
+        match (self.offsets.get(g), self.offsets.get(g + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        }
     }
 
     /// The items of group `g` (empty when out of range).
@@ -118,8 +124,15 @@ pub struct Analysis<'a> {
     pub(crate) bundle: &'a Bundle,
     /// Findings sorted by (asset, vulnerability).
     pub(crate) findings: Vec<&'a Finding>,
-    /// Per sorted finding: index into `vulns`.
+    /// Per sorted finding: index into `vulns`. Vulnerability indices follow id order, so
+    /// within one host's range they are sorted too.
     pub(crate) finding_vuln: Vec<u32>,
+    /// Vulnerability id → index into `vulns`.
+    vuln_index: HashMap<&'a str, u32>,
+    /// Asset id → that host's range of sorted findings.
+    host_index: HashMap<&'a str, (u32, u32)>,
+    /// Secret id → index into `secrets`.
+    secret_index: HashMap<&'a str, u32>,
     /// Per sorted finding: index into `sla_rows`, or [`NONE`].
     pub(crate) finding_sla: Vec<u32>,
     pub(crate) vulns: Vec<VulnFacts<'a>>,
@@ -128,6 +141,8 @@ pub struct Analysis<'a> {
     pub(crate) assets: Vec<&'a Asset>,
     /// Usable remediation events per sorted finding, in (at, line) order.
     pub(crate) finding_events: Csr,
+    /// The same events, compact, in the same order as `finding_events.items`.
+    finding_evs: Vec<Ev>,
     /// Secrets sorted by id.
     pub(crate) secrets: Vec<SecretCtx<'a>>,
     /// Usable identity events per secret, in (at, line) order.
@@ -155,7 +170,7 @@ impl<'a> Analysis<'a> {
     pub fn new(bundle: &'a Bundle, inputs: Inputs<'a>) -> Result<Analysis<'a>, MetricsError> {
         let findings = sorted_findings(bundle)?;
         let assets = sorted_assets(bundle)?;
-        let (finding_vuln, vulns) = vuln_table(bundle, &findings);
+        let (finding_vuln, vulns, vuln_index) = vuln_table(bundle, &findings);
         let hosts_ranges = host_ranges(&findings);
 
         let mut secrets_sorted: Vec<&Secret> = bundle.secrets.iter().collect();
@@ -209,16 +224,34 @@ impl<'a> Analysis<'a> {
             .collect();
 
         let (sla_rows, finding_sla, sla_unmatched) = join_sla(&findings, inputs.sla)?;
+        let host_index = hosts
+            .iter()
+            .map(|h| {
+                (
+                    h.asset_id.as_str(),
+                    (h.range.start as u32, h.range.end as u32),
+                )
+            })
+            .collect();
+        let secret_index = secrets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.secret.id.as_str(), i as u32))
+            .collect();
 
         let mut analysis = Analysis {
             bundle,
             findings,
             finding_vuln,
+            vuln_index,
+            host_index,
+            secret_index,
             finding_sla,
             vulns,
             hosts,
             assets,
             finding_events: Csr::default(),
+            finding_evs: Vec::new(),
             secrets,
             secret_events: Csr::default(),
             sla_rows,
@@ -236,23 +269,24 @@ impl<'a> Analysis<'a> {
         self.findings.get(i).copied()
     }
 
+    /// The usable remediation events of sorted finding `i`, in (at, line) order.
+    pub(crate) fn evs(&self, i: usize) -> &[Ev] {
+        self.finding_evs
+            .get(self.finding_events.range(i))
+            .unwrap_or(&[])
+    }
+
     /// The finding index of (asset, vuln), by binary search.
     fn find_finding(&self, asset: &AssetId, vuln: &VulnId) -> Option<u32> {
-        let h = self
-            .hosts
-            .binary_search_by(|h| h.asset_id.cmp(asset))
-            .ok()
-            .and_then(|i| self.hosts.get(i))?;
-        let slice = self.findings.get(h.range.clone())?;
-        let j = slice.binary_search_by(|f| f.vuln_id.cmp(vuln)).ok()?;
-        Some((h.range.start + j) as u32)
+        let &(start, end) = self.host_index.get(asset.as_str())?;
+        let v = self.vuln_index.get(vuln.as_str())?;
+        let slice = self.finding_vuln.get(start as usize..end as usize)?;
+        let j = slice.binary_search(v).ok()?;
+        Some(start + j as u32)
     }
 
     fn find_secret(&self, id: &SecretId) -> Option<u32> {
-        self.secrets
-            .binary_search_by(|s| s.secret.id.cmp(id))
-            .ok()
-            .map(|i| i as u32)
+        self.secret_index.get(id.as_str()).copied()
     }
 
     /// Resolves every event to a finding or a secret, drops the ones that cannot be
@@ -264,12 +298,13 @@ impl<'a> Analysis<'a> {
         if !order.is_sorted_by_key(key) {
             order.sort_by_key(key);
         }
-        let resolved: Vec<(Target, Option<EventIssue>)> =
+        // Issues are boxed: they are rare, and the vector holds one entry per event.
+        let resolved: Vec<(Target, Option<Box<EventIssue>>)> =
             events.par_iter().map(|e| self.resolve(e)).collect();
         let mut issues: Vec<EventIssue> = Vec::new();
         let mut targets: Vec<Target> = Vec::with_capacity(resolved.len());
         for (t, issue) in resolved {
-            issues.extend(issue);
+            issues.extend(issue.map(|b| *b));
             targets.push(t);
         }
         let finding_of = |i: u32| match targets.get(i as usize) {
@@ -284,16 +319,17 @@ impl<'a> Analysis<'a> {
         let secret_candidates = Csr::build(self.secrets.len(), &order, secret_of);
 
         // Per-group checks, in parallel; each group reports the events it sets aside.
-        let dropped_f: Vec<Vec<(u32, EventIssue)>> = (0..self.findings.len())
+        let dropped_f: Vec<(u32, EventIssue)> = (0..self.findings.len())
             .into_par_iter()
-            .map(|f| self.check_finding_group(f, candidates.group(f)))
+            .filter(|&f| !candidates.range(f).is_empty())
+            .flat_map_iter(|f| self.check_finding_group(f, candidates.group(f)))
             .collect();
-        let dropped_s: Vec<Vec<(u32, EventIssue)>> = (0..self.secrets.len())
+        let dropped_s: Vec<(u32, EventIssue)> = (0..self.secrets.len())
             .into_par_iter()
-            .map(|s| self.check_secret_group(s, secret_candidates.group(s)))
+            .flat_map_iter(|s| self.check_secret_group(s, secret_candidates.group(s)))
             .collect();
         let mut dropped = vec![false; events.len()];
-        for (i, issue) in dropped_f.into_iter().chain(dropped_s).flatten() {
+        for (i, issue) in dropped_f.into_iter().chain(dropped_s) {
             if !issue.counted
                 && let Some(d) = dropped.get_mut(i as usize)
             {
@@ -308,11 +344,17 @@ impl<'a> Analysis<'a> {
         self.secret_events = Csr::build(self.secrets.len(), &order, |i| {
             secret_of(i).filter(|_| keep(i))
         });
+        self.finding_evs = self
+            .finding_events
+            .items
+            .par_iter()
+            .filter_map(|&i| events.get(i as usize).map(|e| Ev::new(i, e)))
+            .collect();
         issues.sort_by(crate::issues::order);
         self.static_issues = issues;
     }
 
-    fn resolve(&self, e: &Event) -> (Target, Option<EventIssue>) {
+    fn resolve(&self, e: &Event) -> (Target, Option<Box<EventIssue>>) {
         if e.kind.is_remediation() {
             let (Some(asset), Some(vuln)) = (&e.asset_id, &e.vuln_id) else {
                 let issue = EventIssue::new(
@@ -321,35 +363,35 @@ impl<'a> Analysis<'a> {
                     false,
                     format!("a {} event needs asset_id and vuln_id", e.kind),
                 );
-                return (Target::Drop, Some(issue));
+                return (Target::Drop, Some(Box::new(issue)));
             };
             let missing_reason = (e.kind.needs_reason() && e.reason.is_none()).then(|| {
-                EventIssue::new(
+                Box::new(EventIssue::new(
                     e,
                     IssueKind::Incomplete,
                     true,
                     format!("a {} event needs a reason; counted as `other`", e.kind),
-                )
+                ))
             });
             match self.find_finding(asset, vuln) {
                 Some(f) => (Target::Finding(f), missing_reason),
                 None if find_asset(&self.assets, asset).is_some() => (
                     Target::Drop,
-                    Some(EventIssue::new(
+                    Some(Box::new(EventIssue::new(
                         e,
                         IssueKind::UnknownFinding,
                         false,
                         format!("asset {asset} has no finding for {vuln}"),
-                    )),
+                    ))),
                 ),
                 None => (
                     Target::Drop,
-                    Some(EventIssue::new(
+                    Some(Box::new(EventIssue::new(
                         e,
                         IssueKind::UnknownAsset,
                         false,
                         format!("asset {asset} is not in the inventory and has no findings"),
-                    )),
+                    ))),
                 ),
             }
         } else {
@@ -360,7 +402,7 @@ impl<'a> Analysis<'a> {
                     false,
                     format!("a {} event needs secret_id", e.kind),
                 );
-                return (Target::Drop, Some(issue));
+                return (Target::Drop, Some(Box::new(issue)));
             };
             if e.kind.needs_resource() && e.resource_id.is_none() {
                 let issue = EventIssue::new(
@@ -369,18 +411,18 @@ impl<'a> Analysis<'a> {
                     false,
                     format!("a {} event needs resource_id", e.kind),
                 );
-                return (Target::Drop, Some(issue));
+                return (Target::Drop, Some(Box::new(issue)));
             }
             match self.find_secret(secret) {
                 Some(s) => (Target::Secret(s), None),
                 None => (
                     Target::Drop,
-                    Some(EventIssue::new(
+                    Some(Box::new(EventIssue::new(
                         e,
                         IssueKind::UnknownSecret,
                         false,
                         format!("secret {secret} is not in identity/secrets.csv or a leak report"),
-                    )),
+                    ))),
                 ),
             }
         }
@@ -541,11 +583,22 @@ fn host_ranges<'a>(findings: &[&'a Finding]) -> Vec<(&'a AssetId, Range<usize>)>
     out
 }
 
-/// One entry per distinct vulnerability of the findings, so per-finding lookups of KEV,
-/// EPSS and CVSS are an index, not a map search, in every window.
-fn vuln_table<'a>(bundle: &'a Bundle, findings: &[&'a Finding]) -> (Vec<u32>, Vec<VulnFacts<'a>>) {
-    let mut ids: Vec<&VulnId> = findings.iter().map(|f| &f.vuln_id).collect();
-    ids.par_sort_unstable();
+/// One entry per distinct vulnerability of the findings, in id order, so per-finding
+/// lookups of KEV, EPSS and CVSS are an index, not a map search, in every window.
+fn vuln_table<'a>(
+    bundle: &'a Bundle,
+    findings: &[&'a Finding],
+) -> (Vec<u32>, Vec<VulnFacts<'a>>, HashMap<&'a str, u32>) {
+    // Ingest shares one allocation per distinct id, so deduplicating by address first
+    // hashes a word instead of a string; equal ids in different allocations are merged
+    // by the string sort below.
+    let addr = |v: &VulnId| Arc::as_ptr(v.text()) as *const u8 as usize;
+    let mut by_addr: HashMap<usize, &'a VulnId> = HashMap::new();
+    for f in findings {
+        by_addr.entry(addr(&f.vuln_id)).or_insert(&f.vuln_id);
+    }
+    let mut ids: Vec<&VulnId> = by_addr.values().copied().collect();
+    ids.sort_unstable();
     ids.dedup();
     let vulns: Vec<VulnFacts> = ids
         .par_iter()
@@ -559,11 +612,20 @@ fn vuln_table<'a>(bundle: &'a Bundle, findings: &[&'a Finding]) -> (Vec<u32>, Ve
             cvss: bundle.cvss.get(*v),
         })
         .collect();
-    let index: Vec<u32> = findings
-        .par_iter()
-        .map(|f| ids.binary_search(&&f.vuln_id).map_or(NONE, |i| i as u32))
+    let index: HashMap<&str, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.as_str(), i as u32))
         .collect();
-    (index, vulns)
+    let addr_index: HashMap<usize, u32> = by_addr
+        .iter()
+        .map(|(a, v)| (*a, index.get(v.as_str()).copied().unwrap_or(NONE)))
+        .collect();
+    let per_finding: Vec<u32> = findings
+        .par_iter()
+        .map(|f| addr_index.get(&addr(&f.vuln_id)).copied().unwrap_or(NONE))
+        .collect();
+    (per_finding, vulns, index)
 }
 
 type SlaJoin<'a> = (Vec<&'a FindingSla>, Vec<u32>, u64);
@@ -642,11 +704,9 @@ fn secret_contexts<'a>(
             return Err(MetricsError::DuplicateTrust(t.secret_id.clone()));
         }
     }
-    let is_secret_id = |name: &str| {
-        secrets
-            .binary_search_by(|s| s.id.as_str().cmp(name))
-            .is_ok()
-    };
+    let secret_ids: std::collections::HashSet<&str> =
+        secrets.iter().map(|s| s.id.as_str()).collect();
+    let is_secret_id = |name: &str| secret_ids.contains(name);
     let mut matched = 0u64;
     let out = secrets
         .iter()

@@ -185,6 +185,28 @@ impl Window {
     }
 }
 
+/// A window with its start computed once, for the per-finding loops.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub start: Timestamp,
+    pub as_of: Timestamp,
+}
+
+impl Span {
+    pub(crate) fn contains(&self, t: Timestamp) -> bool {
+        self.start < t && t <= self.as_of
+    }
+}
+
+impl Window {
+    pub(crate) fn span(&self) -> Span {
+        Span {
+            start: self.start(),
+            as_of: self.as_of,
+        }
+    }
+}
+
 /// Whole seconds from `a` to `b` (negative when `b` is earlier).
 pub(crate) fn secs(a: Timestamp, b: Timestamp) -> i64 {
     (b - a).num_seconds()

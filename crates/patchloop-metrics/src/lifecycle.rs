@@ -6,9 +6,9 @@ use patchloop_model::{
 };
 use serde::Serialize;
 
-use crate::input::secs;
+use crate::Decision;
+use crate::input::{Span, secs};
 use crate::issues::{EventIssue, IssueKind};
-use crate::{Decision, Window};
 
 /// Where a finding stands at `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -334,6 +334,51 @@ pub struct FindingLifecycle {
     pub identity: Option<IdentityClosure>,
 }
 
+/// The fields of a remediation event the replay reads, stored contiguously per finding
+/// so the replay streams through memory instead of chasing whole events.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ev {
+    pub at: Timestamp,
+    pub line: u64,
+    /// Index in `bundle.events`.
+    pub idx: u32,
+    pub kind: EventKind,
+    pub reason: Option<FailureReason>,
+}
+
+impl Ev {
+    pub(crate) fn new(idx: u32, e: &Event) -> Ev {
+        Ev {
+            at: e.at,
+            line: e.line,
+            idx,
+            kind: e.kind,
+            reason: e.reason,
+        }
+    }
+}
+
+/// An issue found in the replay, turned into an [`EventIssue`] by the caller, which
+/// holds the events.
+#[derive(Debug)]
+pub(crate) struct PendingIssue {
+    pub idx: u32,
+    pub kind: IssueKind,
+    pub counted: bool,
+    pub detail: String,
+    pub related_line: Option<u64>,
+}
+
+impl PendingIssue {
+    pub(crate) fn resolve(self, events: &[Event]) -> Option<EventIssue> {
+        events.get(self.idx as usize).map(|e| {
+            let mut i = EventIssue::new(e, self.kind, self.counted, self.detail);
+            i.related_line = self.related_line;
+            i
+        })
+    }
+}
+
 /// The result of replaying one finding's events.
 #[derive(Debug, Default)]
 pub(crate) struct Machine {
@@ -358,7 +403,7 @@ pub(crate) struct Machine {
     last_verify: Option<(Timestamp, bool, u64)>,
     verified_line: Option<u64>,
     pub reopen_log: Vec<Reopen>,
-    pub issues: Vec<EventIssue>,
+    pub issues: Vec<PendingIssue>,
     detail: bool,
 }
 
@@ -383,12 +428,7 @@ pub(crate) fn reason_index(r: FailureReason) -> usize {
 
 impl Machine {
     /// Replays `events` (usable, in (at, line) order) of finding `f` up to `w.as_of`.
-    pub(crate) fn run<'e>(
-        f: &Finding,
-        events: impl Iterator<Item = &'e Event>,
-        w: &Window,
-        detail: bool,
-    ) -> Machine {
+    pub(crate) fn run(f: &Finding, events: &[Ev], w: &Span, detail: bool) -> Machine {
         let as_of = w.as_of;
         let mut m = Machine {
             open_since: Some(f.first_seen),
@@ -407,7 +447,7 @@ impl Machine {
             FindingStatus::Open => f.last_seen.map(Synthetic::Seen),
         }
         .filter(|s| s.at() <= as_of);
-        for e in events.take_while(|e| e.at <= as_of) {
+        for e in events.iter().take_while(|e| e.at <= as_of) {
             // At one instant the events go first: a scan at the same instant as a
             // verification cannot contradict it.
             if let Some(s) = pending.filter(|s| s.at() < e.at) {
@@ -440,22 +480,19 @@ impl Machine {
         }
     }
 
-    fn issue(
-        &mut self,
-        e: &Event,
-        kind: IssueKind,
-        counted: bool,
-        detail: String,
-        rel: Option<u64>,
-    ) {
+    fn issue(&mut self, e: &Ev, kind: IssueKind, counted: bool, detail: String, rel: Option<u64>) {
         if self.detail {
-            let mut i = EventIssue::new(e, kind, counted, detail);
-            i.related_line = rel;
-            self.issues.push(i);
+            self.issues.push(PendingIssue {
+                idx: e.idx,
+                kind,
+                counted,
+                detail,
+                related_line: rel,
+            });
         }
     }
 
-    fn remediate(&mut self, at: Timestamp, by: RemediationEvidence, w: &Window) {
+    fn remediate(&mut self, at: Timestamp, by: RemediationEvidence, w: &Span) {
         self.remediated = true;
         self.remediated_at = Some(at);
         self.remediated_by = Some(by);
@@ -464,12 +501,12 @@ impl Machine {
         }
         if w.contains(at) {
             self.remediations_in_window += 1;
-        } else if at <= w.start() {
+        } else if at <= w.start {
             self.held_at_window_start = true;
         }
     }
 
-    fn reopen(&mut self, at: Timestamp, cause: ReopenCause, line: Option<u64>, w: &Window) {
+    fn reopen(&mut self, at: Timestamp, cause: ReopenCause, line: Option<u64>, w: &Span) {
         if self.detail {
             self.reopen_log.push(Reopen {
                 remediated_at: self.remediated_at,
@@ -488,12 +525,12 @@ impl Machine {
         self.open_since = Some(at);
         if w.contains(at) {
             self.reopens_in_window += 1;
-        } else if at <= w.start() {
+        } else if at <= w.start {
             self.held_at_window_start = false;
         }
     }
 
-    fn synthetic(&mut self, s: Synthetic, w: &Window) {
+    fn synthetic(&mut self, s: Synthetic, w: &Span) {
         match s {
             Synthetic::Fixed(t) => {
                 if !self.remediated {
@@ -508,7 +545,7 @@ impl Machine {
         }
     }
 
-    fn event(&mut self, e: &Event, w: &Window) {
+    fn event(&mut self, e: &Ev, w: &Span) {
         let reason = e.reason.unwrap_or(FailureReason::Other);
         match e.kind {
             EventKind::DeploySucceeded => {
@@ -582,7 +619,7 @@ impl Machine {
     }
 
     /// Reports a success and a failure of the same step at the same instant.
-    fn same_instant(&mut self, e: &Event, deploy: bool, success: bool) {
+    fn same_instant(&mut self, e: &Ev, deploy: bool, success: bool) {
         let slot = if deploy {
             self.last_deploy
         } else {
@@ -639,8 +676,8 @@ fn fmt_opt(t: Option<Timestamp>) -> String {
 }
 
 /// Seconds of `[a, b)` inside the window `(start, as_of]`.
-pub(crate) fn overlap(w: &Window, a: Timestamp, b: Timestamp) -> i64 {
-    let lo = a.max(w.start());
+pub(crate) fn overlap(w: &Span, a: Timestamp, b: Timestamp) -> i64 {
+    let lo = a.max(w.start);
     let hi = b.min(w.as_of);
     secs(lo, hi).max(0)
 }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use crate::analysis::{Analysis, Host, NONE};
 use crate::closure::secret_closure;
 use crate::exceptions::{self, ExcEval};
-use crate::input::{DAY, secs};
+use crate::input::{DAY, Span, secs};
 use crate::issues::EventIssue;
 use crate::lifecycle::{
     ClosureBasis, ClosureStatus, FactSource, FindingLifecycle, IdentityClosure, LoopState, Machine,
@@ -154,6 +154,7 @@ pub(crate) struct PassOut {
 /// Evaluates every finding at `w.as_of`. With `detail`, also builds the per-finding
 /// lifecycles and collects the contradictions found while replaying events.
 pub(crate) fn run(a: &Analysis, w: &Window, detail: bool) -> PassOut {
+    let w = &w.span();
     let outs: Vec<(Acc, Vec<FindingLifecycle>, Vec<EventIssue>)> = a
         .hosts
         .par_iter()
@@ -183,7 +184,7 @@ fn host_pass(
     a: &Analysis,
     hi: usize,
     h: &Host,
-    w: &Window,
+    w: &Span,
     detail: bool,
 ) -> (Acc, Vec<FindingLifecycle>, Vec<EventIssue>) {
     let mut acc = Acc::default();
@@ -236,7 +237,7 @@ fn host_pass(
             }
         }
         if detail {
-            issues.append(&mut ev.machine_issues());
+            issues.append(&mut ev.machine_issues(&a.bundle.events));
             lifecycles.push(ev.into_lifecycle(a, h, fi));
         }
     }
@@ -275,7 +276,7 @@ fn expired_rows_for(a: &Analysis, h: &Host, fi: usize, as_of: Timestamp, out: &m
 }
 
 /// Adds one evaluated finding to the host's counters.
-fn tally(a: &Analysis, h: &Host, w: &Window, ev: &Eval, acc: &mut Acc, owner: &mut OwnerAcc) {
+fn tally(a: &Analysis, h: &Host, w: &Span, ev: &Eval, acc: &mut Acc, owner: &mut OwnerAcc) {
     let as_of = w.as_of;
     let policy = &a.bundle.policy;
     if h.asset.is_none() {
@@ -399,8 +400,11 @@ pub(crate) struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    fn machine_issues(&mut self) -> Vec<EventIssue> {
+    fn machine_issues(&mut self, events: &[patchloop_model::Event]) -> Vec<EventIssue> {
         std::mem::take(&mut self.machine.issues)
+            .into_iter()
+            .filter_map(|p| p.resolve(events))
+            .collect()
     }
 
     fn into_lifecycle(self, a: &Analysis, h: &Host, _fi: usize) -> FindingLifecycle {
@@ -455,7 +459,7 @@ fn evaluate<'a>(
     a: &Analysis<'a>,
     h: &Host<'a>,
     fi: usize,
-    w: &Window,
+    w: &Span,
     detail: bool,
     exposed: &mut [bool],
 ) -> Option<Eval<'a>> {
@@ -465,16 +469,7 @@ fn evaluate<'a>(
         return None;
     }
     let policy = &a.bundle.policy;
-    let events = &a.bundle.events;
-    let machine = Machine::run(
-        f,
-        a.finding_events
-            .group(fi)
-            .iter()
-            .filter_map(|&i| events.get(i as usize)),
-        w,
-        detail,
-    );
+    let machine = Machine::run(f, a.evs(fi), w, detail);
     let exc = exceptions::evaluate(&h.exceptions, f, as_of, policy.expiring_within_days);
     let vf = a
         .finding_vuln
