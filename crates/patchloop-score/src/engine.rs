@@ -2,6 +2,7 @@
 //! findings as struct-of-arrays sorted by (asset id, vulnerability id). Built once per
 //! bundle; scoring at any `as_of` then only reads it.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use patchloop_model::{AssetId, Bundle, ExceptionScope, Exposure, FindingStatus, Severity, VulnId};
 
@@ -9,7 +10,7 @@ use crate::ScoreError;
 use crate::diagnostics::Diagnostic;
 use crate::input::IdentityMap;
 use crate::rules::{self, ExcEffect};
-use crate::tables::{BodTable, SsvcTable, bod_table, ssvc_table};
+use crate::tables::{BodTable, SsvcTable, bod_table, ssvc_index, ssvc_table};
 use crate::vocab::{CvssSource, SystemExposure};
 
 /// Bit of `Columns::f_flags`: the scanner reports the finding fixed.
@@ -28,24 +29,16 @@ pub(crate) struct AssetHot {
     pub hi: u8,
 }
 
-/// What the hot path needs about one vulnerability variant (40 bytes).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct VulnHot {
-    /// min(1, threat × severity × kev_mod).
-    pub base: f64,
-    /// 1 for KEV, else EPSS: the host-level exploitation probability term.
-    pub p_exploit: f64,
+/// What a due date needs about one vulnerability variant (16 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VulnSla {
     /// KEV cap as a Unix second; `i64::MAX` when none applies.
     pub cap: i64,
     /// SLA days when not publicly exposed, and when publicly exposed.
     pub days: [u32; 2],
-    /// Exploitation code.
-    pub expl: u8,
-    /// Automatable.
-    pub auto: bool,
 }
 
-impl VulnHot {
+impl VulnSla {
     pub(crate) fn cap(&self) -> Option<i64> {
         (self.cap != i64::MAX).then_some(self.cap)
     }
@@ -76,7 +69,14 @@ pub(crate) struct Columns {
     pub vuln_ids: Vec<VulnId>,
     /// The severity word a vulnerability variant was scored with (`None`: it has a vector).
     pub vuln_sev: Vec<Option<Severity>>,
-    pub vulns: Vec<VulnHot>,
+    /// base = min(1, threat × severity × kev_mod) per variant: the one random read per
+    /// finding, kept apart (8 bytes each) so that it stays in a core's L2 cache.
+    pub vuln_base: Vec<f64>,
+    /// The variant's part of the SSVC row index: exploitation × 24 + automatable × 4.
+    pub vuln_row: Vec<u8>,
+    pub vuln_sla: Vec<VulnSla>,
+    /// 1 for KEV, else EPSS: each finding's term of its host's exploitation probability.
+    pub vuln_p: Vec<f64>,
     pub f_asset: Vec<u32>,
     pub f_vuln: Vec<u32>,
     /// Seconds since `epoch`.
@@ -117,6 +117,31 @@ pub struct Engine<'b> {
     pub(crate) bod: &'static BodTable,
     pub(crate) cols: Columns,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// A multiplicative hasher for the address cache: its keys are allocation addresses,
+/// lengths and a severity, never input text, so a fast non-keyed hash is safe there.
+#[derive(Debug, Default, Clone, Copy)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, w: usize) {
+        self.write_u64(w as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 fn idx32(n: usize, what: &'static str) -> Result<u32, ScoreError> {
@@ -185,8 +210,9 @@ impl<'b> Engine<'b> {
             })
             .collect();
 
-        // Pass 1: which findings join the inventory, their vulnerability variants, and
-        // the earliest and latest first_seen.
+        // One pass over the findings: join the inventory (consecutive findings usually
+        // share an asset, so the last match is tried before the map), and give each
+        // distinct (vulnerability, severity word) a provisional number in first-seen order.
         let amap: HashMap<&AssetId, u32> = asset_ids
             .iter()
             .enumerate()
@@ -194,19 +220,60 @@ impl<'b> Engine<'b> {
             .collect();
         let mut unknown: BTreeMap<&AssetId, u64> = BTreeMap::new();
         let mut raw_keys: HashMap<(&VulnId, Option<Severity>), u32> = HashMap::new();
-        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-        let mut known = 0usize;
+        // Ingest interns ids, so one string allocation usually stands for one id: a map
+        // keyed by the allocation's address (a cache in front of `raw_keys`, which hashes
+        // the text) turns most lookups into an integer hash.
+        let mut by_addr: HashMap<
+            (usize, usize, Option<Severity>),
+            u32,
+            BuildHasherDefault<AddrHasher>,
+        > = HashMap::default();
+        let mut raw_list: Vec<(&VulnId, Option<Severity>)> = Vec::new();
+        let n = bundle.findings.len();
+        let mut f_asset: Vec<u32> = Vec::with_capacity(n);
+        let mut f_vuln: Vec<u32> = Vec::with_capacity(n);
+        let mut secs: Vec<i64> = Vec::with_capacity(n);
+        let mut f_flags: Vec<u8> = Vec::with_capacity(n);
+        let mut last: Option<(&AssetId, u32)> = None;
         for f in &bundle.findings {
-            if amap.contains_key(&f.asset_id) {
-                raw_keys.entry((&f.vuln_id, f.severity)).or_insert(0);
-                let s = f.first_seen.timestamp();
-                lo = lo.min(s);
-                hi = hi.max(s);
-                known += 1;
+            let a = match last {
+                Some((id, a)) if *id == f.asset_id => a,
+                _ => match amap.get(&f.asset_id) {
+                    Some(&a) => {
+                        last = Some((&f.asset_id, a));
+                        a
+                    }
+                    None => {
+                        *unknown.entry(&f.asset_id).or_insert(0) += 1;
+                        continue;
+                    }
+                },
+            };
+            let text = f.vuln_id.as_str();
+            let addr = (text.as_ptr() as usize, text.len(), f.severity);
+            let v = match by_addr.get(&addr) {
+                Some(&v) => v,
+                None => {
+                    let next = raw_list.len() as u32;
+                    let v = *raw_keys.entry((&f.vuln_id, f.severity)).or_insert_with(|| {
+                        raw_list.push((&f.vuln_id, f.severity));
+                        next
+                    });
+                    by_addr.insert(addr, v);
+                    v
+                }
+            };
+            f_asset.push(a);
+            f_vuln.push(v);
+            secs.push(f.first_seen.timestamp());
+            f_flags.push(if f.status == FindingStatus::Fixed {
+                FLAG_FIXED
             } else {
-                *unknown.entry(&f.asset_id).or_insert(0) += 1;
-            }
+                0
+            });
         }
+        drop((raw_keys, by_addr));
+        let known = f_asset.len();
         idx32(known, "findings")?;
         for (asset_id, findings) in unknown {
             diagnostics.push(Diagnostic::UnknownAsset {
@@ -214,14 +281,23 @@ impl<'b> Engine<'b> {
                 findings,
             });
         }
+        let (lo, hi) = secs
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), &s| (lo.min(s), hi.max(s)));
         let epoch = if known == 0 { 0 } else { lo };
         let span = hi.saturating_sub(lo);
         if known > 0 && span > i64::from(u32::MAX) {
             return Err(ScoreError::FirstSeenSpan { seconds: span });
         }
+        let mut f_first_seen: Vec<u32> = secs
+            .iter()
+            .map(|&s| u32::try_from(s - epoch).unwrap_or(u32::MAX))
+            .collect();
+        drop(secs);
 
         // Vulnerability variants in (id, severity) order: the severity word only matters
-        // when the bundle has no vector for the id, so it is dropped otherwise.
+        // when the bundle has no vector for the id, so it is dropped otherwise. Then the
+        // provisional numbers are mapped to variant indices, which follow id order.
         let canon = |v: &VulnId, s: Option<Severity>| -> Option<Severity> {
             if bundle.cvss.contains_key(v) {
                 None
@@ -229,62 +305,50 @@ impl<'b> Engine<'b> {
                 Some(s.unwrap_or(Severity::Unknown))
             }
         };
-        let variants: BTreeSet<(&VulnId, Option<Severity>)> =
-            raw_keys.keys().map(|&(v, s)| (v, canon(v, s))).collect();
-        idx32(variants.len(), "vulnerabilities")?;
-        let vindex: HashMap<(&VulnId, Option<Severity>), u32> = variants
+        let canon_raw: Vec<(&VulnId, Option<Severity>)> =
+            raw_list.iter().map(|&(v, s)| (v, canon(v, s))).collect();
+        let variants: Vec<(&VulnId, Option<Severity>)> = canon_raw
             .iter()
-            .enumerate()
-            .map(|(i, &k)| (k, i as u32))
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
-        for ((v, s), slot) in raw_keys.iter_mut() {
-            *slot = vindex.get(&(*v, canon(v, *s))).copied().unwrap_or(0);
+        idx32(variants.len(), "vulnerabilities")?;
+        let remap: Vec<u32> = canon_raw
+            .iter()
+            .map(|k| variants.binary_search(k).map_or(0, |i| i as u32))
+            .collect();
+        for v in f_vuln.iter_mut() {
+            *v = remap.get(*v as usize).copied().unwrap_or(0);
         }
         let facts: Vec<rules::VulnFacts> = variants
             .iter()
             .map(|&(v, s)| rules::vuln_facts(bundle, v, s, policy))
             .collect();
-        let vulns: Vec<VulnHot> = facts
+        let vuln_base: Vec<f64> = facts.iter().map(|f| f.base).collect();
+        let vuln_row: Vec<u8> = facts
             .iter()
-            .map(|f| VulnHot {
-                base: f.base,
-                p_exploit: f.p_exploit,
+            .map(|f| ssvc_index(f.exploitation.code(), 0, f.automatable, 0))
+            .collect();
+        let vuln_sla: Vec<VulnSla> = facts
+            .iter()
+            .map(|f| VulnSla {
                 cap: f.kev_cap.unwrap_or(i64::MAX),
                 days: [false, true].map(|public| rules::sla_rule(f, public, policy, bod).days),
-                expl: f.exploitation.code(),
-                auto: f.automatable,
             })
             .collect();
+        let vuln_p: Vec<f64> = facts.iter().map(|f| f.p_exploit).collect();
         let vuln_ids: Vec<VulnId> = variants.iter().map(|(v, _)| (*v).clone()).collect();
         let vuln_sev: Vec<Option<Severity>> = variants.iter().map(|(_, s)| *s).collect();
-
-        // Pass 2: the finding columns, then (unless the bundle kept its sorted-by-pair
-        // invariant) one permutation into (asset, vulnerability) order.
-        let mut f_asset = Vec::with_capacity(known);
-        let mut f_vuln = Vec::with_capacity(known);
-        let mut f_first_seen = Vec::with_capacity(known);
-        let mut f_flags = Vec::with_capacity(known);
-        let mut per_vuln = vec![0u64; vulns.len()];
-        for f in &bundle.findings {
-            let Some(&a) = amap.get(&f.asset_id) else {
-                continue;
-            };
-            let v = raw_keys
-                .get(&(&f.vuln_id, f.severity))
-                .copied()
-                .unwrap_or(0);
+        let mut per_vuln = vec![0u64; variants.len()];
+        for &v in &f_vuln {
             if let Some(c) = per_vuln.get_mut(v as usize) {
                 *c += 1;
             }
-            f_asset.push(a);
-            f_vuln.push(v);
-            f_first_seen.push(u32::try_from(f.first_seen.timestamp() - epoch).unwrap_or(u32::MAX));
-            f_flags.push(if f.status == FindingStatus::Fixed {
-                FLAG_FIXED
-            } else {
-                0
-            });
         }
+
+        // Unless the bundle kept its sorted-by-pair invariant, one permutation into
+        // (asset, vulnerability) order.
         let key = |i: usize| (f_asset.get(i).copied(), f_vuln.get(i).copied());
         let sorted_already = (1..known).all(|i| key(i - 1) <= key(i));
         if !sorted_already {
@@ -383,7 +447,10 @@ impl<'b> Engine<'b> {
             asset_start,
             vuln_ids,
             vuln_sev,
-            vulns,
+            vuln_base,
+            vuln_row,
+            vuln_sla,
+            vuln_p,
             f_asset,
             f_vuln,
             f_first_seen,

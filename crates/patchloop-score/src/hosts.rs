@@ -146,12 +146,12 @@ impl Scoring<'_, '_> {
             if st & ST_OPEN == 0 {
                 continue;
             }
-            let vh = cols.vulns.get(*cols.f_vuln.get(i)? as usize)?;
+            let p = *cols.vuln_p.get(*cols.f_vuln.get(i)? as usize)?;
             acc.add(
                 Decision::from_code(st & ST_DECISION),
                 st & ST_EXCEPTED != 0,
                 *self.scores.get(i)?,
-                vh.p_exploit,
+                p,
             );
         }
         Some(acc.finish(asset, e.identity.get(&asset.id)))

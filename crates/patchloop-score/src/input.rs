@@ -45,9 +45,20 @@ pub type IdentityMap = BTreeMap<AssetId, HostIdentity>;
 /// fixed_at); until it is wired in, [`ScannerStatus`] uses the scanner's `fixed` status.
 /// Implemented for closures `Fn(&AssetId, &VulnId) -> bool` and for [`RemediatedSet`].
 pub trait Remediated: Sync {
+    /// Whether the rule looks at the ids. When false, the hot path calls
+    /// [`Remediated::is_remediated_by_status`] and skips fetching the ids, which is one
+    /// random memory read per finding less.
+    const USES_IDS: bool = true;
+
     /// Whether the finding on `asset` for `vuln` is remediated. `scanner_fixed` is the
     /// finding's `status == fixed`, for rules that want it.
     fn is_remediated(&self, asset: &AssetId, vuln: &VulnId, scanner_fixed: bool) -> bool;
+
+    /// The answer from the scanner status alone, for rules with `USES_IDS = false`;
+    /// never called otherwise.
+    fn is_remediated_by_status(&self, scanner_fixed: bool) -> bool {
+        scanner_fixed
+    }
 }
 
 /// The default rule: a finding is remediated exactly when the scanner reports it fixed.
@@ -55,6 +66,8 @@ pub trait Remediated: Sync {
 pub struct ScannerStatus;
 
 impl Remediated for ScannerStatus {
+    const USES_IDS: bool = false;
+
     #[inline]
     fn is_remediated(&self, _: &AssetId, _: &VulnId, scanner_fixed: bool) -> bool {
         scanner_fixed

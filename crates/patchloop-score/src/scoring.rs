@@ -133,25 +133,9 @@ impl<'b> Engine<'b> {
     /// Scores and decides every finding at `as_of`, in parallel on rayon's pool.
     /// Bit-for-bit equal to [`Engine::score_sequential`] on any number of threads.
     pub fn score<R: Remediated>(&self, as_of: Timestamp, remediated: &R) -> Scoring<'_, 'b> {
-        let exc = self.exceptions_at(as_of);
-        let n = self.len();
-        let mut scores = vec![0.0f64; n];
-        let mut states = vec![0u8; n];
-        scores
-            .par_chunks_mut(CHUNK)
-            .zip(states.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(c, (s, st))| {
-                kernel(&self.cols, self.ssvc, &exc, remediated, c * CHUNK, s, st);
-            });
-        Scoring {
-            engine: self,
-            as_of,
-            as_of_secs: as_of.timestamp(),
-            exc,
-            scores,
-            states,
-        }
+        let mut s = Scoring::empty(self, as_of);
+        s.fill(remediated, true);
+        s
     }
 
     /// [`Engine::score`] on the calling thread only.
@@ -160,32 +144,61 @@ impl<'b> Engine<'b> {
         as_of: Timestamp,
         remediated: &R,
     ) -> Scoring<'_, 'b> {
-        let exc = self.exceptions_at(as_of);
-        let n = self.len();
-        let mut scores = vec![0.0f64; n];
-        let mut states = vec![0u8; n];
-        kernel(
-            &self.cols,
-            self.ssvc,
-            &exc,
-            remediated,
-            0,
-            &mut scores,
-            &mut states,
-        );
+        let mut s = Scoring::empty(self, as_of);
+        s.fill(remediated, false);
+        s
+    }
+}
+
+impl<'e, 'b> Scoring<'e, 'b> {
+    fn empty(engine: &'e Engine<'b>, as_of: Timestamp) -> Self {
         Scoring {
-            engine: self,
+            engine,
             as_of,
             as_of_secs: as_of.timestamp(),
-            exc,
-            scores,
-            states,
+            exc: engine.exceptions_at(as_of),
+            scores: vec![0.0; engine.len()],
+            states: vec![0; engine.len()],
+        }
+    }
+
+    /// Scores again at another `as_of` (or with another remediation rule), in parallel,
+    /// reusing this scoring's buffers: the steady state of a service that rescores the
+    /// same columns allocates nothing per finding, not even the output.
+    pub fn rescore<R: Remediated>(&mut self, as_of: Timestamp, remediated: &R) {
+        self.as_of = as_of;
+        self.as_of_secs = as_of.timestamp();
+        self.exc = self.engine.exceptions_at(as_of);
+        self.fill(remediated, true);
+    }
+
+    fn fill<R: Remediated>(&mut self, remediated: &R, parallel: bool) {
+        let cols = &self.engine.cols;
+        let ssvc = self.engine.ssvc;
+        let exc = &self.exc;
+        if parallel {
+            self.scores
+                .par_chunks_mut(CHUNK)
+                .zip(self.states.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(c, (s, st))| kernel(cols, ssvc, exc, remediated, c * CHUNK, s, st));
+        } else {
+            kernel(
+                cols,
+                ssvc,
+                exc,
+                remediated,
+                0,
+                &mut self.scores,
+                &mut self.states,
+            );
         }
     }
 }
 
 /// Scores findings `start..start + scores.len()`. No allocation; each finding reads its
-/// asset's and vulnerability's facts and, when it has one, its exception entry, which a
+/// asset's facts (sequential: findings are grouped by asset), its vulnerability's 16-byte
+/// score facts (the one random read) and, when it has one, its exception entry, which a
 /// cursor finds in order because both lists ascend by index.
 fn kernel<R: Remediated>(
     cols: &Columns,
@@ -196,45 +209,62 @@ fn kernel<R: Remediated>(
     scores: &mut [f64],
     states: &mut [u8],
 ) {
+    let end = start + scores.len().min(states.len());
+    let (Some(fa), Some(fv), Some(ff)) = (
+        cols.f_asset.get(start..end),
+        cols.f_vuln.get(start..end),
+        cols.f_flags.get(start..end),
+    ) else {
+        return;
+    };
     let mut k = exc.partition_point(|(i, _)| (*i as usize) < start);
+    let mut next_exc = exc.get(k).map_or(usize::MAX, |(i, _)| *i as usize);
     let open_code = SystemExposure::Open.code();
-    for (j, (score_out, state_out)) in scores.iter_mut().zip(states.iter_mut()).enumerate() {
-        let i = start + j;
-        let (Some(&a), Some(&v), Some(&flags)) =
-            (cols.f_asset.get(i), cols.f_vuln.get(i), cols.f_flags.get(i))
-        else {
-            continue;
-        };
-        let (Some(ah), Some(vh)) = (cols.assets.get(a as usize), cols.vulns.get(v as usize)) else {
+    let rows = fa
+        .iter()
+        .zip(fv)
+        .zip(ff)
+        .zip(scores.iter_mut().zip(states.iter_mut()));
+    for (j, (((&a, &v), &flags), (score_out, state_out))) in rows.enumerate() {
+        let (Some(ah), Some(&base), Some(&vrow)) = (
+            cols.assets.get(a as usize),
+            cols.vuln_base.get(v as usize),
+            cols.vuln_row.get(v as usize),
+        ) else {
             continue;
         };
         let mut x = ah.exposure;
         let mut st = 0u8;
-        if let Some((ei, eff)) = exc.get(k)
-            && *ei as usize == i
-        {
-            k += 1;
-            st |= ST_HAS_EXC;
-            if let ExcState::Active { .. } = eff.state {
-                st |= ST_EXCEPTED;
-                if let Some(o) = eff.exposure_override {
-                    x = SystemExposure::from_exposure(o).code();
+        if start + j == next_exc {
+            if let Some((_, eff)) = exc.get(k) {
+                st |= ST_HAS_EXC;
+                if let ExcState::Active { .. } = eff.state {
+                    st |= ST_EXCEPTED;
+                    if let Some(o) = eff.exposure_override {
+                        x = SystemExposure::from_exposure(o).code();
+                    }
                 }
             }
+            k += 1;
+            next_exc = exc.get(k).map_or(usize::MAX, |(i, _)| *i as usize);
         }
         let xw = cols.x_weight.get(usize::from(x)).copied().unwrap_or(0.0);
-        *score_out = formula::score(vh.base, xw, ah.c, ah.blast);
-        st |= ssvc.by_index(ssvc_index(vh.expl, x, vh.auto, ah.hi)).code();
+        *score_out = formula::score(base, xw, ah.c, ah.blast);
+        st |= ssvc.by_index(vrow + ssvc_index(0, x, false, ah.hi)).code();
         if x == open_code {
             st |= ST_PUBLIC;
         }
         let fixed = flags & FLAG_FIXED != 0;
-        let remediated = match (
-            cols.asset_ids.get(a as usize),
-            cols.vuln_ids.get(v as usize),
-        ) {
-            (Some(aid), Some(vid)) => remediated.is_remediated(aid, vid, fixed),
-            _ => fixed,
+        let remediated = if R::USES_IDS {
+            match (
+                cols.asset_ids.get(a as usize),
+                cols.vuln_ids.get(v as usize),
+            ) {
+                (Some(aid), Some(vid)) => remediated.is_remediated(aid, vid, fixed),
+                _ => fixed,
+            }
+        } else {
+            remediated.is_remediated_by_status(fixed)
         };
         if !remediated {
             st |= ST_OPEN;
@@ -372,7 +402,11 @@ impl<'e, 'b> Scoring<'e, 'b> {
     pub(crate) fn due_secs(&self, i: usize) -> i64 {
         let cols = &self.engine.cols;
         let st = self.states.get(i).copied().unwrap_or(0);
-        let Some(vh) = cols.f_vuln.get(i).and_then(|&v| cols.vulns.get(v as usize)) else {
+        let Some(vh) = cols
+            .f_vuln
+            .get(i)
+            .and_then(|&v| cols.vuln_sla.get(v as usize))
+        else {
             return i64::MAX;
         };
         let days = vh.days[usize::from(st & ST_PUBLIC != 0)];

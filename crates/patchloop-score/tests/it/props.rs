@@ -84,6 +84,13 @@ fn check_against_oracle(
     };
     let rows = engine_rows(&par);
     assert_eq!(rows, engine_rows(&seq), "parallel vs sequential");
+    // Rescoring reused buffers from another instant gives the same answer.
+    let mut again = engine.score(t + TimeDelta::days(40), &ScannerStatus);
+    match set {
+        Some(r) => again.rescore(t, r),
+        None => again.rescore(t, &ScannerStatus),
+    }
+    assert_eq!(engine_rows(&again), rows, "rescore");
     assert_eq!(rows, oracle_rows(&all), "engine vs oracle");
     for (i, a) in all.iter().enumerate() {
         assert!((0.0..=100.0).contains(&a.score), "score {}", a.score);
