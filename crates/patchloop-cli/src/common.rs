@@ -82,6 +82,18 @@ pub fn show_path(p: &Path) -> String {
 
 /// Renders rows as an aligned text table. The last column is left unpadded.
 pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[usize]) -> String {
+    table_styled(header, rows, right_align, &|_, _| None)
+}
+
+/// [`table`] with an ANSI style per cell (`style(column, text)`), applied around the
+/// text after padding is measured, so colour never breaks alignment. Styles are dropped
+/// unless [`crate::output::colour`] says a terminal wants them.
+pub fn table_styled(
+    header: &[&str],
+    rows: &[Vec<String>],
+    right_align: &[usize],
+    style: &dyn Fn(usize, &str) -> Option<&'static str>,
+) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -91,16 +103,21 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[usize]) -> St
         }
     }
     let mut out = String::new();
-    let line = |cells: Vec<&str>, out: &mut String| {
+    let line = |cells: Vec<&str>, out: &mut String, styled: bool| {
         let n = cells.len();
         for (i, c) in cells.into_iter().enumerate() {
             let w = widths.get(i).copied().unwrap_or(0);
             let pad = w.saturating_sub(c.chars().count());
+            let text = if styled {
+                crate::output::paint(c, style(i, c))
+            } else {
+                c.to_string()
+            };
             if right_align.contains(&i) {
                 out.push_str(&" ".repeat(pad));
-                out.push_str(c);
+                out.push_str(&text);
             } else {
-                out.push_str(c);
+                out.push_str(&text);
                 if i + 1 < n {
                     out.push_str(&" ".repeat(pad));
                 }
@@ -111,9 +128,9 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[usize]) -> St
         }
         out.push('\n');
     };
-    line(header.to_vec(), &mut out);
+    line(header.to_vec(), &mut out, false);
     for r in rows {
-        line(r.iter().map(String::as_str).collect(), &mut out);
+        line(r.iter().map(String::as_str).collect(), &mut out, true);
     }
     out
 }
@@ -167,7 +184,10 @@ fn csv_writer() -> csv_crate::Writer<Vec<u8>> {
 /// Loads a bundle for a subcommand, printing row errors to stderr. Returns the loaded
 /// bundle, or the exit code to stop with (2 unusable; 1 row errors unless `--lenient`).
 pub fn load_or_exit(args: &BundleArgs) -> Result<Loaded, u8> {
-    match load(args) {
+    let progress = crate::output::Progress::start(format!("loading {}", args.bundle.display()));
+    let loaded = load(args);
+    drop(progress);
+    match loaded {
         Err(e) => {
             eprintln!("error: {e}");
             Err(EXIT_UNUSABLE)

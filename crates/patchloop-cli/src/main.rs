@@ -7,11 +7,27 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Prints to the subcommand's output (stdout or `--output`), like `print!`.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::write_fmt(format_args!($($arg)*)) };
+}
+
+/// Prints a line to the subcommand's output (stdout or `--output`), like `println!`.
+macro_rules! outln {
+    () => { $crate::output::write_fmt(format_args!("\n")) };
+    ($($arg:tt)*) => {{
+        $crate::output::write_fmt(format_args!($($arg)*));
+        $crate::output::write_fmt(format_args!("\n"));
+    }};
+}
 
 mod cmd;
 mod common;
+mod output;
 mod pipeline;
+mod report;
 
 /// patchloop: measure the patch loop and rank the work by real risk — a remediation is
 /// complete only when the flaw is verified fixed and the identity exposure it created is closed.
@@ -20,6 +36,12 @@ mod pipeline;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Write the output to FILE instead of stdout (replaced only when the command succeeds).
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// No progress spinner and no notes on stderr; errors are still printed.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -87,9 +109,23 @@ enum Command {
     /// Exception health: valid, invalid, expiring, expired with open findings.
     #[command(after_help = "Example:\n  patchloop exceptions examples/fleet")]
     Exceptions(cmd::loop_cmds::SimpleArgs),
+    /// The whole closed loop in one document for people: HTML with charts, Markdown or
+    /// JSON, every section tagged with its NIST CSF 2.0 subcategory.
+    #[command(
+        after_help = "Examples:\n  patchloop report examples/fleet --out report.html\n  patchloop report examples/fleet --format md --out report.md\n  patchloop report examples/fleet --format json --top 50 > report.json"
+    )]
+    Report(report::Args),
     /// The identity-exposure graph itself.
     #[command(subcommand)]
     Graph(GraphCommand),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  patchloop completions bash > ~/.local/share/bash-completion/completions/patchloop\n  patchloop completions zsh > ~/.zfunc/_patchloop\n  patchloop completions fish > ~/.config/fish/completions/patchloop.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,6 +139,14 @@ enum GraphCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let output = match &cli.command {
+        Command::Report(a) => a.out.as_deref().or(cli.output.as_deref()),
+        _ => cli.output.as_deref(),
+    };
+    if let Err(e) = output::init(output, cli.quiet) {
+        eprintln!("error: {e}");
+        return ExitCode::from(common::EXIT_UNUSABLE);
+    }
     let code = match cli.command {
         Command::Validate(a) => cmd::validate::run(&a),
         Command::Gen(a) => cmd::gen_fleet::run(&a),
@@ -118,6 +162,19 @@ fn main() -> ExitCode {
         Command::ClosurePlan(a) => cmd::graph_cmds::closure(&a),
         Command::Nhi(a) => cmd::graph_cmds::nhi(&a),
         Command::Graph(GraphCommand::Export(a)) => cmd::graph_cmds::export(&a),
+        Command::Report(a) => report::run(&a, cli.output.as_deref()),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "patchloop", &mut buf);
+            out!("{}", String::from_utf8_lossy(&buf));
+            common::EXIT_OK
+        }
     };
+    // Row errors (exit 1) still produce a complete output worth keeping.
+    let ok = code == common::EXIT_OK || code == common::EXIT_ROW_ERRORS || code == 3;
+    if let Err(e) = output::finish(ok) {
+        eprintln!("error: {e}");
+        return ExitCode::from(common::EXIT_UNUSABLE);
+    }
     ExitCode::from(code)
 }

@@ -24,6 +24,8 @@ pub struct Loop {
     pub remediated: RemediatedSet,
     /// Resources trusting each secret, for identity closure.
     pub trust: Vec<SecretTrust>,
+    /// The identity-exposure graph.
+    pub graph: Graph,
 }
 
 /// Loads the bundle (applying `--policy`) and builds the graph and the lifecycle.
@@ -43,6 +45,9 @@ pub fn build(args: &BundleArgs, policy: Option<&std::path::Path>) -> Result<Loop
             )?;
     }
     let (as_of, as_of_source) = common::resolve_as_of(args.as_of, loaded.bundle.as_of);
+    let _progress = crate::output::Progress::start(
+        "building the identity graph and the closed loop".to_string(),
+    );
     let fail = |e: String| {
         eprintln!("error: {e}");
         common::EXIT_UNUSABLE
@@ -101,6 +106,7 @@ pub fn build(args: &BundleArgs, policy: Option<&std::path::Path>) -> Result<Loop
         identity,
         remediated,
         trust,
+        graph,
     })
 }
 

@@ -59,7 +59,7 @@ pub fn blast(args: &BlastArgs) -> u8 {
         };
         match args.format {
             ListFormat::Json => {
-                println!(
+                outln!(
                     "{}",
                     common::envelope(
                         "patchloop.blast-radius/v1",
@@ -132,7 +132,7 @@ pub fn blast(args: &BlastArgs) -> u8 {
                     r.secrets.iter().map(ToString::to_string).collect(),
                     &mut out,
                 );
-                print!("{out}");
+                out!("{out}");
             }
         }
         return EXIT_OK;
@@ -206,7 +206,7 @@ pub fn blast(args: &BlastArgs) -> u8 {
                     v
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 common::envelope(
                     "patchloop.blast-radius/v1",
@@ -217,7 +217,7 @@ pub fn blast(args: &BlastArgs) -> u8 {
                 )
             );
         }
-        ListFormat::Csv => print!("{}", common::csv_text(&header, &rows)),
+        ListFormat::Csv => out!("{}", common::csv_text(&header, &rows)),
         ListFormat::Table => {
             let hdr = [
                 "RANK",
@@ -237,7 +237,7 @@ pub fn blast(args: &BlastArgs) -> u8 {
                     r
                 })
                 .collect();
-            print!("{}", common::table(&hdr, &rows, &[0, 2, 3, 4, 5, 6, 8]));
+            out!("{}", common::table(&hdr, &rows, &[0, 2, 3, 4, 5, 6, 8]));
         }
     }
     EXIT_OK
@@ -271,7 +271,7 @@ pub fn paths(args: &PathArgs) -> u8 {
         }
     };
     match args.format {
-        ListFormat::Json => println!(
+        ListFormat::Json => outln!(
             "{}",
             common::envelope(
                 "patchloop.path/v1",
@@ -295,7 +295,7 @@ pub fn paths(args: &PathArgs) -> u8 {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 common::csv_text(
                     &["step", "edge", "privilege", "node_kind", "node_id"],
@@ -304,19 +304,21 @@ pub fn paths(args: &PathArgs) -> u8 {
             );
         }
         ListFormat::Table => match p {
-            None => println!("{} reaches no crown jewel", args.host),
+            None => outln!("{} reaches no crown jewel", args.host),
             Some(p) => {
-                println!(
+                outln!(
                     "{} reaches crown jewel {} in {} hops:",
-                    p.asset_id, p.crown_jewel, p.hops
+                    p.asset_id,
+                    p.crown_jewel,
+                    p.hops
                 );
-                println!("  host      {}", p.asset_id);
+                outln!("  host      {}", p.asset_id);
                 for s in &p.steps {
                     let edge = match s.privilege {
                         Some(pr) => format!("{} ({pr})", s.edge),
                         None => s.edge.to_string(),
                     };
-                    println!("  ─{edge}→ {:<8}  {}", s.node.kind().as_str(), s.node.id());
+                    outln!("  ─{edge}→ {:<8}  {}", s.node.kind().as_str(), s.node.id());
                 }
             }
         },
@@ -375,7 +377,7 @@ pub fn closure(args: &ClosureArgs) -> u8 {
         }
     };
     match args.format {
-        ListFormat::Json => println!(
+        ListFormat::Json => outln!(
             "{}",
             common::envelope(
                 "patchloop.closure-plan/v1",
@@ -400,7 +402,7 @@ pub fn closure(args: &ClosureArgs) -> u8 {
                     }
                 }
             }
-            print!(
+            out!(
                 "{}",
                 common::csv_text(
                     &["batch", "cycle", "secret_id", "event_kind", "action"],
@@ -410,10 +412,10 @@ pub fn closure(args: &ClosureArgs) -> u8 {
         }
         ListFormat::Table => {
             if plan.batches.is_empty() {
-                println!("{} stores no secrets: nothing to close", plan.asset_id);
+                outln!("{} stores no secrets: nothing to close", plan.asset_id);
             }
             for batch in &plan.batches {
-                println!(
+                outln!(
                     "batch {}{}:",
                     batch.order,
                     if batch.cycle {
@@ -432,9 +434,9 @@ pub fn closure(args: &ClosureArgs) -> u8 {
                         .as_ref()
                         .map(|i| format!(" as {i}"))
                         .unwrap_or_default();
-                    println!("  {} ({kind}{ident})", s.secret_id);
+                    outln!("  {} ({kind}{ident})", s.secret_id);
                     for a in &s.actions {
-                        println!("    - {}", action_text(a));
+                        outln!("    - {}", action_text(a));
                     }
                 }
             }
@@ -463,7 +465,7 @@ pub fn nhi(args: &NhiArgs) -> u8 {
     let (as_of, _) = common::resolve_as_of(args.bundle.as_of, b.as_of);
     let report = g.nhi_checks(&b.policy, as_of);
     match args.format {
-        ListFormat::Json => println!(
+        ListFormat::Json => outln!(
             "{}",
             common::envelope(
                 "patchloop.nhi/v1",
@@ -496,18 +498,18 @@ pub fn nhi(args: &NhiArgs) -> u8 {
                 })
                 .collect();
             if args.format == ListFormat::Csv {
-                print!(
+                out!(
                     "{}",
                     common::csv_text(&["code", "title", "secrets", "hosts", "message"], &rows)
                 );
             } else if rows.is_empty() {
-                println!("no NHI hygiene findings");
+                outln!("no NHI hygiene findings");
             } else {
                 let rows: Vec<Vec<String>> = rows
                     .into_iter()
                     .map(|r| vec![r[0].clone(), r[4].clone()])
                     .collect();
-                print!("{}", common::table(&["OWASP", "FINDING"], &rows, &[]));
+                out!("{}", common::table(&["OWASP", "FINDING"], &rows, &[]));
             }
         }
     }
@@ -555,9 +557,9 @@ pub fn export(args: &ExportArgs) -> u8 {
     };
     match out {
         Ok(s) => {
-            print!("{s}");
+            out!("{s}");
             if !s.ends_with('\n') {
-                println!();
+                outln!();
             }
             EXIT_OK
         }

@@ -106,7 +106,7 @@ pub fn status(args: &StatusArgs) -> u8 {
                     serde_json::to_value(report.csf).unwrap_or_default(),
                 );
             }
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         ListFormat::Csv | ListFormat::Table => {
             let rows: Vec<Vec<String>> = findings
@@ -173,10 +173,10 @@ pub fn status(args: &StatusArgs) -> u8 {
                 "missing_identity_actions",
             ];
             if args.format == ListFormat::Csv {
-                print!("{}", common::csv_text(&header, &rows));
+                out!("{}", common::csv_text(&header, &rows));
             } else {
                 let c = report.counts;
-                println!(
+                outln!(
                     "loop as of {}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence",
                     common::ts(lp.as_of),
                     c.open,
@@ -207,7 +207,7 @@ pub fn status(args: &StatusArgs) -> u8 {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     common::table(
                         &[
@@ -223,7 +223,7 @@ pub fn status(args: &StatusArgs) -> u8 {
                     )
                 );
                 for i in &report.issues {
-                    println!("issue: {}", serde_json::to_string(i).unwrap_or_default());
+                    outln!("issue: {}", serde_json::to_string(i).unwrap_or_default());
                 }
             }
         }
@@ -269,7 +269,7 @@ pub struct MetricsArgs {
     format: MetricsFormat,
 }
 
-fn parse_days(s: &str) -> Result<u32, String> {
+pub(crate) fn parse_days(s: &str) -> Result<u32, String> {
     let n = s.trim().trim_end_matches('d');
     n.parse::<u32>()
         .ok()
@@ -442,7 +442,7 @@ pub fn metrics(args: &MetricsArgs) -> u8 {
             if let (Some(o), Some(t)) = (v.as_object_mut(), &trend) {
                 o.insert("trend".into(), serde_json::to_value(t).unwrap_or_default());
             }
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         MetricsFormat::Table | MetricsFormat::Md => {
             let md = args.format == MetricsFormat::Md;
@@ -510,7 +510,7 @@ pub fn metrics(args: &MetricsArgs) -> u8 {
             for n in &m.notes {
                 let _ = writeln!(out, "note ({}): {}", n.topic, n.detail);
             }
-            print!("{out}");
+            out!("{out}");
         }
     }
     EXIT_OK
@@ -538,7 +538,7 @@ pub fn coverage(args: &SimpleArgs) -> u8 {
         Err(e) => return fail(e),
     };
     if args.format == common::Format::Json {
-        println!(
+        outln!(
             "{}",
             common::envelope(
                 "patchloop.coverage/v1",
@@ -554,39 +554,40 @@ pub fn coverage(args: &SimpleArgs) -> u8 {
         r.as_ref()
             .map_or("n/a (no discovery.csv)".to_string(), ratio)
     };
-    println!(
+    outln!(
         "coverage as of {} [{}]",
         common::ts(as_of),
         c.csf.join(", ")
     );
-    println!(
+    outln!(
         "  inventory {} assets; discovery {} rows",
-        c.inventory, c.discovered
+        c.inventory,
+        c.discovered
     );
-    println!("  accuracy (matched ÷ discovered):      {}", o(&c.accuracy));
-    println!(
+    outln!("  accuracy (matched ÷ discovered):      {}", o(&c.accuracy));
+    outln!(
         "  completeness (matched ÷ inventory):   {}",
         o(&c.completeness)
     );
-    println!("  shadow (discovered, not inventoried): {}", o(&c.shadow));
+    outln!("  shadow (discovered, not inventoried): {}", o(&c.shadow));
     for s in &c.shadow_hosts {
-        println!("    {}", serde_json::to_string(s).unwrap_or_default());
+        outln!("    {}", serde_json::to_string(s).unwrap_or_default());
     }
-    println!(
+    outln!(
         "  stale (not seen within {} days):      {}",
         c.stale_days,
         o(&c.stale)
     );
-    println!(
+    outln!(
         "  unmanaged (no patch agent):           {}",
         ratio(&c.unmanaged)
     );
-    println!(
+    outln!(
         "  unscanned:                            {}",
         ratio(&c.unscanned)
     );
     for a in &c.ambiguous {
-        println!(
+        outln!(
             "  ambiguous: {}",
             serde_json::to_string(a).unwrap_or_default()
         );
@@ -612,7 +613,7 @@ pub fn exceptions(args: &SimpleArgs) -> u8 {
         Err(e) => return fail(e),
     };
     if args.format == common::Format::Json {
-        println!(
+        outln!(
             "{}",
             common::envelope(
                 "patchloop.exceptions/v1",
@@ -624,27 +625,27 @@ pub fn exceptions(args: &SimpleArgs) -> u8 {
         );
         return EXIT_OK;
     }
-    println!(
+    outln!(
         "exceptions as of {} [{}]",
         common::ts(lp.as_of),
         x.csf.join(", ")
     );
-    println!("  active: {}", x.active);
-    println!("  active and valid: {}", ratio(&x.active_valid));
-    println!(
+    outln!("  active: {}", x.active);
+    outln!("  active and valid: {}", ratio(&x.active_valid));
+    outln!(
         "  active but invalid (no control or approver): {}",
         ratio(&x.active_invalid)
     );
-    println!(
+    outln!(
         "  expiring within {} days: {}",
         x.expiring_within_days,
         ratio(&x.expiring)
     );
-    println!(
+    outln!(
         "  expired with findings still open: {}",
         ratio(&x.expired_with_open_findings)
     );
-    println!(
+    outln!(
         "  open findings under a valid exception: {}",
         ratio(&x.excepted_open_findings)
     );

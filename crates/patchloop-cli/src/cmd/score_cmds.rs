@@ -188,11 +188,11 @@ pub fn queue(args: &QueueArgs) -> u8 {
                     serde_json::to_value(&report.diagnostics).unwrap_or_default(),
                 );
             }
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
-        QueueFormat::Csv => print!("{}", common::csv_text(&COLUMNS, &rows)),
-        QueueFormat::Md => print!("{}", markdown(&report, &rows)),
-        QueueFormat::Table => print!("{}", table(&report, &rows, lp.as_of_source)),
+        QueueFormat::Csv => out!("{}", common::csv_text(&COLUMNS, &rows)),
+        QueueFormat::Md => out!("{}", markdown(&report, &rows)),
+        QueueFormat::Table => out!("{}", table(&report, &rows, lp.as_of_source)),
     }
     let tripped = args.fail_on.is_some_and(|f| {
         let c = report.counts;
@@ -248,12 +248,19 @@ fn table(r: &QueueReport, rows: &[Vec<String>], as_of_source: &str) -> String {
                 .collect()
         })
         .collect();
-    out.push_str(&common::table(
+    out.push_str(&common::table_styled(
         &[
             "#", "HOST", "VULN", "DECISION", "SCORE", "DUE", "OVERDUE", "STATUS", "WHY",
         ],
         &t,
         &[0, 4, 6],
+        &|col, text| match (col, text) {
+            (3, "immediate") => Some("1;31"),
+            (3, "out_of_cycle") => Some("33"),
+            (7, "overdue") => Some("31"),
+            (7, "excepted") => Some("2"),
+            _ => None,
+        },
     ));
     out
 }
@@ -322,7 +329,7 @@ pub fn explain(args: &ExplainArgs) -> u8 {
         }
     };
     if args.format == common::Format::Json {
-        println!(
+        outln!(
             "{}",
             common::envelope(
                 "patchloop.explain/v1",
@@ -456,7 +463,7 @@ pub fn explain(args: &ExplainArgs) -> u8 {
             .map(|c| format!(", nearest {} in {} hops", c.resource_id, c.hops))
             .unwrap_or_default()
     );
-    print!("{out}");
+    out!("{out}");
     EXIT_OK
 }
 
@@ -537,7 +544,7 @@ pub fn hosts(args: &HostsArgs) -> u8 {
         })
         .collect();
     match args.format {
-        common::ListFormat::Json => println!(
+        common::ListFormat::Json => outln!(
             "{}",
             common::envelope(
                 "patchloop.hosts/v1",
@@ -547,9 +554,9 @@ pub fn hosts(args: &HostsArgs) -> u8 {
                 serde_json::to_value(&r.hosts).unwrap_or_default()
             )
         ),
-        common::ListFormat::Csv => print!("{}", common::csv_text(&header, &rows)),
+        common::ListFormat::Csv => out!("{}", common::csv_text(&header, &rows)),
         common::ListFormat::Table => {
-            println!(
+            outln!(
                 "hosts as of {} ({} inventoried)",
                 common::ts(lp.as_of),
                 r.total_hosts
@@ -563,7 +570,7 @@ pub fn hosts(args: &HostsArgs) -> u8 {
                         .collect()
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 common::table(
                     &[

@@ -22,7 +22,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(l) => l,
         Err(e) => {
             match args.format {
-                Format::Json => println!(
+                Format::Json => outln!(
                     "{}",
                     json!({"schema": "patchloop.validate/v1", "bundle": common::show_path(&args.bundle.bundle), "usable": false, "fatal": e.to_string()})
                 ),
@@ -32,8 +32,8 @@ pub fn run(args: &Args) -> u8 {
         }
     };
     match args.format {
-        Format::Json => println!("{}", render_json(args, &loaded)),
-        Format::Table => print!("{}", render_table(args, &loaded)),
+        Format::Json => outln!("{}", render_json(args, &loaded)),
+        Format::Table => out!("{}", render_table(args, &loaded)),
     }
     if loaded.errors.is_empty() || args.bundle.lenient {
         EXIT_OK
