@@ -24,7 +24,8 @@ main{padding:0 40px 40px;max-width:1200px}
 .kpi span{color:var(--muted);font-size:12px}
 nav a{margin-right:14px;color:var(--blue);text-decoration:none}
 table{border-collapse:collapse;margin:8px 0 12px;width:100%}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;white-space:nowrap}
+td:last-child{white-space:normal}
 th{background:var(--soft);font-weight:600;font-size:13px}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .dec{font-weight:600;border-radius:4px;padding:0 6px;font-size:12px;white-space:nowrap}

@@ -660,10 +660,11 @@ pub fn metric_rows(m: &MetricsReport) -> Vec<MetricRow> {
         });
     };
     dur("SLA", "MTTR".into(), &m.mttr.overall);
-    for g in &m.mttr.by_decision {
+    // Empty groups are left out: a row of dashes per unused band hides the ones that count.
+    for g in m.mttr.by_decision.iter().filter(|g| g.stats.count > 0) {
         dur("SLA", format!("MTTR, {}", g.group), &g.stats);
     }
-    for g in &m.mttr.by_severity {
+    for g in m.mttr.by_severity.iter().filter(|g| g.stats.count > 0) {
         dur("SLA", format!("MTTR, severity {}", g.group), &g.stats);
     }
     dur(

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod gen_cmd;
+mod report;
 mod story;
 mod validate;
 

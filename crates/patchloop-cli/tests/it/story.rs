@@ -145,6 +145,9 @@ fn no_subcommand_prints_the_leaked_key() {
         vec!["metrics", b, "--format", "md"],
         vec!["coverage", b, "--format", "json"],
         vec!["exceptions", b, "--format", "json"],
+        vec!["report", b],
+        vec!["report", b, "--format", "md"],
+        vec!["report", b, "--format", "json"],
     ];
     for args in runs {
         let o = patchloop(&args);

@@ -1,0 +1,308 @@
+//! `patchloop report` as a reader gets it: a Markdown snapshot, an HTML file that stands
+//! alone and renders in a real browser, the format picked from the file name, and a CLI
+//! whose help examples run when pasted.
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{patchloop, scratch, stdout, workspace};
+
+fn ok(args: &[&str]) -> String {
+    let o = patchloop(args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout(&o)
+}
+
+#[test]
+fn markdown_tells_the_story() {
+    let md = ok(&["report", "examples/fleet", "--format", "md"]);
+    for needle in [
+        "## 1. Coverage `ID.AM-01` `ID.AM-02`",
+        "## 2. The prioritised queue `ID.RA-01` `ID.RA-04` `ID.RA-05`",
+        "| 1 | ci-runner-01 | `CVE-2024-23897` | immediate |",
+        "### Where an attacker on ci-runner-01 goes",
+        "**False confidence: 2 patched finding(s)",
+        "## 9. Provenance `ID.RA-02`",
+        "CISA KEV catalog 2026.07.23",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?}\n{md}");
+    }
+    insta::assert_snapshot!("report_md", md);
+}
+
+#[test]
+fn html_stands_alone() {
+    let html = ok(&["report", "examples/fleet", "--format", "html"]);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    // No scripts, no fonts, nothing fetched: the file opens from disk with no network.
+    assert!(!html.contains("<script"), "a script crept in");
+    assert!(!html.contains("<link"), "an external stylesheet crept in");
+    assert!(!html.contains("@import") && !html.contains("url(http"));
+    let without_ns = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(
+        !without_ns.contains("src=\"http") && !without_ns.contains("href=\"http"),
+        "an external reference crept in"
+    );
+    // Every section of the loop, in the loop's order, each with its CSF tags.
+    let ids = [
+        "coverage",
+        "queue",
+        "sla",
+        "deployment",
+        "identity",
+        "exceptions",
+        "metrics",
+        "nhi",
+        "provenance",
+    ];
+    let mut at = 0;
+    for id in ids {
+        let pos = html[at..]
+            .find(&format!("<section id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("section {id} missing or out of order"));
+        at += pos;
+    }
+    assert!(html.matches("class=\"csf\"").count() >= 20);
+    // The charts: overdue by owner, failures by reason, cadence, two trend lines, and the
+    // path from the top-risk host to its crown jewel.
+    assert_eq!(html.matches("<svg ").count(), 6, "charts");
+    for title in [
+        "Open findings by owner",
+        "Failures by reason",
+        "On-time remediation rate (%)",
+        "MTTR, median (days)",
+        "ci-runner-01 → db-payments",
+    ] {
+        assert!(html.contains(title), "chart {title:?} missing");
+    }
+}
+
+#[test]
+fn json_carries_the_envelope() {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["report", "examples/fleet", "--format", "json"])).unwrap();
+    assert_eq!(v["schema"], "patchloop.report/v1");
+    assert_eq!(v["as_of"], "2026-09-15T00:00:00Z");
+    assert!(v["provenance"]["kev"]["catalog_version"].is_string());
+    let r = &v["report"];
+    assert_eq!(r["queue"]["items"][0]["asset_id"], "ci-runner-01");
+    assert_eq!(r["exposure_path"]["path"]["crown_jewel"], "db-payments");
+    assert_eq!(r["trend"].as_array().map(Vec::len), Some(6));
+    assert_eq!(r["closed_loop"]["counts"]["false_confidence"], 2);
+}
+
+#[test]
+fn out_picks_the_format_and_never_leaves_half_a_file() {
+    let d = scratch("report-out");
+    for (name, starts) in [
+        ("r.html", "<!DOCTYPE html>"),
+        ("r.md", "# patchloop report"),
+        ("r.json", "{"),
+    ] {
+        let p = d.join(name);
+        let o = patchloop(&["report", "examples/fleet", "--out", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(stdout(&o).is_empty(), "the report went to stdout too");
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with(starts), "{name}: {}", &text[..40]);
+    }
+    // --output works on every subcommand.
+    let q = d.join("queue.csv");
+    let o = patchloop(&[
+        "queue",
+        "examples/fleet",
+        "--format",
+        "csv",
+        "--output",
+        q.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&q).unwrap().starts_with("rank,"));
+    // A failed run leaves neither the file nor its partial.
+    let bad = d.join("bad.html");
+    let o = patchloop(&["report", "no/such/bundle", "--out", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!bad.exists());
+    assert!(!d.join("bad.html.partial").exists());
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("PATCHLOOP_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Renders the example's report in headless Chromium, as a person would open it, and
+/// checks the screenshot shows a page: mostly white paper with text, tables and charts
+/// in several colours. Skipped without Chromium unless `PATCHLOOP_REQUIRE_CHROMIUM` is set
+/// (CI sets it after installing Debian's package).
+#[test]
+fn html_renders_in_chromium() {
+    let Some(chrome) = chromium() else {
+        assert!(
+            std::env::var_os("PATCHLOOP_REQUIRE_CHROMIUM").is_none(),
+            "PATCHLOOP_REQUIRE_CHROMIUM is set but Chromium is not installed"
+        );
+        eprintln!("skipped: no Chromium (apt-get install chromium)");
+        return;
+    };
+    let d = scratch("report-chromium");
+    let html = d.join("report.html");
+    ok(&["report", "examples/fleet", "--out", html.to_str().unwrap()]);
+    let png = d.join("report.png");
+    let o = Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,2400",
+        ])
+        .arg(format!("--user-data-dir={}", d.join("profile").display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    assert!(
+        png.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (w, h, pixels) = decode_rgb(&png);
+    assert_eq!((w, h), (1280, 2400));
+    let total = pixels.len();
+    let ink = pixels.iter().filter(|p| p.iter().any(|&c| c < 200)).count();
+    let colours: HashSet<[u8; 3]> = pixels.iter().copied().collect();
+    // A blank or error page is one or two colours; the report has text, tables, badges
+    // and charts.
+    assert!(
+        ink * 100 > total * 3,
+        "the page is nearly blank: {ink} dark pixels of {total}"
+    );
+    assert!(
+        colours.len() > 100,
+        "only {} colours: not the report",
+        colours.len()
+    );
+    // The decision badges' red and the path's crown-jewel red are drawn.
+    assert!(
+        pixels.iter().any(|p| p[0] > 150 && p[1] < 60 && p[2] < 60),
+        "no red on the page: charts or badges did not render"
+    );
+}
+
+fn decode_rgb(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let step = match info.color_type {
+        png::ColorType::Rgba => 4,
+        png::ColorType::Rgb => 3,
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    let pixels = buf[..info.buffer_size()]
+        .chunks_exact(step)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    (info.width, info.height, pixels)
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = ok(&["completions", shell]);
+        assert!(out.contains("patchloop"), "{shell}");
+        assert!(out.contains("blast-radius"), "{shell}: subcommands missing");
+    }
+}
+
+/// Every example in every subcommand's `--help` runs when pasted into a shell at the
+/// workspace root (here: a copy of `examples/fleet` in a scratch directory, with pipes,
+/// redirections and comments cut off).
+#[test]
+fn help_examples_work_when_pasted() {
+    let d = scratch("help-examples");
+    copy_dir(
+        &workspace().join("examples/fleet"),
+        &d.join("examples/fleet"),
+    );
+    let top = ok(&["--help"]);
+    let subcommands: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|s| s != "help")
+        .collect();
+    assert!(subcommands.len() >= 16, "{subcommands:?}");
+    let mut ran = 0;
+    for sub in &subcommands {
+        let mut helps = vec![vec![sub.clone()]];
+        if sub == "graph" {
+            helps = vec![vec!["graph".into(), "export".into()]];
+        }
+        for path in helps {
+            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+            args.push("--help");
+            let help = ok(&args);
+            let examples: Vec<&str> = help
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with("patchloop "))
+                .collect();
+            assert!(!examples.is_empty(), "{args:?} has no example");
+            for ex in examples {
+                let cmd = ex
+                    .split(['|', '>', '#'])
+                    .next()
+                    .unwrap_or("")
+                    .replace("/tmp/fleet", "gen-fleet");
+                let words: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+                let o = Command::new(env!("CARGO_BIN_EXE_patchloop"))
+                    .args(&words)
+                    .current_dir(&d)
+                    .env("NO_COLOR", "1")
+                    .output()
+                    .unwrap();
+                let expected = if ex.contains("--fail-on") { 3 } else { 0 };
+                assert_eq!(
+                    o.status.code(),
+                    Some(expected),
+                    "pasted {ex:?}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                ran += 1;
+            }
+        }
+    }
+    assert!(ran >= 25, "only {ran} examples");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), t).unwrap();
+        }
+    }
+}
