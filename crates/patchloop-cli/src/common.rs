@@ -37,6 +37,9 @@ pub struct BundleArgs {
     /// Do not fail on row errors: report them and go on with the good rows.
     #[arg(long)]
     pub lenient: bool,
+    /// A policy file overriding the bundle's (`[policy]` of a patchloop.toml, or bare keys).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
@@ -202,6 +205,19 @@ pub fn load_or_exit(args: &BundleArgs) -> Result<Loaded, u8> {
                     l.errors.len()
                 );
                 return Err(EXIT_ROW_ERRORS);
+            }
+            let mut l = l;
+            if let Some(p) = &args.policy {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    eprintln!("error: {}: {e}", p.display());
+                    EXIT_UNUSABLE
+                })?;
+                l.bundle.policy =
+                    patchloop::ingest::config::parse_policy(&text, &p.display().to_string())
+                        .map_err(|e| {
+                            eprintln!("error: {e}");
+                            EXIT_UNUSABLE
+                        })?;
             }
             Ok(l)
         }

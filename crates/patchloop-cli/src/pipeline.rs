@@ -28,22 +28,9 @@ pub struct Loop {
     pub graph: Graph,
 }
 
-/// Loads the bundle (applying `--policy`) and builds the graph and the lifecycle.
-pub fn build(args: &BundleArgs, policy: Option<&std::path::Path>) -> Result<Loop, u8> {
-    let mut loaded = common::load_or_exit(args)?;
-    if let Some(p) = policy {
-        let text = std::fs::read_to_string(p).map_err(|e| {
-            eprintln!("error: {}: {e}", p.display());
-            common::EXIT_UNUSABLE
-        })?;
-        loaded.bundle.policy =
-            patchloop::ingest::config::parse_policy(&text, &p.display().to_string()).map_err(
-                |e| {
-                    eprintln!("error: {e}");
-                    common::EXIT_UNUSABLE
-                },
-            )?;
-    }
+/// Loads the bundle (with `--policy` applied) and builds the graph and the lifecycle.
+pub fn build(args: &BundleArgs) -> Result<Loop, u8> {
+    let loaded = common::load_or_exit(args)?;
     let (as_of, as_of_source) = common::resolve_as_of(args.as_of, loaded.bundle.as_of);
     let _progress = crate::output::Progress::start(
         "building the identity graph and the closed loop".to_string(),

@@ -51,7 +51,7 @@ pub struct StatusArgs {
 
 /// Runs `patchloop status`.
 pub fn status(args: &StatusArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle, None) {
+    let lp = match pipeline::build(&args.bundle) {
         Ok(l) => l,
         Err(c) => return c,
     };
@@ -405,7 +405,7 @@ pub fn metric_lines(m: &patchloop::metrics::MetricsReport) -> Vec<(String, Vec<S
 
 /// Runs `patchloop metrics`.
 pub fn metrics(args: &MetricsArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle, None) {
+    let lp = match pipeline::build(&args.bundle) {
         Ok(l) => l,
         Err(c) => return c,
     };
@@ -597,7 +597,7 @@ pub fn coverage(args: &SimpleArgs) -> u8 {
 
 /// Runs `patchloop exceptions`.
 pub fn exceptions(args: &SimpleArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle, None) {
+    let lp = match pipeline::build(&args.bundle) {
         Ok(l) => l,
         Err(c) => return c,
     };

@@ -1,6 +1,5 @@
 //! The prioritisation subcommands: `queue`, `explain` and `hosts`.
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use patchloop::model::{AssetId, VulnId};
 use patchloop::score::{self as ps, Assessment, Decision, QueueReport};
@@ -43,9 +42,6 @@ pub struct QueueArgs {
     /// Only the first N items (selected without sorting the rest).
     #[arg(long)]
     top: Option<usize>,
-    /// A policy file overriding the bundle's (`[policy]` of a patchloop.toml, or bare keys).
-    #[arg(long)]
-    policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = QueueFormat::Table)]
     format: QueueFormat,
@@ -130,7 +126,7 @@ fn owner_of<'a>(b: &'a patchloop::model::Bundle, id: &AssetId) -> &'a str {
 
 /// Runs `patchloop queue`.
 pub fn queue(args: &QueueArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle, args.policy.as_deref()) {
+    let lp = match pipeline::build(&args.bundle) {
         Ok(l) => l,
         Err(c) => return c,
     };
@@ -302,9 +298,6 @@ pub struct ExplainArgs {
     /// The vulnerability.
     #[arg(long)]
     vuln: String,
-    /// A policy file overriding the bundle's.
-    #[arg(long)]
-    policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = common::Format::Table)]
     format: common::Format,
@@ -316,7 +309,7 @@ pub fn explain(args: &ExplainArgs) -> u8 {
         eprintln!("error: --asset and --vuln must be non-empty ids");
         return EXIT_UNUSABLE;
     };
-    let lp = match pipeline::build(&args.bundle, args.policy.as_deref()) {
+    let lp = match pipeline::build(&args.bundle) {
         Ok(l) => l,
         Err(c) => return c,
     };
@@ -475,9 +468,6 @@ pub struct HostsArgs {
     /// Only the first N hosts.
     #[arg(long)]
     top: Option<usize>,
-    /// A policy file overriding the bundle's.
-    #[arg(long)]
-    policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = common::ListFormat::Table)]
     format: common::ListFormat,
@@ -485,7 +475,7 @@ pub struct HostsArgs {
 
 /// Runs `patchloop hosts`.
 pub fn hosts(args: &HostsArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle, args.policy.as_deref()) {
+    let lp = match pipeline::build(&args.bundle) {
         Ok(l) => l,
         Err(c) => return c,
     };

@@ -46,9 +46,6 @@ pub struct Args {
     /// Queue items listed.
     #[arg(long, default_value_t = 15)]
     top: usize,
-    /// A policy file overriding the bundle's.
-    #[arg(long)]
-    policy: Option<PathBuf>,
     /// Window length for the metrics, e.g. `90d` (default: the policy's window_days).
     #[arg(long, value_parser = crate::cmd::loop_cmds::parse_days)]
     window: Option<u32>,
@@ -515,7 +512,7 @@ fn format_of(args: &Args, output: Option<&std::path::Path>) -> ReportFormat {
 
 /// Runs `patchloop report`.
 pub fn run(args: &Args, output: Option<&std::path::Path>) -> u8 {
-    let lp = match pipeline::build(&args.bundle, args.policy.as_deref()) {
+    let lp = match pipeline::build(&args.bundle) {
         Ok(l) => l,
         Err(c) => return c,
     };
