@@ -239,9 +239,18 @@ pub fn load_bundle(dir: &Path, opts: &LoadOptions) -> Result<Loaded, BundleError
     // patchloop.toml first: it maps columns and hosts for everything else.
     let cfg_path = dir.join("patchloop.toml");
     let config = if cfg_path.is_file() {
-        let text = std::fs::read_to_string(&cfg_path).map_err(|e| BundleError::Io {
-            path: cfg_path.display().to_string(),
-            message: e.to_string(),
+        let text = std::fs::read_to_string(&cfg_path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                BundleError::Config(ConfigError {
+                    file: "patchloop.toml".into(),
+                    message: "not valid UTF-8 (Latin-1 or UTF-16?); save it as UTF-8".into(),
+                })
+            } else {
+                BundleError::Io {
+                    path: cfg_path.display().to_string(),
+                    message: e.to_string(),
+                }
+            }
         })?;
         let c = parse_config(&text, "patchloop.toml")?;
         cx.record("patchloop.toml".into(), InputKind::Config, "toml", 1, 0);

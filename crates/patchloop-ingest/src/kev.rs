@@ -340,7 +340,20 @@ pub fn read_kev_json<R: Read>(
         file: source.to_string(),
         message,
     };
-    let raw: RawCatalog = serde_json::from_reader(std::io::BufReader::new(reader))
+    let mut reader = std::io::BufReader::new(reader);
+    // A catalog saved from PowerShell or a Windows editor starts with a byte-order mark,
+    // which serde_json refuses as "expected value at line 1 column 1".
+    let head = std::io::BufRead::fill_buf(&mut reader)
+        .map_err(|e| unusable(format!("cannot read the catalog: {e}")))?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(unusable(
+            "the catalog is UTF-16 encoded; save it as UTF-8 JSON".into(),
+        ));
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        std::io::BufRead::consume(&mut reader, 3);
+    }
+    let raw: RawCatalog = serde_json::from_reader(reader)
         .map_err(|e| unusable(format!("not a KEV JSON catalog: {e}")))?;
     let vulns = raw
         .vulnerabilities
@@ -460,7 +473,9 @@ pub fn read_kev_csv<R: Read>(
     };
     // Flexible so that a row with the wrong field count is reported here with its
     // content, instead of as a bare csv-crate error.
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(crate::lines::LineReader::new(reader));
     let header = rdr
         .byte_headers()
         .map_err(|e| unusable(format!("unreadable CSV header: {e}")))?;
@@ -504,11 +519,11 @@ pub fn read_kev_csv<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = crate::lines::record_line(&mut rdr, e.position());
                 return Err(unusable(format!("line {line}: unreadable CSV: {e}")));
             }
         }
-        let line = rec.position().map_or(0, csv::Position::line);
+        let line = crate::lines::record_line(&mut rdr, rec.position());
         if rec.iter().all(|f| f.trim_ascii().is_empty()) {
             continue; // a blank line, or one of bare commas
         }

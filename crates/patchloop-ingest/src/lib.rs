@@ -33,6 +33,7 @@ pub mod epss;
 pub mod fleet;
 pub mod kev;
 pub mod leaks;
+mod lines;
 pub mod scan;
 pub mod write;
 
@@ -51,11 +52,15 @@ pub struct Parsed<T, E> {
 /// Shortens a value for an error message, so a 10 MB line does not become a 10 MB
 /// message. Cuts on a character boundary and says how much was cut.
 pub fn clip(value: &str) -> String {
-    const MAX: usize = 80;
-    if value.len() <= MAX {
+    clip_at(value, 80)
+}
+
+/// [`clip`] with a chosen limit in bytes, for whole messages that quote values.
+pub(crate) fn clip_at(value: &str, max: usize) -> String {
+    if value.len() <= max {
         return value.to_string();
     }
-    let mut end = MAX;
+    let mut end = max;
     while !value.is_char_boundary(end) {
         end -= 1;
     }

@@ -13,6 +13,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use crate::Parsed;
+use crate::lines::{LineReader, record_line};
 
 mod kinds;
 
@@ -216,7 +217,7 @@ impl Interner {
 /// An open CSV file with its header resolved against a kind's canonical columns.
 pub(crate) struct Table<R: Read> {
     file: String,
-    rdr: csv::Reader<R>,
+    rdr: csv::Reader<LineReader<R>>,
     /// For each canonical column, its index in the file's records.
     idx: Vec<Option<usize>>,
     cols: &'static [Col],
@@ -236,8 +237,11 @@ impl<R: Read> Table<R> {
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(reader);
-        let header = rdr.byte_headers().map_err(|e| syntax(file, &e))?.clone();
+            .from_reader(LineReader::new(reader));
+        let header = match rdr.byte_headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(syntax(file, 1, &e)),
+        };
         if header.is_empty()
             || (header.len() == 1 && header.get(0).is_some_and(|h| h.trim_ascii().is_empty()))
         {
@@ -270,7 +274,8 @@ impl<R: Read> Table<R> {
                     file: file.to_string(),
                     column: col.name.to_string(),
                     mapped,
-                    found: names.join(", "),
+                    // A header can be one 10 MB line: name it, do not echo it.
+                    found: crate::clip(&names.join(", ")),
                 });
             }
             idx.push(pos);
@@ -312,14 +317,15 @@ impl<R: Read> Table<R> {
                 Ok(true) => {}
                 Err(e) => {
                     let fatal = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
-                    errors.push(syntax(&self.file, &e));
+                    let line = record_line(&mut self.rdr, e.position());
+                    errors.push(syntax(&self.file, line, &e));
                     if fatal {
                         break;
                     }
                     continue;
                 }
             }
-            let line = rec.position().map_or(0, csv::Position::line);
+            let line = record_line(&mut self.rdr, rec.position());
             // A blank line parses as one empty field; skip it rather than complain.
             if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
                 continue;
@@ -347,8 +353,7 @@ impl<R: Read> Table<R> {
     }
 }
 
-fn syntax(file: &str, e: &csv::Error) -> CsvError {
-    let line = e.position().map_or(0, csv::Position::line);
+fn syntax(file: &str, line: u64, e: &csv::Error) -> CsvError {
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { err, .. } => format!("field {} is not valid UTF-8", err.field() + 1),
         csv::ErrorKind::Io(io) => format!("I/O error: {io}"),
@@ -419,13 +424,22 @@ impl<'a> Row<'a> {
 
     /// Reports a bad value in column `c`.
     pub(crate) fn bad(&mut self, c: usize, value: &str, problem: impl std::fmt::Display) {
+        let clipped = crate::clip(value);
+        let mut problem = problem.to_string();
+        if clipped.len() < value.len() {
+            // Parsers quote the value in their message; a 10 MB value must not come back
+            // whole, twice.
+            problem = problem.replace(value, &clipped);
+        }
+        // Parsers may also quote a piece of the value (a CVSS metric): bound the whole.
+        let problem = crate::clip_at(&problem, 400);
         self.errors.push(CsvError::BadValue {
             file: self.file.to_string(),
             line: self.line,
             column: self.column_no(c),
             field: self.name(c).to_string(),
-            value: crate::clip(value),
-            problem: problem.to_string(),
+            value: clipped,
+            problem,
         });
     }
 

@@ -7,6 +7,7 @@ mod bad_input;
 mod csv_files;
 mod cvss_vectors;
 mod epss;
+mod hostile;
 mod kev;
 mod leaks;
 mod roundtrip;

@@ -1,0 +1,136 @@
+//! True line numbers for CSV records.
+//!
+//! The `csv` crate's record positions point at where the parser *started* looking for a
+//! record, which is the first of any blank lines skipped before it, and, in a CRLF file,
+//! the `\n` left over from the previous line: every record of a Windows export was
+//! reported one line too early (rust-csv issues 208 and 395). The byte offset it gives
+//! is right for that line, and only line breaks lie between it and the record, so the
+//! record's line is the line of the first byte after that offset that is not `\r` or
+//! `\n`. [`LineReader`] sits under the CSV reader and remembers where such bytes are;
+//! it only remembers what the CSV reader has read but not yet parsed (its buffer), so
+//! memory stays bounded whatever the file's size.
+use std::collections::VecDeque;
+use std::io::Read;
+
+/// A reader that remembers the byte offset and line of every line start it passes on.
+pub(crate) struct LineReader<R> {
+    inner: R,
+    /// Bytes passed on so far.
+    offset: u64,
+    /// 1-based line of the next byte.
+    line: u64,
+    /// Whether the previous byte was `\r` or `\n` (true at the start).
+    after_break: bool,
+    /// (offset, line) of each byte that starts a line and is not itself a break, not yet
+    /// asked about.
+    starts: VecDeque<(u64, u64)>,
+}
+
+impl<R: Read> LineReader<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        LineReader {
+            inner,
+            offset: 0,
+            line: 1,
+            after_break: true,
+            starts: VecDeque::new(),
+        }
+    }
+
+    /// The line of the first non-break byte at or after `byte`; `None` when none has
+    /// been read (the end of the input). Offsets must be asked in increasing order:
+    /// earlier starts are forgotten.
+    pub(crate) fn line_at(&mut self, byte: u64) -> Option<u64> {
+        while let Some(&(o, l)) = self.starts.front() {
+            if o >= byte {
+                return Some(l);
+            }
+            self.starts.pop_front();
+        }
+        None
+    }
+}
+
+impl<R: Read> Read for LineReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf.get(..n).unwrap_or_default().iter().enumerate() {
+            let is_break = b == b'\n' || b == b'\r';
+            if !is_break && self.after_break {
+                self.starts.push_back((self.offset + i as u64, self.line));
+            }
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.after_break = is_break;
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// The true line of a record (or error) the `csv` reader placed at `pos`.
+pub(crate) fn record_line<R: Read>(
+    rdr: &mut csv::Reader<LineReader<R>>,
+    pos: Option<&csv::Position>,
+) -> u64 {
+    let Some(pos) = pos else { return 0 };
+    rdr.get_mut().line_at(pos.byte()).unwrap_or(pos.line())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<(String, u64)> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(LineReader::new(input));
+        let mut rec = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        while rdr.read_byte_record(&mut rec).unwrap() {
+            let line = record_line(&mut rdr, rec.position());
+            out.push((String::from_utf8_lossy(&rec[0]).into_owned(), line));
+        }
+        out
+    }
+
+    fn expect(input: &[u8]) {
+        // Each record's first field is its true line.
+        for (first, line) in lines(input) {
+            assert_eq!(
+                first,
+                line.to_string(),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn lf_crlf_blank_lines_and_multiline_fields() {
+        expect(b"h,x\n2,a\n\n4,a\n5,a\n\n\n8,a\n");
+        expect(b"h,x\r\n2,a\r\n\r\n4,a\r\n5,a\r\n\r\n\r\n8,a\r\n");
+        expect(b"h,x\n2,\"a\nb\"\n\n5,a\n6,\"\r\n\r\n\"\n9,a");
+        expect(b"\n\nh,x\n4,a\n");
+        expect(b"\xef\xbb\xbfh,x\r\n2,a");
+    }
+
+    #[test]
+    fn a_long_file_keeps_few_starts() {
+        let mut input = b"h,x\n".to_vec();
+        for i in 2..50_000 {
+            input.extend_from_slice(format!("{i},a\n").as_bytes());
+        }
+        let mut rdr = csv::ReaderBuilder::new().from_reader(LineReader::new(&input[..]));
+        let mut rec = csv::ByteRecord::new();
+        let mut most = 0;
+        while rdr.read_byte_record(&mut rec).unwrap() {
+            let line = record_line(&mut rdr, rec.position());
+            assert_eq!(&rec[0], line.to_string().as_bytes());
+            most = most.max(rdr.get_ref().starts.len());
+        }
+        assert!(most < 10_000, "{most}");
+    }
+}
