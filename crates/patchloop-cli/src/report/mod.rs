@@ -540,7 +540,23 @@ pub fn run(args: &Args, output: Option<&std::path::Path>) -> u8 {
     if let Some(p) = output.or(args.out.as_deref())
         && !crate::output::quiet()
     {
-        eprintln!("wrote {}", p.display());
+        // The file holds the report; the terminal gets its first line.
+        let h = &report.headline;
+        eprintln!(
+            "wrote {}: {} findings in the queue ({} immediate, {} out of cycle), {} overdue, {} false confidence",
+            p.display(),
+            h.queue.in_queue,
+            h.queue.immediate,
+            h.queue.out_of_cycle,
+            h.queue.overdue,
+            h.false_confidence
+        );
+        if let Some(first) = report.queue.items.first() {
+            eprintln!(
+                "first in the queue: {} {} ({}): {}",
+                first.hostname, first.vuln_id, first.decision, first.why
+            );
+        }
     }
     EXIT_OK
 }
