@@ -5,6 +5,7 @@
 mod determinism;
 mod gen_cmd;
 mod report;
+mod secret_hygiene;
 mod story;
 mod validate;
 

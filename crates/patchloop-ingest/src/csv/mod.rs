@@ -98,7 +98,16 @@ pub struct Col {
 }
 
 /// Column names that would carry secret values; `identity/secrets.csv` refuses them.
-pub const SECRET_VALUE_COLUMNS: &[&str] = &["value", "secret", "raw", "match"];
+pub const SECRET_VALUE_COLUMNS: &[&str] = &[
+    "value",
+    "secret",
+    "secret_value",
+    "raw",
+    "match",
+    "password",
+    "private_key",
+    "token_value",
+];
 
 /// An error in one of the bundle's CSV files.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
