@@ -10,7 +10,7 @@ use patchloop_model::{
     parse_timestamp,
 };
 
-use super::{Col, ColumnMap, CsvError, CsvKind, Interner, Table, finish, parse_bool};
+use super::{Col, ColumnMap, CsvError, CsvKind, IdCache, Interner, Table, finish, parse_bool};
 use crate::Parsed;
 
 const fn req(name: &'static str) -> Col {
@@ -368,13 +368,18 @@ pub fn read_events<R: Read>(
     let mut t = Table::open(reader, file, CsvKind::Events, map, &mut errors)?;
     let mut out = Vec::new();
     let mut interner = Interner::default();
+    // Millions of events name the same few hundred thousand ids.
+    let mut assets: IdCache<AssetId> = IdCache::default();
+    let mut vulns: IdCache<VulnId> = IdCache::default();
+    let mut secrets: IdCache<SecretId> = IdCache::default();
+    let mut resources: IdCache<ResourceId> = IdCache::default();
     t.for_each_row(&mut errors, |r| {
         let at = r.req(0, parse_timestamp);
         let kind = r.req(1, str::parse::<EventKind>);
-        let asset_id = r.opt(2, AssetId::new);
-        let vuln_id = r.opt(3, VulnId::new);
-        let secret_id = r.opt(4, SecretId::new);
-        let resource_id = r.opt(5, ResourceId::new);
+        let asset_id = r.opt(2, |s| assets.get(s, AssetId::new));
+        let vuln_id = r.opt(3, |s| vulns.get(s, VulnId::new));
+        let secret_id = r.opt(4, |s| secrets.get(s, SecretId::new));
+        let resource_id = r.opt(5, |s| resources.get(s, ResourceId::new));
         let reason = r.opt(6, str::parse::<FailureReason>);
         let actor = r.text(7, &mut interner);
         let note = r.text(8, &mut interner);

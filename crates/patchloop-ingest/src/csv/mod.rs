@@ -8,7 +8,7 @@
 //! `patchloop.toml` `[columns.<kind>]`). A row with any bad field is rejected whole
 //! and reported; the other rows load. A row with more or fewer fields than the header is
 //! rejected (a shifted row would silently put values under the wrong column).
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -220,6 +220,36 @@ impl Interner {
         let a: Arc<str> = Arc::from(s);
         self.set.insert(a.clone());
         a
+    }
+}
+
+/// Parsed ids shared across rows: one allocation per distinct id, however many of the
+/// millions of rows name it (an unshared id costs about 40 bytes a row).
+pub(crate) struct IdCache<T> {
+    map: HashMap<Box<str>, T>,
+}
+
+impl<T> Default for IdCache<T> {
+    fn default() -> Self {
+        IdCache {
+            map: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone> IdCache<T> {
+    /// The id for `s`, parsed once.
+    pub(crate) fn get<E>(
+        &mut self,
+        s: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if let Some(t) = self.map.get(s) {
+            return Ok(t.clone());
+        }
+        let t = parse(s)?;
+        self.map.insert(s.into(), t.clone());
+        Ok(t)
     }
 }
 
