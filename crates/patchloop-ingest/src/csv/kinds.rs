@@ -426,7 +426,9 @@ pub fn read_events<R: Read>(
             line: r.line(),
         });
     });
-    out.sort_by_key(|e| (e.at, e.line));
+    // Lines are unique, so an unstable sort gives the same order without a stable
+    // sort's buffer of half the events (600 MB at 10M events).
+    out.sort_unstable_by_key(|e| (e.at, e.line));
     Ok(finish(out, errors))
 }
 
