@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use patchloop::graph::{Graph, blast_radius_all};
 use patchloop::ingest::epss::read_epss;
@@ -283,7 +282,7 @@ pub fn segmented_estate(hosts: usize, seed: u64) -> Bundle {
 }
 
 /// The metrics input of issue 5's size, built as
-/// `crates/patchloop-metrics/examples/scale.rs` builds it: `hosts` hosts over 50 owners,
+/// the metrics crate's scale example builds it: `hosts` hosts over 50 owners,
 /// `per_host` findings each over 20k CVEs (a third fixed 20 days after first_seen), one
 /// API-key secret per host, and `events` remediation events (deploy succeeded, verify
 /// passed, deploy failed, secret rotated, a quarter each) on random findings, sorted by
@@ -301,7 +300,7 @@ pub fn metrics_estate(hosts: usize, per_host: usize, events: usize) -> Bundle {
     let vulns: Vec<VulnId> = (0..20_000)
         .filter_map(|i| VulnId::new(&format!("CVE-2025-{i:05}")).ok())
         .collect();
-    let owners: Vec<Arc<str>> = (0..50).map(|i| Arc::from(format!("team-{i}"))).collect();
+    let owners: Vec<Text> = (0..50).map(|i| Text::from(format!("team-{i}"))).collect();
     let mut b = Bundle::default();
     for h in 0..hosts {
         let Ok(aid) = AssetId::new(&format!("host-{h:07}")) else {

@@ -5,8 +5,8 @@
 //! section 3 — automatable, technical impact, confidentiality impact, v4 exploit maturity —
 //! are read from the metrics the crate parsed, never from the raw text: the crate accepts
 //! lower-case metrics (`av:n`) and any metric order, which a text match would misread.
+use patchloop_model::Text;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use cvss::v2::metric::base::{
     AccessComplexity, AccessVector, Authentication, ConfidentialityImpact, IntegrityImpact,
@@ -73,7 +73,7 @@ pub fn parse_vector(vector: &str) -> Result<CvssFacts, CvssError> {
     let (automatable, total_impact, confidentiality_high) = facts;
     Ok(CvssFacts {
         version,
-        vector: Arc::from(v),
+        vector: Text::from(v),
         base_score,
         automatable,
         total_impact,
@@ -170,7 +170,7 @@ mod tests {
         let f = parse_vector("(AV:N/AC:L/Au:N/C:C/I:C/A:C)").unwrap();
         assert_eq!((f.version, f.base_score.get()), (CvssVersion::V2, 10.0));
         assert!(f.automatable && f.total_impact && f.confidentiality_high);
-        assert_eq!(f.vector.as_ref(), "AV:N/AC:L/Au:N/C:C/I:C/A:C");
+        assert_eq!(f.vector.as_str(), "AV:N/AC:L/Au:N/C:C/I:C/A:C");
         let f = parse_vector("CVSS:2.0/AV:N/AC:L/Au:S/C:P/I:P/A:P").unwrap();
         assert_eq!((f.version, f.base_score.get()), (CvssVersion::V2, 6.5));
         assert!(!f.automatable && !f.total_impact && !f.confidentiality_high);

@@ -9,8 +9,8 @@
 //! each line is read into one reused buffer and split in place, so the only allocation
 //! per row is the CVE id the result keeps. A 360k-row file parses in well under a second
 //! in release builds.
+use patchloop_model::Text;
 use std::io::{BufRead, BufReader, Read};
-use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 use patchloop_model::{EpssScore, EpssSet, Probability, Timestamp, VulnId, parse_timestamp};
@@ -123,7 +123,7 @@ fn parse_comment(line: &str, line_no: u64, file: &str, set: &mut EpssSet) -> Opt
         };
         let v = v.trim();
         match k.trim().to_ascii_lowercase().as_str() {
-            "model_version" if !v.is_empty() => set.model_version = Some(Arc::from(v)),
+            "model_version" if !v.is_empty() => set.model_version = Some(Text::from(v)),
             "score_date" => match parse_loose_date(v) {
                 Some(t) => set.score_date = Some(t),
                 None => {

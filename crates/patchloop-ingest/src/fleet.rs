@@ -15,9 +15,9 @@
 //! crawl of 2026-08-16) are real. Package versions and CVSS vectors are plausible but
 //! synthetic (chosen per package class, not copied from NVD), and so is everything about
 //! the fleet itself.
+use patchloop_model::Text;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use patchloop_model::{
@@ -688,10 +688,10 @@ struct PoolVuln {
     id: VulnId,
     in_kev: bool,
     family: Family,
-    package: Option<Arc<str>>,
-    installed: Option<Arc<str>>,
-    fixed: Option<Arc<str>>,
-    vector: Option<Arc<str>>,
+    package: Option<Text>,
+    installed: Option<Text>,
+    fixed: Option<Text>,
+    vector: Option<Text>,
     severity: Severity,
 }
 
@@ -718,7 +718,7 @@ const KEV_SHARE: f64 = 0.04;
 
 fn builtin_intel() -> (KevCatalog, EpssSet, Vec<(VulnId, Option<&'static str>)>) {
     let mut kev = KevCatalog {
-        catalog_version: Some(Arc::from(BUILTIN_KEV_VERSION)),
+        catalog_version: Some(Text::from(BUILTIN_KEV_VERSION)),
         date_released: patchloop_model::parse_timestamp(BUILTIN_KEV_RELEASED).ok(),
         entries: BTreeMap::new(),
     };
@@ -738,8 +738,8 @@ fn builtin_intel() -> (KevCatalog, EpssSet, Vec<(VulnId, Option<&'static str>)>)
                 id.clone(),
                 KevEntry {
                     cve: id.clone(),
-                    vendor_project: Some(Arc::from(*vendor)),
-                    product: Some(Arc::from(*product)),
+                    vendor_project: Some(Text::from(*vendor)),
+                    product: Some(Text::from(*product)),
                     date_added,
                     due_date: date(due),
                     ransomware: *ransomware,
@@ -805,7 +805,7 @@ fn build_pool(opts: &GenOptions) -> Pool {
     };
     let versions: BTreeMap<&str, (&str, &str)> =
         VERSIONS.iter().map(|(p, i, f)| (*p, (*i, *f))).collect();
-    let text = |s: &str| (!s.is_empty()).then(|| Arc::<str>::from(s));
+    let text = |s: &str| (!s.is_empty()).then(|| Text::from(s));
     let mut facts_of: BTreeMap<&str, Option<CvssFacts>> = BTreeMap::new();
     let mut cvss = BTreeMap::new();
     let mut vulns: Vec<PoolVuln> = ids
@@ -862,7 +862,7 @@ fn build_pool(opts: &GenOptions) -> Pool {
                 installed: text(installed),
                 fixed: text(fixed),
                 package: text(&package),
-                vector: vector.map(Arc::from),
+                vector: vector.map(Text::from),
                 severity,
                 id,
             }
@@ -1012,13 +1012,13 @@ fn make_assets(opts: &GenOptions) -> (Vec<Asset>, Vec<Platform>, Vec<bool>) {
         let mut a = Asset::new(id);
         a.fqdn = HostName::new(&format!("{name}.{}.corp.example", env.as_str()));
         a.hostname = Some(host);
-        a.ip = Some(Arc::from(format!(
+        a.ip = Some(Text::from(format!(
             "10.{}.{}.{}",
             (i >> 16) & 255,
             (i >> 8) & 255,
             i & 255
         )));
-        a.mac = Some(Arc::from(format!(
+        a.mac = Some(Text::from(format!(
             "02:00:{:02x}:{:02x}:{:02x}:{:02x}",
             (i >> 24) & 255,
             (i >> 16) & 255,
@@ -1027,7 +1027,7 @@ fn make_assets(opts: &GenOptions) -> (Vec<Asset>, Vec<Platform>, Vec<bool>) {
         )));
         // Cloned VMs: every 200th host carries its neighbour's serial, so discovery
         // rows keyed on that serial are ambiguous.
-        a.serial = Some(Arc::from(format!(
+        a.serial = Some(Text::from(format!(
             "SN{:08X}",
             if i % 200 == 199 { i - 1 } else { i }
         )));
@@ -1065,8 +1065,8 @@ fn make_assets(opts: &GenOptions) -> (Vec<Asset>, Vec<Platform>, Vec<bool>) {
             a.exposure_assumed = false;
         }
         a.environment = Some(env);
-        a.owner = Some(Arc::from(format!("team-{:02}", 1 + r.below(30))));
-        a.os = Some(Arc::from(os));
+        a.owner = Some(Text::from(format!("team-{:02}", 1 + r.below(30))));
+        a.os = Some(Text::from(os));
         // Appliances are patched by hand, outside the agent's workflow, more often.
         let unmanaged = if matches!(platform, Platform::Appliance(_)) {
             30
@@ -1125,7 +1125,7 @@ fn make_discovery(opts: &GenOptions, assets: &[Asset], clones: &[bool]) -> Vec<D
             mac: if clone { None } else { a.mac.clone() },
             serial: if clone { a.serial.clone() } else { None },
             last_seen,
-            source: r.choose(sources).map(Arc::from),
+            source: r.choose(sources).map(Text::from),
             patch_agent: a.patch_agent,
             line: 0,
         });
@@ -1137,11 +1137,11 @@ fn make_discovery(opts: &GenOptions, assets: &[Asset], clones: &[bool]) -> Vec<D
         discovery.push(DiscoveryRecord {
             hostname: HostName::new(&format!("ip-172-16-{x}-{y}")),
             fqdn: None,
-            ip: Some(Arc::from(format!("172.16.{x}.{y}"))),
-            mac: Some(Arc::from(format!("06:00:00:00:{x:02x}:{y:02x}"))),
+            ip: Some(Text::from(format!("172.16.{x}.{y}"))),
+            mac: Some(Text::from(format!("06:00:00:00:{x:02x}:{y:02x}"))),
             serial: None,
             last_seen: as_of - hours(r.range(1, 24 * 10)),
-            source: Some(Arc::from(if r.chance(0.7) {
+            source: Some(Text::from(if r.chance(0.7) {
                 "cloud-api"
             } else {
                 "netscan"
@@ -1342,7 +1342,7 @@ fn build_estate(opts: &GenOptions) -> Estate {
                 kind,
                 SecretKind::CloudAccessKey | SecretKind::ServiceAccountKey | SecretKind::ApiKey
             )
-            .then(|| Arc::from(format!("key-{original:07}")));
+            .then(|| Text::from(format!("key-{original:07}")));
             secrets.push(Secret {
                 id,
                 kind: Some(kind),
@@ -1362,7 +1362,7 @@ fn build_estate(opts: &GenOptions) -> Estate {
                 created_at: Some(created),
                 rotated_at: rotated,
                 expires_at: expires,
-                fingerprint: Some(Arc::from(format!("SHA256:fp{original:07}"))),
+                fingerprint: Some(Text::from(format!("SHA256:fp{original:07}"))),
                 origin: SecretOrigin::Inventory,
             });
             if let Some(v) = host_secrets.get_mut(i) {
@@ -1388,12 +1388,12 @@ fn build_estate(opts: &GenOptions) -> Estate {
     }
 
     let mut access = Vec::new();
-    let mut by_principal: BTreeMap<Arc<str>, Vec<ResourceId>> = BTreeMap::new();
+    let mut by_principal: BTreeMap<Text, Vec<ResourceId>> = BTreeMap::new();
     let mut grant =
         |p: &str, res: &Resource, privilege: Privilege, access: &mut Vec<AccessEdge>| {
-            let p: Arc<str> = Arc::from(p);
+            let p: Text = Text::from(p);
             by_principal
-                .entry(Arc::clone(&p))
+                .entry(Text::clone(&p))
                 .or_default()
                 .push(res.id.clone());
             access.push(AccessEdge {
@@ -1565,9 +1565,9 @@ struct Ctx<'a> {
     estate: &'a Estate,
     /// Pareto scale per platform.
     scales: BTreeMap<Platform, f64>,
-    scanners: [Arc<str>; 3],
-    patch_bot: Arc<str>,
-    secops: Arc<str>,
+    scanners: [Text; 3],
+    patch_bot: Text,
+    secops: Text,
 }
 
 impl<'a> Ctx<'a> {
@@ -1587,9 +1587,13 @@ impl<'a> Ctx<'a> {
             pool,
             estate,
             scales,
-            scanners: [Arc::from("trivy"), Arc::from("grype"), Arc::from("qualys")],
-            patch_bot: Arc::from("patch-bot"),
-            secops: Arc::from("secops"),
+            scanners: [
+                Text::from("trivy"),
+                Text::from("grype"),
+                Text::from("qualys"),
+            ],
+            patch_bot: Text::from("patch-bot"),
+            secops: Text::from("secops"),
         }
     }
 
@@ -1631,7 +1635,7 @@ impl<'a> Ctx<'a> {
                 secret_id: None,
                 resource_id: None,
                 reason,
-                actor: Some(Arc::clone(&self.patch_bot)),
+                actor: Some(Text::clone(&self.patch_bot)),
                 note: None,
                 line: 0,
             };
@@ -1779,7 +1783,7 @@ impl<'a> Ctx<'a> {
                     secret_id: Some(s.id.clone()),
                     resource_id: None,
                     reason: None,
-                    actor: Some(Arc::clone(&self.secops)),
+                    actor: Some(Text::clone(&self.secops)),
                     note: None,
                     line: 0,
                 };
@@ -1842,7 +1846,7 @@ impl<'a> Ctx<'a> {
             out.exception = Some(Exception {
                 asset_id: a.id.clone(),
                 scope,
-                reason: Some(Arc::from(
+                reason: Some(Text::from(
                     *pick(
                         &mut r,
                         &[
@@ -1855,8 +1859,8 @@ impl<'a> Ctx<'a> {
                     .unwrap_or(&"change freeze"),
                 )),
                 compensating_control: (kind != 2)
-                    .then(|| Arc::from("network segmentation and EDR block rule")),
-                approver: (kind != 1).then(|| Arc::from("risk-committee")),
+                    .then(|| Text::from("network segmentation and EDR block rule")),
+                approver: (kind != 1).then(|| Text::from("risk-committee")),
                 granted_at: granted,
                 expires_at: expires.max(granted + days(1)),
                 exposure_override: (kind == 0 && r.chance(0.4)).then_some(Exposure::Isolated),

@@ -14,9 +14,9 @@
 //!   the entry is kept (without a due date, or as not known to be used by ransomware) and
 //!   the error is still reported. Dropping the entry would lose the fact that matters
 //!   most — the flaw is exploited — over a secondary field.
+use patchloop_model::Text;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use patchloop_model::{KevCatalog, KevEntry, VulnId, parse_timestamp};
@@ -257,8 +257,8 @@ fn entry(get: impl Fn(Key) -> Raw) -> (Option<KevEntry>, Vec<Problem>) {
     let added_text = take(Key::DateAdded, true, SKIPPED);
     let due_text = take(Key::DueDate, false, "entry kept without a due date");
     let ransom_text = take(Key::Ransomware, false, "entry kept as Unknown");
-    let vendor_project = take(Key::VendorProject, false, "ignored").map(Arc::from);
-    let product = take(Key::Product, false, "ignored").map(Arc::from);
+    let vendor_project = take(Key::VendorProject, false, "ignored").map(Text::from);
+    let product = take(Key::Product, false, "ignored").map(Text::from);
     let mut bad = |key: Key, value: &str, problem: String| {
         problems.push(Problem {
             key,
@@ -370,7 +370,7 @@ pub fn read_kev_json<R: Read>(
     let mut cat = KevCatalog::default();
     match Raw::from_json(raw.catalog_version.as_ref()) {
         Raw::Missing => {}
-        Raw::Text(s) => cat.catalog_version = Some(Arc::from(s)),
+        Raw::Text(s) => cat.catalog_version = Some(Text::from(s)),
         Raw::Bad { shown, why } => errors.push(bad(
             "catalogVersion".into(),
             "catalogVersion",

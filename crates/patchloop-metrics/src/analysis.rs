@@ -3,7 +3,6 @@
 //! Built once, then evaluated at any number of `as_of` instants (a trend).
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::Arc;
 
 use patchloop_model::{
     Asset, AssetId, Bundle, CvssFacts, Event, EventKind, Exception, Finding, InputKind, KevEntry,
@@ -592,7 +591,7 @@ fn vuln_table<'a>(
     // Ingest shares one allocation per distinct id, so deduplicating by address first
     // hashes a word instead of a string; equal ids in different allocations are merged
     // by the string sort below.
-    let addr = |v: &VulnId| Arc::as_ptr(v.text()) as *const u8 as usize;
+    let addr = |v: &VulnId| v.text().as_ptr() as usize;
     let mut by_addr: HashMap<usize, &'a VulnId> = HashMap::new();
     for f in findings {
         by_addr.entry(addr(&f.vuln_id)).or_insert(&f.vuln_id);

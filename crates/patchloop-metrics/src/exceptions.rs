@@ -163,7 +163,6 @@ pub(crate) fn row_counts(
 mod tests {
     use super::*;
     use patchloop_model::{AssetId, ExceptionScope, FindingStatus, VulnId, parse_timestamp};
-    use std::sync::Arc;
 
     fn t(s: &str) -> Timestamp {
         parse_timestamp(s).unwrap()
@@ -174,8 +173,8 @@ mod tests {
             asset_id: AssetId::new("a").unwrap(),
             scope: ExceptionScope::AllFindings,
             reason: None,
-            compensating_control: ok.then(|| Arc::from("waf")),
-            approver: Some(Arc::from("ciso")),
+            compensating_control: ok.then(|| patchloop_model::Text::from("waf")),
+            approver: Some(patchloop_model::Text::from("ciso")),
             granted_at: t(granted),
             expires_at: t(expires),
             exposure_override: Some(Exposure::Isolated),
@@ -231,7 +230,7 @@ mod tests {
     #[test]
     fn blank_control_is_not_a_control() {
         let mut e = exc(2, "2026-01-01", "2026-03-01", true);
-        e.compensating_control = Some(Arc::from("  "));
+        e.compensating_control = Some(patchloop_model::Text::from("  "));
         assert!(!well_formed(&e));
     }
 }

@@ -1,12 +1,15 @@
 //! Newtype identifiers, validated once at the edge and cheap to clone afterwards.
 use std::fmt;
-use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Shared immutable text. Ingest interns repeated values (package names, versions,
 /// owners) so that millions of findings share one allocation per distinct string.
-pub type Text = Arc<str>;
+///
+/// `arcstr::ArcStr` rather than `Arc<str>`: the same sharing behind a thin pointer, so a
+/// `Text` (and every id, and an `Option` of either) is 8 bytes instead of 16. A finding
+/// holds seven of them and a 10M-finding bundle must load in under 2 GB.
+pub type Text = arcstr::ArcStr;
 
 /// Why a string is not a valid identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,7 +36,7 @@ fn validate(kind: &'static str, raw: &str) -> Result<Text, IdError> {
     if s.chars().any(char::is_control) {
         return Err(IdError::Control { kind });
     }
-    Ok(Arc::from(s))
+    Ok(Text::from(s))
 }
 
 macro_rules! id_type {
@@ -149,7 +152,7 @@ impl HostName {
         if s.is_empty() || s.chars().any(char::is_control) {
             return None;
         }
-        Some(Self(Arc::from(s.to_ascii_lowercase())))
+        Some(Self(Text::from(s.to_ascii_lowercase())))
     }
 
     /// The normalised name.

@@ -1,6 +1,6 @@
 //! DOT and BloodHound OpenGraph exports: shape, safety and stable snapshots.
+use patchloop_model::Text;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use patchloop_graph::OgValue;
 use patchloop_model::{Criticality, SecretOrigin};
@@ -10,14 +10,14 @@ use crate::common::*;
 fn with_leak() -> Estate {
     let mut leak = secret("leak-3f9a", "web", None);
     leak.origin = SecretOrigin::Leak {
-        scanner: Arc::from("gitleaks"),
-        rule: Some(Arc::from("aws-access-token")),
-        file: Some(Arc::from("deploy/.env")),
+        scanner: Text::from("gitleaks"),
+        rule: Some(Text::from("aws-access-token")),
+        file: Some(Text::from("deploy/.env")),
         file_line: Some(3),
         verified: None,
     };
-    leak.fingerprint = Some(Arc::from("fp-should-not-leave"));
-    leak.external_id = Some(Arc::from("AKIA-should-not-leave"));
+    leak.fingerprint = Some(Text::from("fp-should-not-leave"));
+    leak.external_id = Some(Text::from("AKIA-should-not-leave"));
     chain()
         .secret_with(leak)
         .secret("s-ghost", "ghost", None)

@@ -1,5 +1,5 @@
 //! OWASP NHI hygiene checks with known answers.
-use std::sync::Arc;
+use patchloop_model::Text;
 
 use patchloop_graph::{NhiCode, NodeRef, ReuseKey};
 use patchloop_model::{Criticality, Environment, Policy, Privilege, parse_timestamp};
@@ -9,17 +9,17 @@ use crate::common::*;
 fn estate() -> Estate {
     let t = |s: &str| Some(parse_timestamp(s).unwrap());
     let mut fp1 = secret("fp-prod", "p1", None);
-    fp1.fingerprint = Some(Arc::from("FP-1"));
+    fp1.fingerprint = Some(Text::from("FP-1"));
     let mut fp2 = secret("fp-dev", "d1", None);
-    fp2.fingerprint = Some(Arc::from("FP-1"));
+    fp2.fingerprint = Some(Text::from("FP-1"));
     let mut x1 = secret("key-1", "p1", Some("svc"));
-    x1.external_id = Some(Arc::from("AKIAEXAMPLE1"));
+    x1.external_id = Some(Text::from("AKIAEXAMPLE1"));
     let mut x2 = secret("key-2", "p2", Some("svc"));
-    x2.external_id = Some(Arc::from("AKIAEXAMPLE1"));
+    x2.external_id = Some(Text::from("AKIAEXAMPLE1"));
     let mut same_host_a = secret("dup-a", "p2", None);
-    same_host_a.external_id = Some(Arc::from("ONE-HOST"));
+    same_host_a.external_id = Some(Text::from("ONE-HOST"));
     let mut same_host_b = secret("dup-b", "p2", None);
-    same_host_b.external_id = Some(Arc::from("ONE-HOST"));
+    same_host_b.external_id = Some(Text::from("ONE-HOST"));
     let mut old = secret("old", "p1", None);
     old.created_at = t("2026-01-01");
     let mut rotated = secret("rotated", "p1", None);

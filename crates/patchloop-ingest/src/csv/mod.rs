@@ -8,9 +8,9 @@
 //! `patchloop.toml` `[columns.<kind>]`). A row with any bad field is rejected whole
 //! and reported; the other rows load. A row with more or fewer fields than the header is
 //! rejected (a shifted row would silently put values under the wrong column).
+use patchloop_model::Text;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
-use std::sync::Arc;
 
 use crate::Parsed;
 use crate::lines::{LineReader, record_line};
@@ -208,16 +208,16 @@ pub enum CsvError {
 /// allocation, which is what keeps a 10M-finding bundle in memory at a sane size.
 #[derive(Debug, Default)]
 pub struct Interner {
-    set: HashSet<Arc<str>>,
+    set: HashSet<Text>,
 }
 
 impl Interner {
     /// The shared copy of `s`.
-    pub fn intern(&mut self, s: &str) -> Arc<str> {
+    pub fn intern(&mut self, s: &str) -> Text {
         if let Some(a) = self.set.get(s) {
             return a.clone();
         }
-        let a: Arc<str> = Arc::from(s);
+        let a: Text = Text::from(s);
         self.set.insert(a.clone());
         a
     }
@@ -530,7 +530,7 @@ impl<'a> Row<'a> {
     }
 
     /// Column `c` as shared text.
-    pub(crate) fn text(&mut self, c: usize, interner: &mut Interner) -> Option<Arc<str>> {
+    pub(crate) fn text(&mut self, c: usize, interner: &mut Interner) -> Option<Text> {
         self.get(c).map(|s| interner.intern(s))
     }
 }

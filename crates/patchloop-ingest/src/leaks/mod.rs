@@ -90,9 +90,9 @@ mod gitleaks;
 mod project;
 mod trufflehog;
 
+use patchloop_model::Text;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
 use patchloop_model::{
@@ -374,7 +374,7 @@ impl Sink<'_> {
             Err(e) => return self.bad_entry(&f.location, format!("cannot name the finding: {e}")),
         };
         let secret = Secret {
-            fingerprint: Some(Arc::from(id.as_str())),
+            fingerprint: Some(Text::from(id.as_str())),
             id,
             kind: Some(kind_of(f.rule.as_deref().unwrap_or(""))),
             asset_id: self.host.clone(),
@@ -385,9 +385,9 @@ impl Sink<'_> {
             rotated_at: None,
             expires_at: None,
             origin: SecretOrigin::Leak {
-                scanner: Arc::from(f.scanner),
-                rule: f.rule.map(Arc::from),
-                file: f.file.map(Arc::from),
+                scanner: Text::from(f.scanner),
+                rule: f.rule.map(Text::from),
+                file: f.file.map(Text::from),
                 file_line: f.line,
                 verified: f.verified,
             },

@@ -35,8 +35,8 @@
 //! A wrongly typed or missing field is an entry error naming its JSON path
 //! (`Results[1].Vulnerabilities[3].VulnerabilityID`); an entry without a usable id is
 //! skipped, any other bad field is left empty and the entry kept.
+use patchloop_model::Text;
 use std::io::Read;
-use std::sync::Arc;
 
 use patchloop_model::{
     AssetId, Finding, FindingStatus, Severity, Timestamp, VulnId, parse_timestamp,
@@ -386,7 +386,7 @@ impl Builder<'_> {
                 return;
             }
         };
-        let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(Arc::from);
+        let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(Text::from);
         self.findings.push(Finding {
             asset_id: self.ctx.host.clone(),
             vuln_id,
@@ -397,8 +397,8 @@ impl Builder<'_> {
             last_seen: Some(seen),
             status: FindingStatus::Open,
             fixed_at: None,
-            scanner: Some(Arc::from(scanner)),
-            cvss_vector: pick_vector(&e.vectors).map(Arc::from),
+            scanner: Some(Text::from(scanner)),
+            cvss_vector: pick_vector(&e.vectors).map(Text::from),
             severity: e.severity.map(Severity::from_scanner_word),
         });
     }

@@ -238,9 +238,9 @@ fn reused_and_long_lived_secrets() {
     b.assets[0].environment = Some(Environment::Prod);
     b.assets.push(h2);
     let mut s2 = secret("s2", "h2", SecretKind::SshKey, None);
-    s2.fingerprint = Some(std::sync::Arc::from("fp"));
+    s2.fingerprint = Some(patchloop_model::Text::from("fp"));
     s2.created_at = Some(t("2026-03-20"));
-    b.secrets[0].fingerprint = Some(std::sync::Arc::from("fp"));
+    b.secrets[0].fingerprint = Some(patchloop_model::Text::from("fp"));
     b.secrets[0].created_at = Some(t("2025-01-01"));
     b.secrets.push(s2);
     let m = Analysis::new(&b, Inputs::default())

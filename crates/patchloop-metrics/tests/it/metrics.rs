@@ -11,7 +11,7 @@ fn discovery(line: u64, host: Option<&str>, serial: Option<&str>, seen: &str) ->
         fqdn: None,
         ip: None,
         mac: None,
-        serial: serial.map(std::sync::Arc::from),
+        serial: serial.map(patchloop_model::Text::from),
         last_seen: t(seen),
         source: None,
         patch_agent: None,
@@ -21,7 +21,7 @@ fn discovery(line: u64, host: Option<&str>, serial: Option<&str>, seen: &str) ->
 
 pub(crate) fn estate() -> (Bundle, Vec<FindingSla>) {
     let mut h1 = owned("h1", "A");
-    h1.serial = Some(std::sync::Arc::from("S1"));
+    h1.serial = Some(patchloop_model::Text::from("S1"));
     h1.patch_agent = Some(false);
     h1.last_scanned = Some(t("2026-03-20"));
     let mut h2 = owned("h2", "B");

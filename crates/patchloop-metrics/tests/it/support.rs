@@ -1,5 +1,5 @@
 //! Builders for small hand-made bundles, so each test reads as its scenario.
-use std::sync::Arc;
+use patchloop_model::Text;
 
 use patchloop_metrics::FindingSla;
 use patchloop_model::{
@@ -37,7 +37,7 @@ pub fn asset(id: &str) -> Asset {
 
 pub fn owned(id: &str, owner: &str) -> Asset {
     let mut a = asset(id);
-    a.owner = Some(Arc::from(owner));
+    a.owner = Some(Text::from(owner));
     a
 }
 
@@ -146,7 +146,7 @@ pub fn secret(id: &str, host: &str, kind: SecretKind, identity: Option<&str>) ->
 
 pub fn access(principal: &str, resource: &str, p: Privilege) -> AccessEdge {
     AccessEdge {
-        principal: Principal(Arc::from(principal)),
+        principal: Principal(Text::from(principal)),
         resource_id: rid(resource),
         privilege: p,
     }
@@ -167,8 +167,8 @@ pub fn exception(
             ExceptionScope::Vuln(vid(v))
         }),
         reason: None,
-        compensating_control: Some(Arc::from("waf")),
-        approver: valid.then(|| Arc::from("ciso")),
+        compensating_control: Some(Text::from("waf")),
+        approver: valid.then(|| Text::from("ciso")),
         granted_at: t(granted),
         expires_at: t(expires),
         exposure_override: None,
@@ -222,7 +222,7 @@ pub fn epss(scores: &[(&str, f64)]) -> EpssSet {
 pub fn cvss(base: f64, conf_high: bool) -> CvssFacts {
     CvssFacts {
         version: CvssVersion::V3_1,
-        vector: Arc::from("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+        vector: Text::from("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
         base_score: CvssScore::new(base).unwrap(),
         automatable: true,
         total_impact: true,

@@ -1,10 +1,10 @@
 //! Rough timing of the metrics on a synthetic estate (criterion benches come later):
-//! `cargo run --release -p patchloop-metrics --example scale -- 100000 100 5000000`
+//! `cargo run --release -p patchloop-metrics --example metrics_scale -- 100000 100 5000000`
 //! for 100k hosts, 100 findings each and 5M events; a fourth argument `1` also times the
 //! per-finding lifecycle (memory-hungry at that scale).
 #![allow(clippy::unwrap_used)] // an example may unwrap what it builds itself
 
-use std::sync::Arc;
+use patchloop_model::Text;
 use std::time::Instant;
 
 use chrono::TimeDelta;
@@ -43,7 +43,7 @@ fn main() {
         .collect();
     let started = Instant::now();
     let mut b = Bundle::default();
-    let owners: Vec<Arc<str>> = (0..50).map(|i| Arc::from(format!("team-{i}"))).collect();
+    let owners: Vec<Text> = (0..50).map(|i| Text::from(format!("team-{i}"))).collect();
     for h in 0..hosts {
         let mut a = Asset::new(AssetId::new(&format!("host-{h:07}")).unwrap());
         a.owner = Some(owners[(h % 50) as usize].clone());
