@@ -14,7 +14,7 @@ use patchloop::ingest::kev::read_kev_json;
 use patchloop::model::{
     AccessEdge, Asset, AssetId, Bundle, Criticality, Environment, Event, EventKind, FailureReason,
     Finding, FindingStatus, IdentityName, Principal, Privilege, Resource, ResourceId, Secret,
-    SecretId, SecretKind, SecretOrigin, Timestamp, VulnId, parse_timestamp,
+    SecretId, SecretKind, SecretOrigin, Text, Timestamp, VulnId, parse_timestamp,
 };
 use patchloop::score::{CrownJewelPath, HostIdentity, IdentityMap};
 
