@@ -95,6 +95,33 @@ fn pct(r: &patchloop::metrics::Ratio) -> String {
         .map_or("n/a".to_string(), |v| format!("{:.0}%", v * 100.0))
 }
 
+/// Shadow hosts listed: enough to act on, short enough to scroll past.
+const SHADOW_LIMIT: usize = 20;
+
+/// `1234567` as `1,234,567`, for the headline figures.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Says that a list was cut, and which command gives all of it.
+fn shown(out: &mut String, shown: usize, total: usize, command: &str) {
+    if shown < total {
+        let _ = write!(
+            out,
+            "<p class=\"muted\">The first {shown} of {total}; <code>{}</code> lists them all.</p>",
+            esc(command)
+        );
+    }
+}
+
 fn li(out: &mut String, text: &str) {
     let _ = write!(out, "<li>{}</li>", esc(text));
 }
@@ -134,19 +161,22 @@ pub fn render(r: &Report) -> String {
     );
     kpi(
         &mut o,
-        &h.queue.immediate.to_string(),
-        &format!("immediate · {} out of cycle", h.queue.out_of_cycle),
+        &thousands(h.queue.immediate),
+        &format!(
+            "immediate · {} out of cycle",
+            thousands(h.queue.out_of_cycle)
+        ),
         h.queue.immediate > 0,
     );
     kpi(
         &mut o,
-        &h.queue.overdue.to_string(),
+        &thousands(h.queue.overdue),
         "overdue now",
         h.queue.overdue > 0,
     );
     kpi(
         &mut o,
-        &h.false_confidence.to_string(),
+        &thousands(h.false_confidence),
         "false confidence: patched, credentials still valid",
         h.false_confidence > 0,
     );
@@ -223,9 +253,16 @@ pub fn render(r: &Report) -> String {
             table(&mut o, &["measure", "value"], &[], &rows);
             if !c.shadow_hosts.is_empty() {
                 o.push_str("<h3>Shadow hosts</h3>");
+                shown(
+                    &mut o,
+                    c.shadow_hosts.len().min(SHADOW_LIMIT),
+                    c.shadow_hosts.len(),
+                    &"patchloop coverage BUNDLE --format json".replace("BUNDLE", &r.bundle),
+                );
                 let rows: Vec<Vec<String>> = c
                     .shadow_hosts
                     .iter()
+                    .take(SHADOW_LIMIT)
                     .map(|s| {
                         vec![
                             esc(s.hostname.as_ref().map_or("", |h| h.as_str())),
@@ -508,7 +545,17 @@ pub fn render(r: &Report) -> String {
         })
     );
     if !r.closed_loop.failed.is_empty() {
-        o.push_str("<h3>Findings whose remediation failed</h3>");
+        let _ = write!(
+            o,
+            "<h3>Findings whose remediation failed ({})</h3>",
+            r.closed_loop.failed_total
+        );
+        shown(
+            &mut o,
+            r.closed_loop.failed.len(),
+            r.closed_loop.failed_total,
+            &"patchloop status BUNDLE --state failed".replace("BUNDLE", &r.bundle),
+        );
         let rows: Vec<Vec<String>> = r
             .closed_loop
             .failed
@@ -541,7 +588,13 @@ pub fn render(r: &Report) -> String {
         let _ = write!(
             o,
             "<div class=\"alert\"><b>False confidence: {} patched finding(s) whose exposed credentials still work.</b> The flaw is fixed but an attacker who took the secrets before the patch can still use them.</div>",
-            cl.false_confidence.len()
+            cl.false_confidence_total
+        );
+        shown(
+            &mut o,
+            cl.false_confidence.len(),
+            cl.false_confidence_total,
+            &"patchloop status BUNDLE --state false_confidence".replace("BUNDLE", &r.bundle),
         );
         let rows: Vec<Vec<String>> = cl
             .false_confidence
@@ -649,6 +702,12 @@ pub fn render(r: &Report) -> String {
         x.expiring_within_days,
         esc(&show_ratio(&x.expiring)),
         esc(&show_ratio(&x.expired_with_open_findings))
+    );
+    shown(
+        &mut o,
+        r.exception_list.len(),
+        r.exception_total,
+        &"patchloop exceptions BUNDLE --format json".replace("BUNDLE", &r.bundle),
     );
     let rows: Vec<Vec<String>> = r
         .exception_list
@@ -800,6 +859,19 @@ pub fn render(r: &Report) -> String {
     if r.nhi.findings.is_empty() {
         o.push_str("<p>No hygiene findings.</p>");
     } else {
+        let counts: Vec<String> = r
+            .nhi_counts
+            .iter()
+            .map(|(c, n)| format!("{c}: {n}"))
+            .collect();
+        let _ = write!(o, "<p>{}.</p>", esc(&counts.join(" · ")));
+        let total: usize = r.nhi_counts.iter().map(|(_, n)| n).sum();
+        shown(
+            &mut o,
+            r.nhi.findings.len(),
+            total,
+            &"patchloop nhi BUNDLE".replace("BUNDLE", &r.bundle),
+        );
         let rows: Vec<Vec<String>> = r
             .nhi
             .findings
@@ -909,4 +981,18 @@ pub fn render(r: &Report) -> String {
         esc(&r.as_of)
     );
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(556_675), "556,675");
+        assert_eq!(thousands(10_000_000), "10,000,000");
+    }
 }

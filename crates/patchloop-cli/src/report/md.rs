@@ -30,6 +30,16 @@ fn table(out: &mut String, header: &[&str], numeric: &[usize], rows: &[Vec<Strin
     out.push('\n');
 }
 
+/// Says that a list was cut, and which command gives all of it.
+fn shown(out: &mut String, shown: usize, total: usize, command: &str) {
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "_The first {shown} of {total}; `{command}` lists them all._\n"
+        );
+    }
+}
+
 /// Renders the report as Markdown.
 pub fn render(r: &Report) -> String {
     let m = &r.metrics;
@@ -226,7 +236,13 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             o,
             "**False confidence: {} patched finding(s) whose exposed credentials still work.**\n",
-            cl.false_confidence.len()
+            cl.false_confidence_total
+        );
+        shown(
+            &mut o,
+            cl.false_confidence.len(),
+            cl.false_confidence_total,
+            &"patchloop status BUNDLE --state false_confidence".replace("BUNDLE", &r.bundle),
         );
         let rows: Vec<Vec<String>> = cl
             .false_confidence
@@ -283,6 +299,12 @@ pub fn render(r: &Report) -> String {
 
     // 6. Exceptions.
     let _ = writeln!(o, "## 6. Exceptions{}\n", tags(r.exceptions.csf));
+    shown(
+        &mut o,
+        r.exception_list.len(),
+        r.exception_total,
+        &"patchloop exceptions BUNDLE --format json".replace("BUNDLE", &r.bundle),
+    );
     let rows: Vec<Vec<String>> = r
         .exception_list
         .iter()
@@ -360,6 +382,13 @@ pub fn render(r: &Report) -> String {
         o,
         "## 8. Non-human identity hygiene (OWASP NHI Top 10){}\n",
         tags(csf::NHI)
+    );
+    let total: usize = r.nhi_counts.iter().map(|(_, n)| n).sum();
+    shown(
+        &mut o,
+        r.nhi.findings.len(),
+        total,
+        &"patchloop nhi BUNDLE".replace("BUNDLE", &r.bundle),
     );
     let rows: Vec<Vec<String>> = r
         .nhi

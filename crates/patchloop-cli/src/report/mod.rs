@@ -199,10 +199,14 @@ pub struct LoopSection {
     pub csf: &'static [&'static str],
     /// Findings per state.
     pub counts: StateCounts,
-    /// Findings patched but not closed, most overdue owner first.
+    /// Findings patched but not closed, longest exposed first (at most [`LIST_LIMIT`]).
     pub false_confidence: Vec<FalseConfidence>,
+    /// How many there are in all.
+    pub false_confidence_total: usize,
     /// Findings whose remediation failed.
     pub failed: Vec<FailedRow>,
+    /// How many there are in all.
+    pub failed_total: usize,
 }
 
 /// One point of the trend.
@@ -239,8 +243,10 @@ pub struct Report {
     pub exposure_path: Option<ExposurePath>,
     /// The loop per finding.
     pub closed_loop: LoopSection,
-    /// Exceptions one by one.
+    /// Exceptions one by one, invalid and expired first (at most [`LIST_LIMIT`]).
     pub exception_list: Vec<ExceptionRow>,
+    /// How many there are in all.
+    pub exception_total: usize,
     /// Exception health.
     pub exceptions: ExceptionMetrics,
     /// Every programme metric for the window.
@@ -249,11 +255,18 @@ pub struct Report {
     pub trend: Vec<TrendPoint>,
     /// Window length of the trend, days.
     pub trend_window_days: u32,
-    /// NHI hygiene.
+    /// NHI hygiene (findings cut to [`LIST_LIMIT`]; the counts are over all).
     pub nhi: NhiReport,
+    /// NHI findings per OWASP code, over all of them.
+    pub nhi_counts: Vec<(String, usize)>,
     /// Feeds and inputs.
     pub provenance: Provenance,
 }
+
+/// The most rows a list in the report shows. The report is for people: at fleet scale
+/// the lists run to hundreds of thousands of rows, which `patchloop status`, `nhi` and
+/// `exceptions` give in full; the report shows the first ones and says how many there are.
+pub const LIST_LIMIT: usize = 100;
 
 /// CSF subcategories of the sections the metrics crate does not tag (contract 7).
 pub const CSF_QUEUE: &[&str] = &["ID.RA-01", "ID.RA-04", "ID.RA-05"];
@@ -390,6 +403,24 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
         }
     }
 
+    // Longest exposed first: patched longest ago, credentials still working.
+    false_confidence.sort_by(|a, b| {
+        (&a.remediated_at, &a.asset_id, &a.vuln_id).cmp(&(
+            &b.remediated_at,
+            &b.asset_id,
+            &b.vuln_id,
+        ))
+    });
+    let false_confidence_total = false_confidence.len();
+    false_confidence.truncate(LIST_LIMIT);
+    failed.sort_by(|a, b| {
+        b.deployments
+            .cmp(&a.deployments)
+            .then_with(|| (&a.asset_id, &a.vuln_id).cmp(&(&b.asset_id, &b.vuln_id)))
+    });
+    let failed_total = failed.len();
+    failed.truncate(LIST_LIMIT);
+
     let exception_list = {
         let mut v: Vec<ExceptionRow> = b
             .exceptions
@@ -455,7 +486,19 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
         })
         .collect();
 
-    let nhi = lp.graph.nhi_checks(&b.policy, lp.as_of);
+    let exception_total = exception_list.len();
+    let mut exception_list = exception_list;
+    exception_list.truncate(LIST_LIMIT);
+    let mut nhi = lp.graph.nhi_checks(&b.policy, lp.as_of);
+    let mut nhi_counts: Vec<(String, usize)> = Vec::new();
+    for f in &nhi.findings {
+        let code = f.code.as_str();
+        match nhi_counts.last_mut() {
+            Some((c, n)) if c == code => *n += 1,
+            _ => nhi_counts.push((code.to_string(), 1)),
+        }
+    }
+    nhi.findings.truncate(LIST_LIMIT);
     let hosts: Vec<HostRank> = all_hosts.hosts.iter().take(10).cloned().collect();
     Ok(Report {
         bundle: common::show_path(&args.bundle.bundle),
@@ -481,14 +524,18 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
             csf: CSF_LOOP,
             counts: life.counts,
             false_confidence,
+            false_confidence_total,
             failed,
+            failed_total,
         },
         exception_list,
+        exception_total,
         exceptions: m.exceptions.clone(),
         trend: trend_points,
         trend_window_days: trend.window_days,
         metrics: m,
         nhi,
+        nhi_counts,
         provenance: b.provenance.clone(),
     })
 }

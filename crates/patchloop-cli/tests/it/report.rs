@@ -306,3 +306,44 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// At fleet scale the lists are cut for people, with the count and the command that
+/// gives them all; the HTML stays small enough to open.
+#[test]
+fn lists_are_cut_at_fleet_scale() {
+    let d = scratch("report-scale");
+    let fleet = d.join("fleet");
+    ok(&[
+        "gen",
+        "--hosts",
+        "300",
+        "--seed",
+        "3",
+        "--out",
+        fleet.to_str().unwrap(),
+    ]);
+    let md = ok(&[
+        "report",
+        fleet.to_str().unwrap(),
+        "--format",
+        "md",
+        "--lenient",
+    ]);
+    assert!(md.contains("_The first 100 of "), "no cut list:\n{md}");
+    let html = ok(&["report", fleet.to_str().unwrap(), "--lenient"]);
+    assert!(html.len() < 400_000, "{} bytes of HTML", html.len());
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "report",
+        fleet.to_str().unwrap(),
+        "--format",
+        "json",
+        "--lenient",
+    ]))
+    .unwrap();
+    let cl = &v["report"]["closed_loop"];
+    assert!(cl["false_confidence"].as_array().unwrap().len() <= 100);
+    assert!(
+        cl["false_confidence_total"].as_u64().unwrap()
+            >= cl["false_confidence"].as_array().unwrap().len() as u64
+    );
+}
