@@ -187,8 +187,10 @@ pub fn parse_policy(text: &str, file: &str) -> Result<Policy, ConfigError> {
 }
 
 fn one_line(s: &str) -> String {
+    // The TOML parser quotes the offending source line (and serde the offending value):
+    // either can be megabytes long, so each line is clipped.
     s.lines()
-        .map(str::trim_end)
+        .map(|l| crate::clip_at(l.trim_end(), 200))
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" | ")

@@ -354,7 +354,7 @@ pub fn read_kev_json<R: Read>(
         std::io::BufRead::consume(&mut reader, 3);
     }
     let raw: RawCatalog = serde_json::from_reader(reader)
-        .map_err(|e| unusable(format!("not a KEV JSON catalog: {e}")))?;
+        .map_err(|e| unusable(format!("not a KEV JSON catalog: {}", crate::json_error(&e))))?;
     let vulns = raw
         .vulnerabilities
         .ok_or_else(|| unusable("not a KEV JSON catalog: no `vulnerabilities` array".into()))?;

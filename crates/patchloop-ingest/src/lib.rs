@@ -55,6 +55,18 @@ pub fn clip(value: &str) -> String {
     clip_at(value, 80)
 }
 
+/// serde_json's message for `e`, with any value it quotes clipped: its "invalid type:
+/// string ..." quotes the whole string, which can be megabytes long (or a secret).
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    if full.len() <= 200 {
+        return full;
+    }
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let what = full.strip_suffix(&at).unwrap_or(&full);
+    format!("{}{at}", clip_at(what, 160))
+}
+
 /// [`clip`] with a chosen limit in bytes, for whole messages that quote values.
 pub(crate) fn clip_at(value: &str, max: usize) -> String {
     if value.len() <= max {

@@ -150,8 +150,8 @@ pub fn read_scan<R: Read>(
         }
         all => all,
     };
-    let doc: Value =
-        serde_json::from_slice(body).map_err(|e| unusable(format!("invalid JSON: {e}")))?;
+    let doc: Value = serde_json::from_slice(body)
+        .map_err(|e| unusable(format!("invalid JSON: {}", crate::json_error(&e))))?;
     let Some(format) = detect(&doc) else {
         return Err(unusable(
             "not a Trivy, Grype or OSV-Scanner JSON report (no `SchemaVersion`/`Results`, \

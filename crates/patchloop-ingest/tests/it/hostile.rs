@@ -487,3 +487,39 @@ fn a_million_short_lines_of_nothing_load_quickly() {
         &out[..300]
     );
 }
+
+#[test]
+fn parser_messages_quoting_a_ten_megabyte_value_are_clipped() {
+    // serde_json's "invalid type: string …" quotes the whole string (found by the
+    // kev_json fuzz target with a 931-byte input; fuzz_crash_52d46730.json).
+    let big = "v".repeat(10 << 20);
+    let kev = format!("\"{big}\"").into_bytes();
+    let out = guarded("kev.json", move || run("kev", "kev.json", &kev));
+    assert_clipped(&out);
+    assert!(
+        out.starts_with("unusable: kev.json: not a KEV JSON catalog: invalid type: string \"vvvv"),
+        "{}",
+        &out[..200]
+    );
+    assert!(
+        out.ends_with(" at line 1 column 10485762\n"),
+        "{}",
+        &out[..200]
+    );
+    let kev = format!("{{\"vulnerabilities\": \"{big}\"}}").into_bytes();
+    let out = guarded("kev.json", move || run("kev", "kev.json", &kev));
+    assert_clipped(&out);
+
+    // The TOML parser quotes the offending source line, serde the offending value.
+    let toml = format!("as_of = 2026-01-01\nx = {big}\n").into_bytes();
+    let out = guarded("toml", move || run("toml", "big_line.toml", &toml));
+    assert_clipped(&out);
+    assert!(
+        out.starts_with("unusable: patchloop.toml: TOML parse error at line 2"),
+        "{}",
+        &out[..200]
+    );
+    let toml = format!("[policy]\nepss_poc = \"{big}\"\n").into_bytes();
+    let out = guarded("toml", move || run("toml", "big_value.toml", &toml));
+    assert_clipped(&out);
+}
