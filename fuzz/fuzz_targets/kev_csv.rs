@@ -1,0 +1,7 @@
+#![no_main]
+//! KEV catalog, CSV form.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    patchloop_fuzz::check(&patchloop_ingest::kev::read_kev_csv(data, "kev.csv"));
+});
