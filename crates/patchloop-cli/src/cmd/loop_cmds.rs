@@ -59,10 +59,12 @@ pub fn status(args: &StatusArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let report = match lp
-        .analysis(&slas)
-        .and_then(|a| a.lifecycle(lp.as_of).map_err(|e| e.to_string()))
-    {
+    let wanted = args.state.as_deref();
+    let keep = |s: LoopState| wanted.is_none_or(|w| state_word(s) == w);
+    let report = match lp.analysis(&slas).and_then(|a| {
+        a.lifecycle_where(lp.as_of, &keep)
+            .map_err(|e| e.to_string())
+    }) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

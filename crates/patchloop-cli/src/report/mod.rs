@@ -302,7 +302,12 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
     let w = Window::new(lp.as_of, days).map_err(|e| e.to_string())?;
     let m = analysis.metrics(w).map_err(|e| e.to_string())?;
     let trend = analysis.trend(w, args.trend).map_err(|e| e.to_string())?;
-    let life = analysis.lifecycle(lp.as_of).map_err(|e| e.to_string())?;
+    // Only the findings the report lists keep their detail (1.4 kB each at 10M findings).
+    let life = analysis
+        .lifecycle_where(lp.as_of, &|s| {
+            matches!(s, LoopState::FalseConfidence | LoopState::Failed)
+        })
+        .map_err(|e| e.to_string())?;
     let q = ps::queue(b, &lp.identity, lp.as_of, &lp.remediated, Some(args.top))
         .map_err(|e| e.to_string())?;
     let all_hosts =

@@ -2,7 +2,7 @@
 //! count, states partition the findings, bounded rates stay bounded, and a deployment
 //! alone never remediates.
 use chrono::TimeDelta;
-use patchloop_metrics::{Analysis, Inputs, MetricsReport, RemediationEvidence, Window};
+use patchloop_metrics::{Analysis, Inputs, LoopState, MetricsReport, RemediationEvidence, Window};
 use patchloop_model::{Bundle, Event, EventKind, FindingStatus, Privilege, SecretKind};
 use proptest::prelude::*;
 
@@ -221,5 +221,31 @@ proptest! {
                 prop_assert!(f.remediated_by.is_some());
             }
         }
+    }
+
+    /// The light views agree with the full lifecycle: `states` gives every finding's
+    /// state in the same order, and `lifecycle_where` keeps exactly the asked-for states
+    /// with the same counts and issues.
+    #[test]
+    fn states_and_filtered_lifecycle_agree_with_the_full_one((fs, es, xs) in specs()) {
+        let b = build(&fs, &es, &xs);
+        let a = Analysis::new(&b, Inputs::default()).unwrap();
+        let full = a.lifecycle(day(100)).unwrap();
+        let states = a.states(day(100)).unwrap();
+        prop_assert_eq!(states.len(), full.findings.len());
+        for ((f, s), l) in states.iter().zip(&full.findings) {
+            prop_assert_eq!((&f.asset_id, &f.vuln_id, *s), (&l.asset_id, &l.vuln_id, l.state));
+        }
+        let only = a
+            .lifecycle_where(day(100), &|s| s == LoopState::FalseConfidence || s == LoopState::Failed)
+            .unwrap();
+        let expected: Vec<_> = full
+            .findings
+            .iter()
+            .filter(|l| matches!(l.state, LoopState::FalseConfidence | LoopState::Failed))
+            .collect();
+        prop_assert_eq!(only.findings.iter().collect::<Vec<_>>(), expected);
+        prop_assert_eq!(only.counts, full.counts);
+        prop_assert_eq!(only.issues, full.issues);
     }
 }
