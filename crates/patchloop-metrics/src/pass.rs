@@ -1,7 +1,7 @@
 //! One evaluation of every finding at one `as_of`: host by host in parallel, each host's
 //! findings in order, folded into integer counters and per-host sums that are merged in
 //! host order, so the result never depends on the thread count.
-use patchloop_model::{Criticality, Exposure, FailureReason, Severity, Text, Timestamp};
+use patchloop_model::{Criticality, Exposure, FailureReason, Finding, Severity, Text, Timestamp};
 use rayon::prelude::*;
 
 use crate::analysis::{Analysis, Host, NONE};
@@ -162,7 +162,7 @@ pub(crate) enum Detail<'f> {
     States,
     /// The full lifecycle and event issues of the findings whose state passes the filter
     /// (about 1.4 kB a finding: at 10M findings, keep only what is asked for).
-    Full(&'f (dyn Fn(LoopState) -> bool + Sync)),
+    Full(&'f (dyn Fn(&Finding, LoopState) -> bool + Sync)),
 }
 
 impl Detail<'_> {
@@ -266,7 +266,7 @@ fn host_pass(a: &Analysis, hi: usize, h: &Host, w: &Span, detail: Detail<'_>) ->
             Detail::States => states.push((fi as u32, ev.state)),
             Detail::Full(keep) => {
                 issues.append(&mut ev.machine_issues(&a.bundle.events));
-                if keep(ev.state) {
+                if keep(ev.finding, ev.state) {
                     lifecycles.push(ev.into_lifecycle(a, h, fi));
                 }
             }

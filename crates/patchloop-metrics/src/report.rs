@@ -292,17 +292,17 @@ pub struct TrendReport {
 impl<'a> Analysis<'a> {
     /// The lifecycle of every finding at `as_of`, with every problem event.
     pub fn lifecycle(&self, as_of: Timestamp) -> Result<LoopReport, MetricsError> {
-        self.lifecycle_where(as_of, &|_| true)
+        self.lifecycle_where(as_of, &|_, _| true)
     }
 
-    /// [`Analysis::lifecycle`] keeping the per-finding detail only for findings whose
-    /// state passes `keep`; counts, issues and notes are still over every finding. A
-    /// full lifecycle is about 1.4 kB a finding, so at fleet scale ask only for what is
-    /// shown (`|s| s == LoopState::FalseConfidence`).
+    /// [`Analysis::lifecycle`] keeping the per-finding detail only for the findings
+    /// that pass `keep(finding, state)`; counts, issues and notes are still over every
+    /// finding. A full lifecycle is about 1.4 kB a finding, so at fleet scale ask only
+    /// for what is shown (`|_, s| s == LoopState::FalseConfidence`).
     pub fn lifecycle_where(
         &self,
         as_of: Timestamp,
-        keep: &(dyn Fn(LoopState) -> bool + Sync),
+        keep: &(dyn Fn(&patchloop_model::Finding, LoopState) -> bool + Sync),
     ) -> Result<LoopReport, MetricsError> {
         let w = Window::new(as_of, self.bundle.policy.window_days.max(1))?;
         let out = pass::run(self, &w, pass::Detail::Full(keep));

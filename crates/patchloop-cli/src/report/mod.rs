@@ -304,7 +304,7 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
     let trend = analysis.trend(w, args.trend).map_err(|e| e.to_string())?;
     // Only the findings the report lists keep their detail (1.4 kB each at 10M findings).
     let life = analysis
-        .lifecycle_where(lp.as_of, &|s| {
+        .lifecycle_where(lp.as_of, &|_, s| {
             matches!(s, LoopState::FalseConfidence | LoopState::Failed)
         })
         .map_err(|e| e.to_string())?;

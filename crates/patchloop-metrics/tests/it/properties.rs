@@ -237,7 +237,7 @@ proptest! {
             prop_assert_eq!((&f.asset_id, &f.vuln_id, *s), (&l.asset_id, &l.vuln_id, l.state));
         }
         let only = a
-            .lifecycle_where(day(100), &|s| s == LoopState::FalseConfidence || s == LoopState::Failed)
+            .lifecycle_where(day(100), &|_, s| s == LoopState::FalseConfidence || s == LoopState::Failed)
             .unwrap();
         let expected: Vec<_> = full
             .findings
