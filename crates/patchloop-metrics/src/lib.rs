@@ -190,10 +190,12 @@
 //!
 //! ## Framework references (contract 7)
 //!
-//! Each section carries its NIST CSF 2.0 subcategories in `csf`: coverage ID.AM-01,
-//! ID.AM-02; lifecycle and ageing ID.RA-01; SLA tracking, on-time, compliance and
-//! exceptions ID.RA-06; patching PR.PS-02; identity closure PR.AA-01, PR.AA-05,
-//! RS.MI-01, RS.MI-02, DE.CM-03, DE.CM-09; exposure DE.AE-04, ID.RA-04, ID.RA-05.
+//! Each section carries its NIST CSF 2.0 subcategories in `csf` (contract section 7):
+//! coverage ID.AM-01, ID.AM-02; the loop per finding PR.PS-02, ID.RA-06, RS.MI-01,
+//! RS.MI-02; lifecycle summary PR.PS-02, ID.RA-01; on-time and compliance ID.RA-06,
+//! PR.PS-02; ageing ID.RA-01, ID.RA-06; MTTR, failures and cadence PR.PS-02;
+//! exceptions ID.RA-06; identity closure PR.AA-01, PR.AA-05, RS.MI-01, RS.MI-02,
+//! DE.CM-03, DE.CM-09; exposure DE.AE-04, ID.RA-04, ID.RA-05.
 //!
 //! ## Determinism and scale
 //!
