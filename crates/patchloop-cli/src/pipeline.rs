@@ -82,9 +82,9 @@ pub fn build(args: &BundleArgs) -> Result<Loop, u8> {
     .and_then(|a| a.states(as_of))
     .map_err(|e| fail(e.to_string()))?;
     let mut remediated = RemediatedSet::new();
-    for (f, state) in states {
-        if state.is_remediated() {
-            remediated.insert(f.asset_id.clone(), f.vuln_id.clone());
+    for s in states {
+        if s.state.is_remediated() {
+            remediated.insert(s.finding.asset_id.clone(), s.finding.vuln_id.clone());
         }
     }
     Ok(Loop {

@@ -237,9 +237,9 @@ pub use lifecycle::{
     RemediationEvidence, Reopen, ReopenCause, SecretClosure, SlaFacts, SlaStatus,
 };
 pub use report::{
-    AgeBand, AgeingMetrics, ComplianceMetrics, ExposureMetrics, GroupDurations, HostExploitation,
-    LifecycleSummary, LoopReport, MetricsReport, MttrMetrics, OnTimeMetrics, OwnerOverdue,
-    SourceCounts, StateCounts, TrendReport, WindowInfo,
+    AgeBand, AgeingMetrics, ComplianceMetrics, ExposureMetrics, FindingState, GroupDurations,
+    HostExploitation, LifecycleSummary, LoopReport, MetricsReport, MttrMetrics, OnTimeMetrics,
+    OwnerOverdue, SourceCounts, StateCounts, TrendReport, WindowInfo,
 };
 pub use stats::{DurationStats, Note, Ratio};
 

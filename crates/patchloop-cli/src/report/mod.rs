@@ -4,11 +4,14 @@
 //!
 //! The report is assembled once into [`Report`], plain serialisable data; the three
 //! renderers only format it, so the formats never disagree.
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use patchloop::graph::CrownJewelPath as GraphPath;
 use patchloop::graph::NhiReport;
-use patchloop::metrics::{ExceptionMetrics, LoopState, MetricsReport, Ratio, StateCounts, Window};
+use patchloop::metrics::{
+    ExceptionMetrics, FindingState, LoopState, MetricsReport, Ratio, StateCounts, Window,
+};
 use patchloop::model::{Bundle, Provenance};
 use patchloop::score::{self as ps, HostRank, QueueCounts};
 use serde::Serialize;
@@ -302,10 +305,45 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
     let w = Window::new(lp.as_of, days).map_err(|e| e.to_string())?;
     let m = analysis.metrics(w).map_err(|e| e.to_string())?;
     let trend = analysis.trend(w, args.trend).map_err(|e| e.to_string())?;
-    // Only the findings the report lists keep their detail (1.4 kB each at 10M findings).
+    // Pick the findings the report lists from the light states, then build the full
+    // lifecycle of those alone: a lifecycle is about 1.4 kB, and at 10M findings two
+    // million of them are false confidence.
+    let states = analysis.states(lp.as_of).map_err(|e| e.to_string())?;
+    let mut fc_pick: Vec<&FindingState> = states
+        .iter()
+        .filter(|s| s.state == LoopState::FalseConfidence)
+        .collect();
+    fc_pick.sort_by(|a, b| {
+        (a.remediated_at, &a.finding.asset_id, &a.finding.vuln_id).cmp(&(
+            b.remediated_at,
+            &b.finding.asset_id,
+            &b.finding.vuln_id,
+        ))
+    });
+    let false_confidence_total = fc_pick.len();
+    fc_pick.truncate(LIST_LIMIT);
+    let mut failed_pick: Vec<&FindingState> = states
+        .iter()
+        .filter(|s| s.state == LoopState::Failed)
+        .collect();
+    failed_pick.sort_by(|a, b| {
+        b.deployments.cmp(&a.deployments).then_with(|| {
+            (&a.finding.asset_id, &a.finding.vuln_id)
+                .cmp(&(&b.finding.asset_id, &b.finding.vuln_id))
+        })
+    });
+    let failed_total = failed_pick.len();
+    failed_pick.truncate(LIST_LIMIT);
+    // The analysis hands out references into one bundle, so the address names a finding.
+    let chosen: HashSet<usize> = fc_pick
+        .iter()
+        .chain(&failed_pick)
+        .map(|s| std::ptr::from_ref(s.finding) as usize)
+        .collect();
+    drop(states);
     let life = analysis
-        .lifecycle_where(lp.as_of, &|_, s| {
-            matches!(s, LoopState::FalseConfidence | LoopState::Failed)
+        .lifecycle_where(lp.as_of, &|f, _| {
+            chosen.contains(&(std::ptr::from_ref(f) as usize))
         })
         .map_err(|e| e.to_string())?;
     let q = ps::queue(b, &lp.identity, lp.as_of, &lp.remediated, Some(args.top))
@@ -416,14 +454,12 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
             &b.vuln_id,
         ))
     });
-    let false_confidence_total = false_confidence.len();
     false_confidence.truncate(LIST_LIMIT);
     failed.sort_by(|a, b| {
         b.deployments
             .cmp(&a.deployments)
             .then_with(|| (&a.asset_id, &a.vuln_id).cmp(&(&b.asset_id, &b.vuln_id)))
     });
-    let failed_total = failed.len();
     failed.truncate(LIST_LIMIT);
 
     let exception_list = {

@@ -233,8 +233,15 @@ proptest! {
         let full = a.lifecycle(day(100)).unwrap();
         let states = a.states(day(100)).unwrap();
         prop_assert_eq!(states.len(), full.findings.len());
-        for ((f, s), l) in states.iter().zip(&full.findings) {
-            prop_assert_eq!((&f.asset_id, &f.vuln_id, *s), (&l.asset_id, &l.vuln_id, l.state));
+        for (s, l) in states.iter().zip(&full.findings) {
+            prop_assert_eq!(
+                (&s.finding.asset_id, &s.finding.vuln_id, s.state, s.remediated_at),
+                (&l.asset_id, &l.vuln_id, l.state, l.remediated_at)
+            );
+            prop_assert_eq!(
+                (s.deployments, s.failure_reason),
+                (l.attempts.deployments, l.failure_reason)
+            );
         }
         let only = a
             .lifecycle_where(day(100), &|_, s| s == LoopState::FalseConfidence || s == LoopState::Failed)
