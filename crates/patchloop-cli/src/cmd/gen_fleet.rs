@@ -93,6 +93,10 @@ pub fn run(args: &Args) -> u8 {
     };
     let start = Instant::now();
     match generate_to_dir(&opts, &args.out) {
+        Ok(s) if crate::output::quiet() => {
+            let _ = s;
+            EXIT_OK
+        }
         Ok(s) => {
             eprintln!(
                 "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities) in {:.1}s",

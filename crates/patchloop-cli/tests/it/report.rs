@@ -347,3 +347,43 @@ fn lists_are_cut_at_fleet_scale() {
             >= cl["false_confidence"].as_array().unwrap().len() as u64
     );
 }
+
+/// `--quiet` leaves stderr to errors: no headline, no generator summary.
+#[test]
+fn quiet_means_quiet() {
+    let d = scratch("quiet");
+    let out = d.join("r.html");
+    let o = patchloop(&[
+        "report",
+        "examples/fleet",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.exists());
+    let fleet = d.join("fleet");
+    let o = patchloop(&[
+        "gen",
+        "--hosts",
+        "5",
+        "--out",
+        fleet.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Errors still speak.
+    let o = patchloop(&["queue", "no/such/bundle", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!o.stderr.is_empty());
+}
