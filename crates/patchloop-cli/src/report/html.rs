@@ -862,10 +862,10 @@ pub fn render(r: &Report) -> String {
         let counts: Vec<String> = r
             .nhi_counts
             .iter()
-            .map(|(c, n)| format!("{c}: {n}"))
+            .map(|c| format!("{}: {}", c.code, c.count))
             .collect();
         let _ = write!(o, "<p>{}.</p>", esc(&counts.join(" · ")));
-        let total: usize = r.nhi_counts.iter().map(|(_, n)| n).sum();
+        let total: usize = r.nhi_counts.iter().map(|c| c.count).sum();
         shown(
             &mut o,
             r.nhi.findings.len(),

@@ -383,7 +383,7 @@ pub fn render(r: &Report) -> String {
         "## 8. Non-human identity hygiene (OWASP NHI Top 10){}\n",
         tags(csf::NHI)
     );
-    let total: usize = r.nhi_counts.iter().map(|(_, n)| n).sum();
+    let total: usize = r.nhi_counts.iter().map(|c| c.count).sum();
     shown(
         &mut o,
         r.nhi.findings.len(),

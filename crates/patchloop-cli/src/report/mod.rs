@@ -229,6 +229,15 @@ pub struct TrendPoint {
     pub deployments: u64,
 }
 
+/// How many NHI findings carry one OWASP code.
+#[derive(Debug, Serialize)]
+pub struct NhiCount {
+    /// The OWASP NHI code (`NHI7` …).
+    pub code: &'static str,
+    /// Findings with it.
+    pub count: usize,
+}
+
 /// Everything the report shows.
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -261,7 +270,7 @@ pub struct Report {
     /// NHI hygiene (findings cut to [`LIST_LIMIT`]; the counts are over all).
     pub nhi: NhiReport,
     /// NHI findings per OWASP code, over all of them.
-    pub nhi_counts: Vec<(String, usize)>,
+    pub nhi_counts: Vec<NhiCount>,
     /// Feeds and inputs.
     pub provenance: Provenance,
 }
@@ -531,12 +540,12 @@ pub fn build(lp: &Loop, args: &Args) -> Result<Report, String> {
     let mut exception_list = exception_list;
     exception_list.truncate(LIST_LIMIT);
     let mut nhi = lp.graph.nhi_checks(&b.policy, lp.as_of);
-    let mut nhi_counts: Vec<(String, usize)> = Vec::new();
+    let mut nhi_counts: Vec<NhiCount> = Vec::new();
     for f in &nhi.findings {
         let code = f.code.as_str();
         match nhi_counts.last_mut() {
-            Some((c, n)) if c == code => *n += 1,
-            _ => nhi_counts.push((code.to_string(), 1)),
+            Some(c) if c.code == code => c.count += 1,
+            _ => nhi_counts.push(NhiCount { code, count: 1 }),
         }
     }
     nhi.findings.truncate(LIST_LIMIT);
