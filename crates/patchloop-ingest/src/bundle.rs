@@ -172,7 +172,21 @@ impl Ctx<'_> {
                 });
                 None
             }
-            Some(Ok(Ok(p))) => {
+            Some(Ok(parsed)) => self.record_csv(rel, kind, parsed, count),
+        }
+    }
+
+    /// Records one parsed CSV file: provenance with its row and error counts, and its
+    /// row errors; the good rows are returned.
+    fn record_csv<T>(
+        &mut self,
+        rel: &str,
+        kind: InputKind,
+        parsed: Result<Parsed<T, CsvError>, CsvError>,
+        count: impl Fn(&T) -> usize,
+    ) -> Option<T> {
+        match parsed {
+            Ok(p) => {
                 self.record(
                     rel.to_string(),
                     kind,
@@ -184,7 +198,7 @@ impl Ctx<'_> {
                     .extend(p.errors.into_iter().map(IngestError::Csv));
                 Some(p.value)
             }
-            Some(Ok(Err(e))) => {
+            Err(e) => {
                 self.record(rel.to_string(), kind, "csv", 0, 1);
                 self.errors.push(IngestError::Csv(e));
                 None
@@ -206,25 +220,8 @@ impl Ctx<'_> {
             return None;
         }
         let f = self.open(&path)?;
-        match read(f, rel, &mut self.bundle) {
-            Ok(p) => {
-                self.record(
-                    rel.to_string(),
-                    kind,
-                    "csv",
-                    count(&p.value),
-                    p.errors.len(),
-                );
-                self.errors
-                    .extend(p.errors.into_iter().map(IngestError::Csv));
-                Some(p.value)
-            }
-            Err(e) => {
-                self.record(rel.to_string(), kind, "csv", 0, 1);
-                self.errors.push(IngestError::Csv(e));
-                None
-            }
-        }
+        let parsed = read(f, rel, &mut self.bundle);
+        self.record_csv(rel, kind, parsed, count)
     }
 }
 
