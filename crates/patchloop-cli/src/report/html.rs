@@ -430,14 +430,7 @@ pub fn render(r: &Report) -> String {
         esc(&show_ratio(&m.ageing.escalations)),
         esc(&show_ratio(&m.on_time.rate))
     );
-    let mut owners: Vec<&patchloop::metrics::OwnerOverdue> =
-        m.ageing.by_owner.iter().filter(|w| w.open > 0).collect();
-    owners.sort_by(|a, b| {
-        b.escalations
-            .cmp(&a.escalations)
-            .then(b.overdue.cmp(&a.overdue))
-            .then(a.owner.cmp(&b.owner))
-    });
+    let owners = super::owners_by_urgency(m);
     let bars: Vec<Bar> = owners
         .iter()
         .take(15)
@@ -780,34 +773,11 @@ pub fn render(r: &Report) -> String {
             colour: "#1d4ed8",
         })
     );
-    let rows: Vec<Vec<String>> = r
-        .trend
-        .iter()
-        .map(|t| {
-            let p = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}%"));
-            vec![
-                esc(&t.window_end),
-                p(t.on_time_pct),
-                show_days(t.mttr_median_days),
-                p(t.failed_pct),
-                t.false_confidence.to_string(),
-                t.deployments.to_string(),
-            ]
-        })
+    let rows: Vec<Vec<String>> = super::trend_rows(&r.trend)
+        .into_iter()
+        .map(|row| row.iter().map(|c| esc(c)).collect())
         .collect();
-    table(
-        &mut o,
-        &[
-            "window end",
-            "on time",
-            "MTTR median",
-            "failed",
-            "false confidence",
-            "deployments",
-        ],
-        &[1, 2, 3, 4, 5],
-        &rows,
-    );
+    table(&mut o, &super::TREND_HEADER, &[1, 2, 3, 4, 5], &rows);
     let _ = write!(
         o,
         "<h3>Every metric for the window ending {}</h3>",

@@ -170,14 +170,7 @@ pub fn render(r: &Report) -> String {
 
     // 3. SLA.
     let _ = writeln!(o, "## 3. SLA and overdue by owner{}\n", tags(m.ageing.csf));
-    let mut owners: Vec<&patchloop::metrics::OwnerOverdue> =
-        m.ageing.by_owner.iter().filter(|w| w.open > 0).collect();
-    owners.sort_by(|a, b| {
-        b.escalations
-            .cmp(&a.escalations)
-            .then(b.overdue.cmp(&a.overdue))
-            .then(a.owner.cmp(&b.owner))
-    });
+    let owners = super::owners_by_urgency(m);
     let rows: Vec<Vec<String>> = owners
         .iter()
         .map(|w| {
@@ -338,33 +331,11 @@ pub fn render(r: &Report) -> String {
         o,
         "## 7. Programme metrics and trend `ID.RA-06` `PR.PS-02` `ID.IM-01`\n"
     );
-    let rows: Vec<Vec<String>> = r
-        .trend
-        .iter()
-        .map(|t| {
-            let p = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}%"));
-            vec![
-                t.window_end.clone(),
-                p(t.on_time_pct),
-                show_days(t.mttr_median_days),
-                p(t.failed_pct),
-                t.false_confidence.to_string(),
-                t.deployments.to_string(),
-            ]
-        })
-        .collect();
     table(
         &mut o,
-        &[
-            "window end",
-            "on time",
-            "MTTR median",
-            "failed",
-            "false confidence",
-            "deployments",
-        ],
+        &super::TREND_HEADER,
         &[1, 2, 3, 4, 5],
-        &rows,
+        &super::trend_rows(&r.trend),
     );
     let rows: Vec<Vec<String>> = metric_rows(m)
         .into_iter()

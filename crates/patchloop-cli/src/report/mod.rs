@@ -658,6 +658,47 @@ pub fn run(args: &Args, output: Option<&std::path::Path>) -> u8 {
     EXIT_OK
 }
 
+/// Owners with open findings, most to escalate first, then most overdue, then by name.
+pub fn owners_by_urgency(m: &MetricsReport) -> Vec<&patchloop::metrics::OwnerOverdue> {
+    let mut owners: Vec<&patchloop::metrics::OwnerOverdue> =
+        m.ageing.by_owner.iter().filter(|w| w.open > 0).collect();
+    owners.sort_by(|a, b| {
+        b.escalations
+            .cmp(&a.escalations)
+            .then(b.overdue.cmp(&a.overdue))
+            .then(a.owner.cmp(&b.owner))
+    });
+    owners
+}
+
+/// The trend table's columns.
+pub const TREND_HEADER: [&str; 6] = [
+    "window end",
+    "on time",
+    "MTTR median",
+    "failed",
+    "false confidence",
+    "deployments",
+];
+
+/// The trend table's rows, as text (dates and numbers only).
+pub fn trend_rows(trend: &[TrendPoint]) -> Vec<Vec<String>> {
+    let p = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}%"));
+    trend
+        .iter()
+        .map(|t| {
+            vec![
+                t.window_end.clone(),
+                p(t.on_time_pct),
+                show_days(t.mttr_median_days),
+                p(t.failed_pct),
+                t.false_confidence.to_string(),
+                t.deployments.to_string(),
+            ]
+        })
+        .collect()
+}
+
 /// Percent of a ratio for display, or `n/a`.
 pub fn show_ratio(r: &Ratio) -> String {
     match r.value {
