@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{scratch, workspace};
+use crate::{copy_dir, scratch, workspace};
 
 /// The subcommands and formats compared. Add new subcommands here.
 const RUNS: &[&[&str]] = &[
@@ -22,20 +22,6 @@ const RUNS: &[&[&str]] = &[
     &["report", "--format", "md"],
     &["report", "--format", "html"],
 ];
-
-/// Copies `from` into `to`, recursively.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
 
 /// A small fixed-seed generator (xorshift64*): the shuffle is the same on every run.
 struct Rng(u64);

@@ -5,18 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{patchloop, scratch, stdout, workspace};
-
-fn ok(args: &[&str]) -> String {
-    let o = patchloop(args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    stdout(&o)
-}
+use crate::{copy_dir, ok, patchloop, scratch, stdout, workspace};
 
 #[test]
 fn markdown_tells_the_story() {
@@ -292,19 +281,6 @@ fn help_examples_work_when_pasted() {
         }
     }
     assert!(ran >= 25, "only {ran} examples");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
 }
 
 /// At fleet scale the lists are cut for people, with the count and the command that

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{scratch, workspace};
+use crate::{copy_dir, scratch, workspace};
 
 /// The planted secrets. Each is unique enough that finding it anywhere is a leak.
 const SECRETS: &[&str] = &[
@@ -17,19 +17,6 @@ const SECRETS: &[&str] = &[
     "plsecret-csv-value-column-0004",
     "plsecret-csv-private-key-0005",
 ];
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
-}
 
 /// examples/fleet plus leak reports, a Trivy secret result and CSV cells holding secrets.
 fn poisoned_bundle() -> PathBuf {

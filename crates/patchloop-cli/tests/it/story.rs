@@ -1,18 +1,7 @@
 //! Snapshots of what a reader of `examples/fleet` sees: the queue, the loop, the metrics,
 //! the blast radius and the path to the crown jewel. A change to any rule shows up here
 //! as a diff a reviewer can read.
-use crate::{patchloop, stdout};
-
-fn run(args: &[&str]) -> String {
-    let o = patchloop(args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    stdout(&o)
-}
+use crate::{ok as run, patchloop, stdout};
 
 #[test]
 fn queue_top_10() {
