@@ -4,7 +4,7 @@
 //! `PATCHLOOP_BENCH_10M=1` (several GB; each 10M sample is a single iteration).
 //!
 //! Timed: preparation (`Analysis::new`: sorting, grouping events per finding and per
-//! secret, joining the inputs), every contract-6 metric for a 90-day window
+//! secret, joining the inputs), every spec §6 metric for a 90-day window
 //! (`Analysis::metrics`), the same from scratch (prepare + metrics, what `patchloop
 //! metrics` does after loading), a six-window trend, and the per-finding lifecycle pass
 //! (`Analysis::lifecycle`, timed once at 10M: its per-finding report needs over 10 GB

@@ -22,7 +22,7 @@ pub const LEAK_KEY_ENV: &str = "PATCHLOOP_LEAK_KEY";
 pub enum Format {
     /// Aligned text for a terminal.
     Table,
-    /// One JSON object (contract section 8).
+    /// One JSON object (spec §8).
     Json,
 }
 
@@ -143,13 +143,13 @@ pub fn table_styled(
 pub enum ListFormat {
     /// Aligned text for a terminal.
     Table,
-    /// One JSON object (contract section 8).
+    /// One JSON object (spec §8).
     Json,
     /// CSV with a header row.
     Csv,
 }
 
-/// The contract's JSON envelope: `schema`, `as_of`, `provenance`, then the items.
+/// The spec's JSON envelope: `schema`, `as_of`, `provenance`, then the items.
 pub fn envelope(
     schema: &str,
     as_of: Option<Timestamp>,

@@ -98,7 +98,7 @@ enum Command {
         after_help = "Examples:\n  patchloop status examples/fleet\n  patchloop status examples/fleet --state false_confidence\n  patchloop status examples/fleet --asset web-01 --format json"
     )]
     Status(cmd::loop_cmds::StatusArgs),
-    /// Programme metrics (contract section 6), each with numerator and denominator.
+    /// Programme metrics (docs/spec.md §6), each with numerator and denominator.
     #[command(
         after_help = "Examples:\n  patchloop metrics examples/fleet\n  patchloop metrics examples/fleet --window 30d --trend 6"
     )]

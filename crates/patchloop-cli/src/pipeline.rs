@@ -20,7 +20,7 @@ pub struct Loop {
     pub as_of_source: &'static str,
     /// The graph's facts per host, for the scorer.
     pub identity: IdentityMap,
-    /// Findings remediated at `as_of` (contract section 5), for queue membership.
+    /// Findings remediated at `as_of` (spec §5), for queue membership.
     pub remediated: RemediatedSet,
     /// Resources trusting each secret, for identity closure.
     pub trust: Vec<SecretTrust>,

@@ -1,4 +1,4 @@
-//! Blast radius (contract section 2): what each host's compromise reaches, its weight and
+//! Blast radius (spec §2): what each host's compromise reaches, its weight and
 //! `B(h)`, for one host or for every host in parallel.
 use std::sync::Arc;
 
@@ -53,7 +53,7 @@ pub struct BlastRadius {
     pub secrets: Vec<SecretId>,
 }
 
-/// `B(h)` for a weight (contract section 2).
+/// `B(h)` for a weight (spec §2).
 pub fn blast_score(weight: u64, blast_cap: f64) -> Result<f64, GraphError> {
     if !(blast_cap.is_finite() && blast_cap > 0.0) {
         return Err(GraphError::InvalidBlastCap(blast_cap));
@@ -181,7 +181,7 @@ impl CrownJewelCache {
 }
 
 /// Turns a component's summary into host `h`'s numbers: the component's reach always
-/// contains `h` itself, which the contract excludes.
+/// contains `h` itself, which the spec excludes.
 fn host_blast(
     info: &HostInfo,
     idx: &ReachIndex,

@@ -106,7 +106,7 @@ pub enum GraphWarning {
         resource_id: ResourceId,
     },
     /// A principal that is both a secret id and an identity name; it was read as the
-    /// secret, as the contract says.
+    /// secret, as the spec says.
     AmbiguousPrincipal {
         /// The principal as given.
         principal: Text,
@@ -263,7 +263,7 @@ pub(crate) struct EdgeData {
     pub(crate) privilege: Option<Privilege>,
 }
 
-/// The identity-exposure graph of one bundle (contract section 2).
+/// The identity-exposure graph of one bundle (spec §2).
 ///
 /// Nodes are stored by kind (hosts, secrets, identities, resources), each kind sorted by
 /// id, so the graph — and everything computed from it — is the same whatever the order
@@ -540,7 +540,7 @@ impl Graph {
             .map(|(i, s)| (s.id.as_str(), to_u32(secret_base + i)))
             .collect();
         // An identity's entry also says whether a secret has the same name: a principal
-        // reads as the secret then (contract section 2), and checking here spares the
+        // reads as the secret then (spec §2), and checking here spares the
         // large secret table a lookup for every identity grant.
         let identity_idx: FxMap<&str, (u32, Option<u32>)> = identities
             .iter()

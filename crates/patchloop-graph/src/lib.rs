@@ -1,4 +1,4 @@
-//! The identity-exposure graph (contract section 2): hosts → stored secrets → identities
+//! The identity-exposure graph (spec §2): hosts → stored secrets → identities
 //! → resources that trust them → hosts and secrets those resources control.
 //!
 //! # Public API

@@ -67,7 +67,7 @@ impl Default for Tuning {
     }
 }
 
-/// What a set of reached nodes weighs (contract section 2).
+/// What a set of reached nodes weighs (spec §2).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Stats {
     pub(crate) weight: u64,

@@ -1,5 +1,5 @@
 //! Secrets a host exposes, the resources that trust a secret, and the closure plan for a
-//! host (contract section 5).
+//! host (spec §5).
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -50,7 +50,7 @@ pub struct TrustingResource {
     pub via_identity: Option<Privilege>,
 }
 
-/// One thing closure needs for a secret (contract section 5). Each names the event that
+/// One thing closure needs for a secret (spec §5). Each names the event that
 /// records it done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -117,7 +117,7 @@ pub struct ClosureBatch {
     pub secrets: Vec<SecretClosure>,
 }
 
-/// How to close the identity exposure of one host (contract section 5).
+/// How to close the identity exposure of one host (spec §5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosurePlan {
     /// The host.

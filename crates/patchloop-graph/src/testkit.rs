@@ -1,5 +1,5 @@
 //! Test support: random small estates for property tests, and a plain reference walk
-//! written straight from contract section 2 to check the fast index against.
+//! written straight from spec §2 to check the fast index against.
 #![allow(clippy::unwrap_used)] // test support unwraps what it constructs itself
 use std::collections::{BTreeSet, VecDeque};
 

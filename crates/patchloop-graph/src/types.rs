@@ -79,7 +79,7 @@ impl fmt::Display for NodeRef {
 }
 
 /// What an edge means. Edges point in the attacker's direction: whoever controls the
-/// source gains the target (contract section 2).
+/// source gains the target (spec §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EdgeKind {

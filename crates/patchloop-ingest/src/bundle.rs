@@ -1,4 +1,4 @@
-//! Loads a whole bundle directory (contract section 1): every file optional except
+//! Loads a whole bundle directory (spec §1): every file optional except
 //! `assets.csv`, absence recorded (never read as zero), row errors collected beside the
 //! good records, references between files checked.
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,7 @@
 //! CVSS vectors (v2, v3.0, v3.1, v4.0) to the facts the decision rules need.
 //!
 //! The RustSec `cvss` crate validates each vector and computes its score (v2 and v3: the
-//! base score; v4: the CVSS-B/BT/BE score its metrics give). The facts of contract
+//! base score; v4: the CVSS-B/BT/BE score its metrics give). The facts of spec
 //! section 3 — automatable, technical impact, confidentiality impact, v4 exploit maturity —
 //! are read from the metrics the crate parsed, never from the raw text: the crate accepts
 //! lower-case metrics (`av:n`) and any metric order, which a text match would misread.

@@ -22,7 +22,7 @@ pub struct RepeatFailure {
     pub failures: u64,
 }
 
-/// Failed remediation (contract 6).
+/// Failed remediation (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailureMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
@@ -49,7 +49,7 @@ pub struct WeekCount {
     pub partial: bool,
 }
 
-/// Cadence (contract 6).
+/// Cadence (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CadenceMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.

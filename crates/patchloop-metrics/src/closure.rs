@@ -1,4 +1,4 @@
-//! Identity closure of one secret for one finding (contract 5): which actions are done
+//! Identity closure of one secret for one finding (spec §5): which actions are done
 //! after the patch, which are missing, and when the last one happened.
 use patchloop_model::{Event, EventKind, Timestamp};
 

@@ -1,4 +1,4 @@
-//! Discovery coverage (contract 1.1 matching, contract 6 figures): how the inventory of
+//! Discovery coverage (spec §1.1 matching, spec §6 figures): how the inventory of
 //! record and what discovery observed agree.
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,7 +33,7 @@ pub struct ShadowHost {
     pub source: Option<Text>,
 }
 
-/// Discovery coverage at `as_of` (contract 6).
+/// Discovery coverage at `as_of` (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoverageMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
@@ -72,7 +72,7 @@ pub struct CoverageMetrics {
     pub stale_days: u32,
 }
 
-/// The four matching keys of one side, in contract order.
+/// The four matching keys of one side, in spec order.
 fn keys_asset(a: &Asset) -> [Option<&str>; 4] {
     [
         a.serial.as_deref(),

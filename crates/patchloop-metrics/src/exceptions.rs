@@ -1,5 +1,5 @@
 //! Risk acceptances: the state of each finding's exceptions at `as_of`, and the health of
-//! the exception register as a whole (contract 1.1 and 6).
+//! the exception register as a whole (spec §1.1 and 6).
 use patchloop_model::{Exception, Exposure, Finding, Timestamp};
 use serde::Serialize;
 
@@ -32,7 +32,7 @@ pub(crate) struct ExcEval<'a> {
     /// A valid exception is active: the finding is excepted.
     pub valid_now: bool,
     /// The latest end, at or before `as_of` and after first_seen, of a valid exception:
-    /// the SLA restarts there (contract 4).
+    /// the SLA restarts there (spec §4).
     pub restart_from: Option<Timestamp>,
     /// The exposure override of the active valid exception.
     pub exposure_override: Option<Exposure>,
@@ -98,7 +98,7 @@ pub(crate) fn evaluate<'a>(
     }
 }
 
-/// Health of the exception register at `as_of` (contract 6 "exceptions").
+/// Health of the exception register at `as_of` (spec §6 "exceptions").
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExceptionMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.

@@ -1,4 +1,4 @@
-//! Identity-closure figures (contract 6): the per-finding counts from the lifecycle pass,
+//! Identity-closure figures (spec §6): the per-finding counts from the lifecycle pass,
 //! plus the secret-level ones — exposed secrets, resources still trusting a rotated
 //! secret, reuse (OWASP NHI9, NHI8) and long-lived secrets (NHI7).
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,7 +47,7 @@ pub struct ReusedSecret {
     pub owasp_nhi: Vec<&'static str>,
 }
 
-/// Identity closure (contract 6).
+/// Identity closure (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IdentityMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.

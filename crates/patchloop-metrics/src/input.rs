@@ -12,7 +12,7 @@ use crate::MetricsError;
 /// Seconds in a day; every day count in this crate is this many seconds.
 pub(crate) const DAY: i64 = 86_400;
 
-/// The SSVC deployer decision of contract section 3, as the scorer reports it.
+/// The SSVC deployer decision of spec §3, as the scorer reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Decision {
     /// `immediate`
@@ -92,7 +92,7 @@ impl<'de> Deserialize<'de> for Decision {
     }
 }
 
-/// The scorer's facts about one finding (contract sections 3 and 4).
+/// The scorer's facts about one finding (spec §3 and §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingSla {
     /// The asset.

@@ -19,7 +19,7 @@ pub enum IssueKind {
     /// A `trust_verified` event names a resource that does not trust the secret; it is
     /// kept but no closure needs it.
     UntrustedResource,
-    /// A remediation event before the finding's first_seen; not counted (contract 5:
+    /// A remediation event before the finding's first_seen; not counted (spec §5:
     /// deployments count after first_seen).
     BeforeFirstSeen,
     /// The same event (instant, kind, ids, reason) again; counted once.

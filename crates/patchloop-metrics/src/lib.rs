@@ -1,4 +1,4 @@
-//! The closed loop and programme metrics (contract sections 5, 6 and 7), computed
+//! The closed loop and programme metrics (spec §5, §6 and §7), computed
 //! exactly from events and timestamps with an explicit `as_of` and window.
 //!
 //! # Use
@@ -12,7 +12,7 @@
 //! let analysis = Analysis::new(&bundle, Inputs::default()).unwrap();
 //! let status = analysis.lifecycle(as_of).unwrap();        // per finding
 //! let window = Window::from_policy(as_of, &bundle.policy).unwrap();
-//! let metrics = analysis.metrics(window).unwrap();        // contract 6
+//! let metrics = analysis.metrics(window).unwrap();        // spec §6
 //! let trend = analysis.trend(window, 6).unwrap();         // six consecutive windows
 //! assert_eq!(trend.windows.len(), 6);
 //! assert_eq!(metrics.compliance.rate.denominator, 0);
@@ -44,7 +44,7 @@
 //! - Durations are whole seconds (`i64`); days are seconds ÷ 86 400. Whole-day figures
 //!   (age bands, overdue days) round down.
 //!
-//! ## Lifecycle of a finding (contract 5)
+//! ## Lifecycle of a finding (spec §5)
 //!
 //! The finding's usable remediation events up to T are replayed in (`at`, line) order,
 //! together with two scanner observations: a fixed finding's `fixed_at` (or its
@@ -71,14 +71,14 @@
 //!   `remediated`: remediated, nothing known missing, but an input needed to tell is
 //!   absent (no `identity/secrets.csv`, or no trust data) — absence is not read as done.
 //!
-//! ## Identity closure (contract 5)
+//! ## Identity closure (spec §5)
 //!
 //! Applies when the vulnerability is in KEV, or its confidentiality impact is High
 //! (`bundle.cvss`; else the finding's own vector read as text: v4 `VC:H`, v3 `C:H`,
 //! v2 `C:C`), or there is no vector and `assume_secret_exposure` is set.
 //! For each secret stored on the host, measured from the patch — the first
 //! `deploy_succeeded` of the current cycle (for a finding never reopened: its first
-//! deployment, as the contract says), or `remediated_at` when the scanner fixed it with no
+//! deployment, as the spec says), or `remediated_at` when the scanner fixed it with no
 //! deployment:
 //!
 //! - `secret_rotated` at or after the patch (the first such rotation counts);
@@ -107,7 +107,7 @@
 //!   where the band comes from the CVSS base score (`bundle.cvss`), else the scanner's
 //!   severity word, else medium; when a valid exception covering the finding ended
 //!   after first_seen and by T, the clock restarts from the latest such `expires_at`
-//!   (contract 4). No KEV cap is applied in the fallback.
+//!   (spec §4). No KEV cap is applied in the fallback.
 //! - SLA status at T: open findings are `excepted` while a valid exception is active,
 //!   else `overdue` when T is past due_at, else `on_track`; remediated findings `met` or
 //!   `missed`; `no_sla` without a due date or remediation time.
@@ -117,11 +117,11 @@
 //!   no control or no approver; blank counts as none), else `expired` (a covering one
 //!   ended after first_seen and by T), else `none`. When several qualify, the one that
 //!   ends last speaks (then the lowest line).
-//! - Score (risk-days only): [`FindingSla::score`], else the contract 3 formula with the
+//! - Score (risk-days only): [`FindingSla::score`], else the spec §3 formula with the
 //!   blast radius B(h) = 0, the exposure after a valid exception's override, and the
 //!   asset's criticality (medium outside the inventory).
 //!
-//! ## Metrics (contract 6)
+//! ## Metrics (spec §6)
 //!
 //! Every rate is a [`Ratio`] carrying numerator, denominator and what they count; a
 //! zero denominator gives no value, never 0 %. Durations are [`DurationStats`]: mean,
@@ -147,7 +147,7 @@
 //! - Cadence: `deploy_succeeded` events per ISO week for every week meeting W (weeks cut
 //!   by W are marked partial); patch latency: first `deploy_succeeded` − first_seen over
 //!   findings first deployed in W.
-//! - Discovery coverage (contract 1.1): a row and an asset match when the first key
+//! - Discovery coverage (spec §1.1): a row and an asset match when the first key
 //!   present on both sides, in the order serial, mac, fqdn, hostname (the FQDN's first
 //!   label when hostname is empty), holds equal values (names case-insensitively, serial
 //!   and MAC as given). When a row matches assets at different key levels only the
@@ -188,9 +188,9 @@
 //! failure of one step at one instant (resolved in line order); a `trust_verified` for a
 //! resource that does not trust the secret. `counted` says whether it still counts.
 //!
-//! ## Framework references (contract 7)
+//! ## Framework references (spec §7)
 //!
-//! Each section carries its NIST CSF 2.0 subcategories in `csf` (contract section 7):
+//! Each section carries its NIST CSF 2.0 subcategories in `csf` (spec §7):
 //! coverage ID.AM-01, ID.AM-02; the loop per finding PR.PS-02, ID.RA-06, RS.MI-01,
 //! RS.MI-02; lifecycle summary PR.PS-02, ID.RA-01; on-time and compliance ID.RA-06,
 //! PR.PS-02; ageing ID.RA-01, ID.RA-06; MTTR, failures and cadence PR.PS-02;

@@ -1,4 +1,4 @@
-//! The closed loop of one finding (contract section 5): a replay of its remediation
+//! The closed loop of one finding (spec §5): a replay of its remediation
 //! events, with the scanner's own observations as two extra steps, up to `as_of`.
 use patchloop_model::{
     AssetId, Event, EventKind, FailureReason, Finding, FindingStatus, ResourceId, SecretId,
@@ -124,7 +124,7 @@ pub struct Attempts {
     pub failures_by_reason: Vec<ReasonCount>,
 }
 
-/// The exception state of a finding at `as_of` (contract 1.1 and 6).
+/// The exception state of a finding at `as_of` (spec §1.1 and 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExceptionState {
@@ -200,7 +200,7 @@ pub struct SlaFacts {
     pub score_source: FactSource,
 }
 
-/// Why identity closure applies (contract 5).
+/// Why identity closure applies (spec §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureBasis {
@@ -224,7 +224,7 @@ pub enum ClosureStatus {
     Undetermined,
 }
 
-/// One closure action (contract 5).
+/// One closure action (spec §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureAction {

@@ -121,7 +121,7 @@ pub struct LifecycleSummary {
     pub states: StateCounts,
 }
 
-/// On-time remediation (contract 6).
+/// On-time remediation (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OnTimeMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
@@ -141,7 +141,7 @@ pub struct OnTimeMetrics {
     pub due_dates: SourceCounts,
 }
 
-/// Asset compliance (contract 6).
+/// Asset compliance (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComplianceMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
@@ -162,7 +162,7 @@ pub struct GroupDurations {
     pub stats: DurationStats,
 }
 
-/// Mean time to remediate (contract 6).
+/// Mean time to remediate (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MttrMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
@@ -203,7 +203,7 @@ pub struct OwnerOverdue {
     pub escalations: u64,
 }
 
-/// Open ageing and overdue work (contract 6).
+/// Open ageing and overdue work (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgeingMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
@@ -243,7 +243,7 @@ pub struct HostExploitation {
     pub epss_missing: u64,
 }
 
-/// Exposure (contract 6).
+/// Exposure (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExposureMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
@@ -260,7 +260,7 @@ pub struct ExposureMetrics {
     pub hosts: Vec<HostExploitation>,
 }
 
-/// Every metric of contract section 6 for one window.
+/// Every metric of spec §6 for one window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricsReport {
     /// T.
@@ -590,7 +590,7 @@ impl<'a> Analysis<'a> {
             n.push(Note::new(
                 "score",
                 format!(
-                    "{} findings use the fallback score (contract 3 with blast radius B(h) = 0)",
+                    "{} findings use the fallback score (docs/spec.md §3 with blast radius B(h) = 0)",
                     acc.score_fallback
                 ),
             ));

@@ -33,7 +33,7 @@ pub(crate) fn fallback_due(
     from.checked_add_signed(TimeDelta::seconds(days * DAY))
 }
 
-/// The part of the contract 3 score that does not depend on the host:
+/// The part of the spec §3 score that does not depend on the host:
 /// `min(1, threat × severity × kev_mod)`.
 pub(crate) fn score_base(policy: &Policy, vf: Option<&VulnFacts>, f: &Finding) -> f64 {
     let kev = vf.and_then(|v| v.kev);
@@ -54,7 +54,7 @@ pub(crate) fn score_base(policy: &Policy, vf: Option<&VulnFacts>, f: &Finding) -
     (threat * (cvss / 10.0) * kev_mod).min(1.0)
 }
 
-/// Fallback score: contract 3 with B(h) = 0, since the blast radius is the graph's.
+/// Fallback score: spec §3 with B(h) = 0, since the blast radius is the graph's.
 pub(crate) fn fallback_score(
     policy: &Policy,
     base: f64,
@@ -64,7 +64,7 @@ pub(crate) fn fallback_score(
     100.0 * base * policy.exposure_weights.get(exposure) * policy.criticality_weights.get(c) / 2.0
 }
 
-/// Whether the flaw could have exposed secrets (contract 5), and why.
+/// Whether the flaw could have exposed secrets (spec §5), and why.
 pub(crate) fn closure_basis(
     policy: &Policy,
     vf: Option<&VulnFacts>,

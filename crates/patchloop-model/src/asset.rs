@@ -41,7 +41,7 @@ pub struct Asset {
 }
 
 impl Asset {
-    /// A minimal asset with the contract's defaults, for tests and generators.
+    /// A minimal asset with the spec's defaults, for tests and generators.
     pub fn new(id: AssetId) -> Self {
         Asset {
             id,
@@ -63,7 +63,7 @@ impl Asset {
         }
     }
 
-    /// Whether the asset's role is privileged (contract section 1.1).
+    /// Whether the asset's role is privileged (spec §1.1).
     pub fn is_privileged(&self) -> bool {
         self.role.is_some_and(Role::is_privileged)
     }

@@ -37,7 +37,7 @@ macro_rules! simple_vocab {
 }
 
 simple_vocab!(
-    /// What happened (contract 1.1, `events.csv` `kind`).
+    /// What happened (spec §1.1, `events.csv` `kind`).
     EventKind, "event kind",
     "deploy_succeeded|deploy_failed|verify_passed|verify_failed|secret_rotated|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled" {
         /// The deployment tool reports the patch installed.

@@ -43,7 +43,7 @@ pub struct Finding {
     pub severity: Option<Severity>,
 }
 
-/// Merges rows with the same (asset_id, vuln_id) into one finding (contract 1.1):
+/// Merges rows with the same (asset_id, vuln_id) into one finding (spec §1.1):
 /// earliest first_seen, latest last_seen, fixed only if every row is fixed (then the
 /// latest fixed_at). Other fields come from the first row that has them. The result is
 /// sorted by (asset_id, vuln_id), whatever the input order.

@@ -96,7 +96,7 @@ pub enum ExploitMaturity {
 }
 
 /// The facts the decision rules need from a CVSS vector, computed once by a real CVSS
-/// implementation at ingest (contract section 3).
+/// implementation at ingest (spec §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CvssFacts {
     /// Version of the vector.

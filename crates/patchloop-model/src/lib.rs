@@ -1,4 +1,4 @@
-//! patchloop's domain model: every noun of the contract as a plain, validated Rust type.
+//! patchloop's domain model: every noun of the spec as a plain, validated Rust type.
 //!
 //! This crate is the leaf of the workspace. It knows no file format, does no I/O and
 //! never reads the clock: values arrive already parsed (by `patchloop-ingest` or by a

@@ -1,5 +1,5 @@
-//! The policy: every threshold, weight and table choice of contract sections 2–6, with
-//! the contract's defaults. `patchloop.toml`'s `[policy]` table deserialises into it;
+//! The policy: every threshold, weight and table choice of spec §2–§6, with
+//! the spec's defaults. `patchloop.toml`'s `[policy]` table deserialises into it;
 //! any field left out keeps its default.
 use serde::{Deserialize, Serialize};
 
@@ -152,7 +152,7 @@ impl SeverityDays {
     }
 }
 
-/// SLA settings (contract section 4).
+/// SLA settings (spec §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaPolicy {
@@ -177,7 +177,7 @@ impl Default for SlaPolicy {
     }
 }
 
-/// Every tunable of the contract, with its default.
+/// Every tunable of the spec, with its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
@@ -288,7 +288,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_match_the_contract() {
+    fn defaults_match_the_spec() {
         let p = Policy::default();
         assert_eq!(p.epss_poc.get(), 0.1);
         assert_eq!(p.identity_bump.get(), 0.5);

@@ -40,7 +40,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_the_forms_the_contract_names() {
+    fn accepts_the_forms_the_spec_names() {
         let a = parse_timestamp("2026-03-01").unwrap();
         let b = parse_timestamp("2026-03-01T00:00:00Z").unwrap();
         let c = parse_timestamp("2026-03-01T01:00:00+01:00").unwrap();

@@ -1,4 +1,4 @@
-//! Closed vocabularies of the contract, as enums that parse case-insensitively.
+//! Closed vocabularies of the spec, as enums that parse case-insensitively.
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -106,7 +106,7 @@ vocab!(
 );
 
 impl Role {
-    /// The contract's privileged roles: compromise of one hands over other systems.
+    /// The spec's privileged roles: compromise of one hands over other systems.
     pub fn is_privileged(self) -> bool {
         matches!(
             self,
@@ -134,7 +134,7 @@ vocab!(
 );
 
 impl Criticality {
-    /// Blast-radius weight (contract section 2): 1, 2, 4, 8.
+    /// Blast-radius weight (spec §2): 1, 2, 4, 8.
     pub fn blast_weight(self) -> u64 {
         match self {
             Criticality::Low => 1,
@@ -192,7 +192,7 @@ vocab!(
 );
 
 impl Severity {
-    /// The CVSS stand-in the contract assigns when a finding has no vector.
+    /// The CVSS stand-in the spec assigns when a finding has no vector.
     pub fn default_cvss(self) -> f64 {
         match self {
             Severity::Critical => 9.0,
@@ -254,7 +254,7 @@ vocab!(
 );
 
 impl SecretKind {
-    /// Kinds whose derived sessions and tokens must be revoked on closure (contract section 5).
+    /// Kinds whose derived sessions and tokens must be revoked on closure (spec §5).
     pub fn needs_session_revocation(self) -> bool {
         matches!(
             self,

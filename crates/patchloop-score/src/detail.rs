@@ -77,7 +77,7 @@ pub struct Explanation {
     pub why: String,
 }
 
-/// Everything about one finding at `as_of` (contract sections 3, 4 and 8).
+/// Everything about one finding at `as_of` (spec §3, §4 and §8).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
     /// The asset.

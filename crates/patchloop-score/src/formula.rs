@@ -1,4 +1,4 @@
-//! The score's arithmetic (contract section 3) as plain functions of plain numbers, so
+//! The score's arithmetic (spec §3) as plain functions of plain numbers, so
 //! that the hot path, the oracle and the tests evaluate one and the same expression.
 
 /// `base = min(1, threat × severity × kev_mod)`, multiplied left to right.
@@ -13,7 +13,7 @@ pub fn risk_base(threat: f64, severity: f64, kev_mod: f64) -> f64 {
 }
 
 /// `score = 100 × base × X × C × (1 + B) / 2`, evaluated left to right exactly as the
-/// contract writes it. A zero result is normalised to `+0.0` so that the queue's
+/// spec writes it. A zero result is normalised to `+0.0` so that the queue's
 /// bit-level ordering never meets `-0.0` (a `-0.0` weight is accepted by the policy).
 #[inline]
 pub fn score(base: f64, exposure_weight: f64, criticality_weight: f64, blast: f64) -> f64 {

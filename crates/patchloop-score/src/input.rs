@@ -15,7 +15,7 @@ pub struct CrownJewelPath {
     pub hops: u32,
 }
 
-/// The graph's facts about one host (contract section 2). A host with no entry is read
+/// The graph's facts about one host (spec §2). A host with no entry is read
 /// as all zeros: B(h) = 0, no crown jewel.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HostIdentity {
@@ -38,7 +38,7 @@ impl HostIdentity {
 /// ordered by asset id.
 pub type IdentityMap = BTreeMap<AssetId, HostIdentity>;
 
-/// Which findings are remediated at `as_of` and so leave the queue (contract section 3:
+/// Which findings are remediated at `as_of` and so leave the queue (spec §3:
 /// the queue holds every finding not remediated; deployed-but-unverified ones stay).
 ///
 /// The closed-loop crate knows the real answer (verify_passed after deploy_succeeded, or

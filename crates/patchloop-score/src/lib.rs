@@ -1,4 +1,4 @@
-//! Prioritisation (contract sections 3 and 4): SSVC decisions, the risk score, SLA due
+//! Prioritisation (spec §3 and §4): SSVC decisions, the risk score, SLA due
 //! dates and exceptions, over millions of findings in parallel, with the queue as a
 //! total order that is identical on any number of threads.
 //!
@@ -32,7 +32,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Rules, and the choices the contract leaves open
+//! # Rules, and the choices the spec leaves open
 //!
 //! - **Inputs.** CVSS is `bundle.cvss[vuln].base_score`; without facts, the finding's
 //!   severity word's stand-in (critical 9.0 … negligible 0.5, unknown 5.0), with
@@ -91,7 +91,7 @@
 //! | *output:* state (decision 2 bits, in queue, excepted, public, has exception) | `u8` | 1 |
 //! | **total** ([`BYTES_PER_FINDING`]) | | **22** |
 //!
-//! The score stays `f64` so the order is exactly the contract's (an `f32` would tie
+//! The score stays `f64` so the order is exactly the spec's (an `f32` would tie
 //! scores the formula tells apart); first_seen is a `u32` offset instead of an `i64` to
 //! pay for it (136 years of range; a wider span is [`ScoreError::FirstSeenSpan`]). Due
 //! dates are not stored: `first_seen + days[public]`, capped, costs a few nanoseconds
@@ -131,13 +131,13 @@
 //!
 //! # Grype's risk score
 //!
-//! The contract calls `base = min(1, threat × severity × kev_mod)` Grype's formula, and it
+//! The spec calls `base = min(1, threat × severity × kev_mod)` Grype's formula, and it
 //! is, except for `severity`: Grype's is not `cvss / 10` but the mean of the severity
 //! word's stand-in / 10 and the mean of all non-zero CVSS base scores / 10 (every source,
 //! v2 included). With that severity, [`formula::risk_base`] × 100 reproduces all 15 `risk`
 //! values of a real grype 0.94.0 report exactly (`tests/it/grype_risk.rs`); with
 //! `cvss / 10` of the primary v3.1 score it does not (e.g. CVE-2022-28391: 6.327 vs
-//! Grype's 5.620). patchloop keeps the contract's `cvss / 10`.
+//! Grype's 5.620). patchloop keeps the spec's `cvss / 10`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

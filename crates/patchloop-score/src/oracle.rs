@@ -1,4 +1,4 @@
-//! The sequential oracle: contract sections 3 and 4 evaluated the slow, obvious way, one
+//! The sequential oracle: spec §3 and §4 evaluated the slow, obvious way, one
 //! finding at a time from the model's own types, with the queue sorted by a plain
 //! comparator on ids and timestamps. No columns, no indices, no packed keys, no threads.
 //! Tests and benches hold the engine to it, bit for bit.
@@ -93,7 +93,7 @@ pub fn assessments<R: Remediated>(
     Ok(out)
 }
 
-/// The contract's queue order: decision (immediate first), score descending, due date
+/// The spec's queue order: decision (immediate first), score descending, due date
 /// ascending, asset_id, vuln_id.
 pub fn queue_order(a: &Assessment, b: &Assessment) -> Ordering {
     a.decision

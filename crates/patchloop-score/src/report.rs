@@ -23,7 +23,7 @@ pub struct QueueItem {
     pub assessment: Assessment,
 }
 
-/// The queue at `as_of` (contract sections 3 and 8).
+/// The queue at `as_of` (spec §3 and §8).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueReport {
     /// When it was evaluated.
@@ -53,7 +53,7 @@ pub struct HostReport {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// The queue at `as_of`: every finding not remediated, in the contract's order, or only
+/// The queue at `as_of`: every finding not remediated, in the spec's order, or only
 /// the first `limit` (selected without sorting the rest).
 pub fn queue<R: Remediated>(
     bundle: &Bundle,

@@ -440,7 +440,7 @@ impl<'e, 'b> Scoring<'e, 'b> {
         self.states.get(i).is_some_and(|s| s & ST_OPEN != 0)
     }
 
-    /// The whole queue, in the contract's order: decision (immediate first), score
+    /// The whole queue, in the spec's order: decision (immediate first), score
     /// descending, due date ascending, asset_id, vuln_id. Column indices of the findings
     /// in the queue. Parallel key build and parallel sort; the keys are unique, so the
     /// result does not depend on the thread count.

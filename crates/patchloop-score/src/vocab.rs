@@ -1,4 +1,4 @@
-//! The decision vocabulary of contract sections 3 and 4: SSVC values, decisions and
+//! The decision vocabulary of spec §3 and §4: SSVC values, decisions and
 //! BOD 26-04 timelines, as small ordered enums with their canonical words.
 use std::fmt;
 
@@ -88,7 +88,7 @@ impl SystemExposure {
         }
     }
 
-    /// The contract's mapping: internet → open, internal → controlled, isolated → small.
+    /// The spec's mapping: internet → open, internal → controlled, isolated → small.
     pub fn from_exposure(e: Exposure) -> Self {
         match e {
             Exposure::Internet => SystemExposure::Open,
@@ -143,7 +143,7 @@ impl HumanImpact {
         }
     }
 
-    /// The contract's starting point: low → low, medium → medium, high → high,
+    /// The spec's starting point: low → low, medium → medium, high → high,
     /// critical → very_high.
     pub fn from_criticality(c: Criticality) -> Self {
         match c {

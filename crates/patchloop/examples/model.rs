@@ -1,5 +1,5 @@
 //! Embedding `patchloop-model`: ids are parsed once, bounded numbers are validated, and
-//! the policy carries every default of the contract.
+//! the policy carries every default of the spec.
 //!
 //! Run: `cargo run -p patchloop --example model`
 use patchloop::model::{AssetId, CvssScore, Policy, Probability, VulnId};

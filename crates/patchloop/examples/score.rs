@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     // The queue holds what is not remediated; the metrics crate's closed loop says what
-    // is (verified fixed, contract section 5).
+    // is (verified fixed, spec §5).
     let mut remediated = RemediatedSet::new();
     for f in lifecycle(&bundle, Inputs::default(), as_of)?.findings {
         if f.state.is_remediated() {

@@ -15,7 +15,7 @@ pub const EXIT_FAIL_ON: u8 = 3;
 pub enum QueueFormat {
     /// Aligned text.
     Table,
-    /// JSON (contract section 8).
+    /// JSON (docs/spec.md §8).
     Json,
     /// CSV with every column of the JSON items.
     Csv,

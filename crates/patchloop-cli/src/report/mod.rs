@@ -1,6 +1,6 @@
 //! `patchloop report`: the whole closed loop in one document for people — HTML with
 //! inline SVG charts, Markdown, or JSON — in the order of the loop, each section tagged
-//! with its NIST CSF 2.0 subcategories (contract section 7).
+//! with its NIST CSF 2.0 subcategories (spec §7).
 //!
 //! The report is assembled once into [`Report`], plain serialisable data; the three
 //! renderers only format it, so the formats never disagree.
@@ -30,7 +30,7 @@ pub enum ReportFormat {
     Html,
     /// Markdown, charts given as tables.
     Md,
-    /// JSON (contract section 8 envelope).
+    /// JSON (docs/spec.md §8 envelope).
     Json,
 }
 
@@ -280,7 +280,7 @@ pub struct Report {
 /// `exceptions` give in full; the report shows the first ones and says how many there are.
 pub const LIST_LIMIT: usize = 100;
 
-/// CSF subcategories of the sections the metrics crate does not tag (contract 7).
+/// CSF subcategories of the sections the metrics crate does not tag (spec §7).
 pub const CSF_QUEUE: &[&str] = &["ID.RA-01", "ID.RA-04", "ID.RA-05"];
 pub const CSF_PATH: &[&str] = &["DE.AE-04", "PR.AA-05"];
 pub const CSF_LOOP: &[&str] = &["PR.PS-02", "RS.MI-01", "RS.MI-02"];

@@ -1,4 +1,4 @@
-//! Exposed secrets, trusting resources and closure plans (contract section 5).
+//! Exposed secrets, trusting resources and closure plans (spec §5).
 use patchloop_graph::{ClosureAction, TrustingResource};
 use patchloop_model::{Criticality, EventKind, Privilege, ResourceKind, SecretKind};
 

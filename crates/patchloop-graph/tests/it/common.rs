@@ -1,4 +1,4 @@
-//! Builders for small estates, so scenarios read like the contract's tables.
+//! Builders for small estates, so scenarios read like the spec's tables.
 #![allow(dead_code)]
 
 use patchloop_graph::{Graph, GraphInput};

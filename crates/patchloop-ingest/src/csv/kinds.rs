@@ -152,7 +152,7 @@ fn list<T, E: std::fmt::Display>(
         .collect()
 }
 
-/// Reads `assets.csv`. Missing criticality and exposure take the contract's defaults and
+/// Reads `assets.csv`. Missing criticality and exposure take the spec's defaults and
 /// are counted in `provenance.assumed`; a repeated asset_id keeps the first row.
 pub fn read_assets<R: Read>(
     reader: R,
@@ -356,7 +356,7 @@ pub fn read_findings<R: Read>(
     Ok(finish(out, errors))
 }
 
-/// Reads `events.csv`, checking each kind's needs (contract 1.1): remediation events need
+/// Reads `events.csv`, checking each kind's needs (spec §1.1): remediation events need
 /// asset_id and vuln_id, failures a reason, identity events a secret_id, `trust_verified`
 /// a resource_id. Sorted by (at, line).
 pub fn read_events<R: Read>(

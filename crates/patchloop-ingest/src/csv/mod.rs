@@ -1,4 +1,4 @@
-//! The bundle's CSV files (contract section 1.1): one loader per file kind over a shared
+//! The bundle's CSV files (spec §1.1): one loader per file kind over a shared
 //! reader that maps columns by header name, checks required columns, and turns every bad
 //! field into an error that names file, line, column, field and value.
 //!

@@ -1,6 +1,6 @@
 //! Secret-scanner reports (gitleaks JSON, trufflehog JSON lines) to secret *metadata*.
 //!
-//! Each finding becomes a [`Secret`] stored on the host the caller names (contract 1.1:
+//! Each finding becomes a [`Secret`] stored on the host the caller names (spec §1.1:
 //! the report's file stem), with [`SecretOrigin::Leak`] saying which scanner, rule, file
 //! and line. Secret material never leaves this module's deserializer.
 //!
@@ -56,7 +56,7 @@
 //!
 //! - `kind` from the rule or detector name: AWS and Alibaba keys are
 //!   `cloud_access_key`; private keys (RSA, OpenSSH, `PrivateKey`, PEM) `ssh_key`, as
-//!   the contract has no other private-key kind; `*api-key*` `api_key`; PATs and tokens
+//!   the spec has no other private-key kind; `*api-key*` `api_key`; PATs and tokens
 //!   `token`; URIs with credentials, database DSNs and passwords `password`; service
 //!   account keys and certificates their own kinds; anything else `other`.
 //! - `location` from the file path: CI definitions are `pipeline`,

@@ -6,7 +6,7 @@
 //! context's host; the same (vulnerability, package) twice in one report gives two
 //! findings, because the bundle merges them per (asset, vuln) anyway.
 //!
-//! Choices where the contract is silent:
+//! Choices where the spec is silent:
 //! - **Status.** Every entry a scanner reports is present on the host, so findings are
 //!   `open`. Trivy's `Status: fixed` and Grype's `fix.state: fixed` mean a *vendor fix
 //!   exists*, not that the host is fixed; fix availability stays visible as
@@ -16,7 +16,7 @@
 //!   [`ScanReport::not_affected`], so the skip is visible rather than silent.
 //! - **Vuln id.** The CVE when one is known (Grype `relatedVulnerabilities`, OSV
 //!   `aliases`), since KEV and EPSS are keyed by CVE; otherwise the scanner's own id.
-//! - **CVSS vector** (contract 1.1): sources in the order nvd, ghsa, redhat, then the
+//! - **CVSS vector** (spec §1.1): sources in the order nvd, ghsa, redhat, then the
 //!   rest alphabetically; within a source a v3.x vector before v4.0 before v2. Where a
 //!   Grype vector carries no `source` (older Grype, such as the 0.28 report among the
 //!   test fixtures), the record's `namespace` (`nvd`, `github:python`) names it; an OSV
@@ -404,7 +404,7 @@ impl Builder<'_> {
     }
 }
 
-/// Where a source comes in contract 1.1's order: nvd, ghsa, redhat, then the rest.
+/// Where a source comes in spec §1.1's order: nvd, ghsa, redhat, then the rest.
 /// Scanners spell the same source several ways (Trivy `nvd`, Grype `nvd@nist.gov` or a
 /// `nvd:cpe` namespace, GitHub's CNA address), so each known spelling is listed.
 fn source_rank(source: &str) -> u8 {

@@ -2,7 +2,7 @@
 //! published score (fixtures: tests/fixtures/cvss/PROVENANCE.md).
 //!
 //! The lists carry temporal and environmental scores too; patchloop uses the base score
-//! (contract section 3), so only that column is compared for v2 and v3. For v4 the listed
+//! (spec §3), so only that column is compared for v2 and v3. For v4 the listed
 //! score is the CVSS-B/BT/BE score the metrics give, which is what `parse_vector` returns.
 use std::collections::BTreeMap;
 

@@ -23,7 +23,7 @@ const FIXTURES: &[&str] = &[
     "trufflehog/defectdojo/v3_github.jsonl",
 ];
 
-/// Fields that hold secret material in some scanner version (contract 1.1, plus
+/// Fields that hold secret material in some scanner version (spec §1.1, plus
 /// `Redacted`, which for AWS is the whole access key id, and `printDiff`).
 const SECRET_FIELDS: &[&str] = &[
     "Secret",

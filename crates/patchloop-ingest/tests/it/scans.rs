@@ -1,5 +1,5 @@
 //! Every real scanner report (tests/fixtures/{trivy,grype,osv-scanner}/PROVENANCE.md)
-//! parses into findings on the named host, with the contract's vector choice; bad
+//! parses into findings on the named host, with the spec's vector choice; bad
 //! reports are errors that name their location, and no input panics.
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! Identity closure (contract 5) and its figures (contract 6).
+//! Identity closure (spec §5) and its figures (spec §6).
 use patchloop_metrics::{
     Analysis, ClosureAction, ClosureBasis, ClosureStatus, Inputs, LoopState, SecretTrust,
     TrustingResource, Window, lifecycle,

@@ -1,4 +1,4 @@
-//! The loop per finding (contract 5): states, remediation time, reopenings, attempts,
+//! The loop per finding (spec §5): states, remediation time, reopenings, attempts,
 //! and events reported with their line.
 use patchloop_metrics::{
     FindingLifecycle, Inputs, IssueKind, LoopState, RemediationEvidence, ReopenCause, SlaStatus,

@@ -1,4 +1,4 @@
-//! Every metric of contract section 6 on one small estate, against numbers worked out by
+//! Every metric of spec §6 on one small estate, against numbers worked out by
 //! hand (in the comments). T = 2026-04-01, W = 30 days = (2026-03-02, 2026-04-01].
 use patchloop_metrics::{Analysis, Decision, FindingSla, Inputs, Window};
 use patchloop_model::{Bundle, DiscoveryRecord, EventKind::*, FailureReason, HostName};

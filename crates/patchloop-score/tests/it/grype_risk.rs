@@ -4,7 +4,7 @@
 //! computes `risk = min(threat × severity × kev_mod, 1) × 100` with threat = 1 for KEV
 //! else the first EPSS, kev_mod = 1.1 ransomware / 1.05 KEV / 1, and
 //! severity = mean(word stand-in / 10, mean of non-zero CVSS base scores / 10) — or just
-//! the word's stand-in when no base score is usable. The contract's severity is
+//! the word's stand-in when no base score is usable. The spec's severity is
 //! `cvss / 10` of one vector, so the formula matches but the inputs do not: both facts are
 //! pinned here.
 use patchloop_model::Severity;
@@ -117,8 +117,8 @@ fn risk_base_reproduces_every_grype_risk_value_bit_for_bit() {
 }
 
 #[test]
-fn the_contracts_cvss_over_ten_is_not_grypes_severity() {
-    // With severity = (first listed CVSS base score) / 10, as the contract defines it,
+fn the_specs_cvss_over_ten_is_not_grypes_severity() {
+    // With severity = (first listed CVSS base score) / 10, as the spec defines it,
     // no match reproduces Grype's number: Grype also averages in the severity word.
     let ms = matches();
     let first = ms.iter().find(|m| m.id == "CVE-2022-28391").unwrap();

@@ -475,7 +475,7 @@ fn hosts_are_ranked_by_urgent_findings_then_exploitation_probability() {
 }
 
 #[test]
-fn reports_serialise_with_the_contracts_item_fields() {
+fn reports_serialise_with_the_specs_item_fields() {
     let (b, id) = estate();
     let r = queue(&b, &id, ts(AS_OF), &ScannerStatus, Some(2)).unwrap();
     assert_eq!(r.items.len(), 2);
