@@ -7,16 +7,16 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use patchloop::graph::{Graph, blast_radius_all};
+use patchloop::graph::Graph;
 use patchloop::ingest::epss::read_epss;
-use patchloop::ingest::fleet::{GenOptions, Intel, generate};
 use patchloop::ingest::kev::read_kev_json;
+use patchloop::model::IdentityMap;
 use patchloop::model::{
     AccessEdge, Asset, AssetId, Bundle, Criticality, Environment, Event, EventKind, FailureReason,
     Finding, FindingStatus, IdentityName, Principal, Privilege, Resource, ResourceId, Secret,
     SecretId, SecretKind, SecretOrigin, Text, Timestamp, VulnId, parse_timestamp,
 };
-use patchloop::score::{CrownJewelPath, HostIdentity, IdentityMap};
+use patchloop_fleet::{GenOptions, Intel, generate};
 
 /// An EPSS CSV with a model line and `rows` scores (CVE ids and values cycle).
 pub fn epss_csv(rows: usize) -> String {
@@ -76,7 +76,7 @@ pub fn real_intel() -> Option<Intel> {
     })
 }
 
-/// A generated fleet in memory (`patchloop_ingest::fleet::generate`): `hosts` hosts, a
+/// A generated fleet in memory (`patchloop_fleet::generate`): `hosts` hosts, a
 /// mean of `findings_per_host` findings per host (heavy-tailed), seed 1, drawn from the
 /// real intel when the fixtures are present.
 pub fn fleet(hosts: usize, findings_per_host: f64, intel: Option<&Intel>) -> Bundle {
@@ -89,34 +89,13 @@ pub fn fleet(hosts: usize, findings_per_host: f64, intel: Option<&Intel>) -> Bun
     })
 }
 
-/// The graph's per-host facts as the CLI hands them to the scorer (B(h), crown jewels
-/// reached, the nearest one), computed with the graph crate.
+/// The graph's per-host facts as the session hands them to the scorer (B(h), crown
+/// jewels reached, the nearest one at the end of the shortest path): the graph crate's
+/// own `host_identities`, so the benches measure the CLI's wiring, not a copy of it.
 pub fn identity_map(bundle: &Bundle) -> IdentityMap {
-    let mut identity = IdentityMap::new();
-    let Ok(graph) = Graph::from_bundle(bundle) else {
-        return identity;
-    };
-    let Ok(blasts) = blast_radius_all(&graph, &bundle.policy) else {
-        return identity;
-    };
-    for b in blasts.iter().filter(|b| b.in_inventory) {
-        let nearest = b
-            .hops_to_crown_jewel
-            .zip(b.crown_jewels.first())
-            .map(|(hops, r)| CrownJewelPath {
-                resource_id: r.clone(),
-                hops,
-            });
-        identity.insert(
-            b.asset_id.clone(),
-            HostIdentity {
-                blast: b.blast,
-                crown_jewels_reached: b.crown_jewels.len() as u32,
-                nearest_crown_jewel: nearest,
-            },
-        );
-    }
-    identity
+    Graph::from_bundle(bundle)
+        .and_then(|g| g.host_identities(&bundle.policy))
+        .unwrap_or_default()
 }
 
 /// splitmix64: a tiny deterministic generator, so runs are comparable.

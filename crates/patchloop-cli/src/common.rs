@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use patchloop::ingest::leaks::LeakKey;
 use patchloop::ingest::{BundleError, LoadOptions, Loaded, load_bundle};
-use patchloop::model::{Timestamp, parse_timestamp};
+use patchloop::model::{Policy, Timestamp, parse_timestamp};
+use patchloop::{Envelope, Session};
+
+use crate::error::CliError;
 
 /// Everything fine.
 pub const EXIT_OK: u8 = 0;
@@ -73,10 +76,7 @@ pub fn resolve_as_of(
     }
 }
 
-/// Formats a timestamp the same way everywhere (RFC 3339, seconds, `Z`).
-pub fn ts(t: Timestamp) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub use patchloop::ts;
 
 /// A path for display, `/`-separated.
 pub fn show_path(p: &Path) -> String {
@@ -149,23 +149,45 @@ pub enum ListFormat {
     Csv,
 }
 
-/// The spec's JSON envelope: `schema`, `as_of`, `provenance`, then the items.
-pub fn envelope(
+/// The spec's JSON envelope (`schema`, `as_of`, `provenance`, then the body), pretty.
+pub fn envelope<T: serde::Serialize>(
+    session: &Session,
     schema: &str,
-    as_of: Option<Timestamp>,
-    bundle: &patchloop::model::Bundle,
     key: &str,
-    items: serde_json::Value,
-) -> String {
-    let mut m = serde_json::Map::new();
-    m.insert("schema".into(), schema.into());
-    m.insert("as_of".into(), as_of.map(ts).into());
-    m.insert(
-        "provenance".into(),
-        serde_json::to_value(&bundle.provenance).unwrap_or_default(),
+    body: T,
+) -> Result<String, CliError> {
+    Ok(Envelope::new(
+        schema,
+        session.as_of(),
+        &session.bundle().provenance,
+        key,
+        body,
+    )
+    .to_json()?)
+}
+
+/// [`envelope`] with more top-level keys after the body (`counts`, `issues` …).
+pub fn envelope_with<T: serde::Serialize>(
+    session: &Session,
+    schema: &str,
+    key: &str,
+    body: T,
+    extra: &[(&str, serde_json::Value)],
+) -> Result<String, CliError> {
+    let env = Envelope::new(
+        schema,
+        session.as_of(),
+        &session.bundle().provenance,
+        key,
+        body,
     );
-    m.insert(key.into(), items);
-    serde_json::to_string_pretty(&serde_json::Value::Object(m)).unwrap_or_default()
+    let mut v = serde_json::to_value(&env)?;
+    if let Some(o) = v.as_object_mut() {
+        for (k, x) in extra {
+            o.insert((*k).to_string(), x.clone());
+        }
+    }
+    Ok(serde_json::to_string_pretty(&v)?)
 }
 
 /// Renders rows as CSV (header first); cells are quoted where needed.
@@ -184,42 +206,67 @@ fn csv_writer() -> csv_crate::Writer<Vec<u8>> {
         .from_writer(Vec::new())
 }
 
-/// Loads a bundle for a subcommand, printing row errors to stderr. Returns the loaded
-/// bundle, or the exit code to stop with (2 unusable; 1 row errors unless `--lenient`).
-pub fn load_or_exit(args: &BundleArgs) -> Result<Loaded, u8> {
+/// Loads a bundle for a subcommand, printing row errors to stderr, and applies
+/// `--policy`. Fails with exit 2 when the bundle or the policy is unusable, and with
+/// exit 1 on row errors unless `--lenient`.
+pub fn load_checked(args: &BundleArgs) -> Result<Loaded, CliError> {
     let progress = crate::output::Progress::start(format!("loading {}", args.bundle.display()));
     let loaded = load(args);
     drop(progress);
-    match loaded {
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(EXIT_UNUSABLE)
-        }
-        Ok(l) => {
-            for e in &l.errors {
-                eprintln!("error: {e}");
-            }
-            if !l.errors.is_empty() && !args.lenient {
-                eprintln!(
-                    "{} row error(s) in the bundle; fix them, or pass --lenient to go on with the good rows",
-                    l.errors.len()
-                );
-                return Err(EXIT_ROW_ERRORS);
-            }
-            let mut l = l;
-            if let Some(p) = &args.policy {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    eprintln!("error: {}: {e}", p.display());
-                    EXIT_UNUSABLE
-                })?;
-                l.bundle.policy =
-                    patchloop::ingest::config::parse_policy(&text, &p.display().to_string())
-                        .map_err(|e| {
-                            eprintln!("error: {e}");
-                            EXIT_UNUSABLE
-                        })?;
-            }
-            Ok(l)
-        }
+    let mut l = loaded.map_err(CliError::unusable)?;
+    for e in &l.errors {
+        eprintln!("error: {e}");
     }
+    if !l.errors.is_empty() && !args.lenient {
+        eprintln!(
+            "{} row error(s) in the bundle; fix them, or pass --lenient to go on with the good rows",
+            l.errors.len()
+        );
+        return Err(CliError::reported(EXIT_ROW_ERRORS));
+    }
+    if let Some(p) = &args.policy {
+        l.bundle.policy = read_policy(p)?;
+    }
+    Ok(l)
+}
+
+/// Reads a `--policy` file (`[policy]` of a patchloop.toml, or bare keys).
+pub fn read_policy(p: &Path) -> Result<Policy, CliError> {
+    let text = std::fs::read_to_string(p).map_err(|e| {
+        CliError::unusable(PolicyFileError {
+            path: p.display().to_string(),
+            source: e,
+        })
+    })?;
+    patchloop::ingest::config::parse_policy(&text, &p.display().to_string())
+        .map_err(CliError::unusable)
+}
+
+/// A `--policy` file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("policy file {path}")]
+pub struct PolicyFileError {
+    path: String,
+    #[source]
+    source: std::io::Error,
+}
+
+/// A bundle opened for a subcommand: the session, and where its `as_of` came from.
+pub struct Opened {
+    /// The session at the resolved `as_of`.
+    pub session: Session,
+    /// `--as-of`, `patchloop.toml` or `clock`.
+    pub as_of_source: &'static str,
+}
+
+/// Loads the bundle (see [`load_checked`]), resolves `as_of` once (the flag, the
+/// bundle's, else the clock) and opens the session every subcommand asks.
+pub fn open(args: &BundleArgs) -> Result<Opened, CliError> {
+    let loaded = load_checked(args)?;
+    let (as_of, as_of_source) = resolve_as_of(args.as_of, loaded.bundle.as_of);
+    let session = Session::builder(loaded.bundle).as_of(as_of).build()?;
+    Ok(Opened {
+        session,
+        as_of_source,
+    })
 }

@@ -25,8 +25,8 @@ macro_rules! outln {
 
 mod cmd;
 mod common;
+mod error;
 mod output;
-mod pipeline;
 mod report;
 
 /// patchloop: measure the patch loop and rank the work by real risk — a remediation is
@@ -147,9 +147,9 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(common::EXIT_UNUSABLE);
     }
-    let code = match cli.command {
+    let result = match cli.command {
         Command::Validate(a) => cmd::validate::run(&a),
-        Command::Gen(a) => cmd::gen_fleet::run(&a),
+        Command::Gen(a) => Ok(cmd::gen_fleet::run(&a)),
         Command::Queue(a) => cmd::score_cmds::queue(&a),
         Command::Explain(a) => cmd::score_cmds::explain(&a),
         Command::Hosts(a) => cmd::score_cmds::hosts(&a),
@@ -167,7 +167,14 @@ fn main() -> ExitCode {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "patchloop", &mut buf);
             out!("{}", String::from_utf8_lossy(&buf));
-            common::EXIT_OK
+            Ok(common::EXIT_OK)
+        }
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            error::print(&e);
+            e.code
         }
     };
     // Row errors (exit 1) still produce a complete output worth keeping.

@@ -231,6 +231,7 @@ fn main() {
         secrets: &e.secrets,
         access: &e.access,
         resources: &e.resources,
+        events: &[],
     })
     .expect("the estate fits in 32-bit indices");
     println!("shape {shape}, {:?}", g.summary());

@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use patchloop_model::{
-    AccessEdge, Asset, AssetId, Bundle, Criticality, IdentityName, Privilege, Resource, ResourceId,
-    ResourceKind, Secret, SecretId, Text,
+    AccessEdge, Asset, AssetId, Bundle, Criticality, Event, EventKind, IdentityName, Privilege,
+    Resource, ResourceId, ResourceKind, Secret, SecretId, Text, Timestamp,
 };
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -80,6 +80,8 @@ pub struct GraphInput<'a> {
     pub access: &'a [AccessEdge],
     /// Resources (`identity/resources.csv`).
     pub resources: &'a [Resource],
+    /// Events; only `secret_rotated` ones are read, as renewals for NHI7 (spec §2).
+    pub events: &'a [Event],
 }
 
 impl<'a> From<&'a Bundle> for GraphInput<'a> {
@@ -89,6 +91,7 @@ impl<'a> From<&'a Bundle> for GraphInput<'a> {
             secrets: &b.secrets,
             access: &b.access,
             resources: &b.resources,
+            events: &b.events,
         }
     }
 }
@@ -246,7 +249,7 @@ pub(crate) struct ResourceInfo {
 }
 
 impl ResourceInfo {
-    /// Contract section 2: criticality weight (medium when missing), doubled for a crown jewel.
+    /// Spec §2: criticality weight (medium when missing), doubled for a crown jewel.
     pub(crate) fn blast_weight(&self) -> u64 {
         let w = self
             .criticality
@@ -274,6 +277,9 @@ pub struct Graph {
     pub(crate) secrets: Vec<SecretInfo>,
     pub(crate) identities: Vec<IdentityName>,
     pub(crate) resources: Vec<ResourceInfo>,
+    /// `secret_rotated` events as (secret position, time), sorted: the renewals NHI7
+    /// counts besides the inventory's `created_at` and `rotated_at`.
+    pub(crate) rotations: Vec<(u32, Timestamp)>,
     warnings: Vec<GraphWarning>,
     blast_index: OnceLock<ReachIndex>,
     obtain_index: OnceLock<ReachIndex>,
@@ -669,10 +675,22 @@ impl Graph {
         }
 
         warnings.sort();
+        let mut rotations: Vec<(u32, Timestamp)> = input
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::SecretRotated)
+            .filter_map(|e| {
+                let id = e.secret_id.as_ref()?;
+                let i = secret_infos.binary_search_by(|s| s.id.cmp(id)).ok()?;
+                Some((to_u32(i), e.at))
+            })
+            .collect();
+        rotations.sort_unstable();
         Ok(Graph {
             g,
             hosts,
             secrets: secret_infos,
+            rotations,
             identities,
             resources: resource_infos,
             warnings,

@@ -87,6 +87,7 @@
 //!     secrets: &secrets,
 //!     access: &access,
 //!     resources: &resources,
+//!     events: &[],
 //! })?;
 //!
 //! let all = blast_radius_all(&graph, &Policy::default())?;
@@ -109,6 +110,7 @@ mod blast;
 mod build;
 mod error;
 mod export;
+mod facts;
 mod nhi;
 mod path;
 mod reach;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use patchloop_model::{
-    AssetId, Environment, Policy, Privilege, ResourceId, SecretId, Text, Timestamp,
+    AssetId, Environment, Policy, Privilege, ResourceId, SecretId, Text, Timestamp, rules,
 };
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
@@ -128,16 +128,26 @@ impl Graph {
         let mut findings = Vec::new();
         self.reuse_findings(&mut findings);
         let mut unknown_age = Vec::new();
-        for info in &self.secrets {
+        for (i, info) in self.secrets.iter().enumerate() {
             let meta = info.secret.as_ref();
-            let since = meta.and_then(|m| m.rotated_at.or(m.created_at));
+            // The model's one rule: the latest of created_at, rotated_at and the
+            // `secret_rotated` events naming it, at or before as_of.
+            let events = self.rotations_of(i as u32);
+            let since = meta.and_then(|m| {
+                [m.created_at, m.rotated_at]
+                    .into_iter()
+                    .flatten()
+                    .chain(events.iter().copied())
+                    .filter(|t| *t <= as_of)
+                    .max()
+            });
             let Some(since) = since else {
                 unknown_age.push(info.id.clone());
                 continue;
             };
-            let age = (as_of - since).num_days();
-            if age > i64::from(policy.max_secret_age_days) {
-                let rotated = meta.is_some_and(|m| m.rotated_at.is_some());
+            if rules::is_long_lived(since, as_of, policy.max_secret_age_days) {
+                let age = (as_of - since).num_days();
+                let rotated = meta.is_some_and(|m| m.rotated_at.is_some()) || !events.is_empty();
                 findings.push(NhiFinding {
                     code: NhiCode::Nhi7,
                     title: NhiCode::Nhi7.title().to_string(),
@@ -185,6 +195,13 @@ impl Graph {
             findings,
             unknown_age,
         }
+    }
+
+    /// The `secret_rotated` times of the secret at position `i`, ascending.
+    fn rotations_of(&self, i: u32) -> Vec<Timestamp> {
+        let lo = self.rotations.partition_point(|(s, _)| *s < i);
+        let hi = self.rotations.partition_point(|(s, _)| *s <= i);
+        self.rotations[lo..hi].iter().map(|(_, t)| *t).collect()
     }
 
     fn reuse_findings(&self, out: &mut Vec<NhiFinding>) {

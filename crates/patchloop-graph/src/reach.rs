@@ -34,7 +34,7 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// Which walk the index follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// Contract section 2: a resource reached by `read` is counted, not expanded.
+    /// Spec §2: a resource reached by `read` is counted, not expanded.
     Blast,
     /// "Can obtain", for ordering closure plans: as [`Mode::Blast`], except that a
     /// resource reached by `read` also yields the secrets it contains (whoever can read a

@@ -101,8 +101,14 @@ pub struct SecretClosure {
     /// Other secrets of this plan its holder can obtain — the reason it goes first.
     pub can_obtain: Vec<SecretId>,
     /// The actions, in order: rotate, revoke sessions, verify each trusting resource,
-    /// review privilege, enable detection.
+    /// review privilege, enable detection. The graph lists every action closure needs;
+    /// `patchloop::Session::closure_plan` keeps here only those still missing after the
+    /// patch and moves the recorded ones to `done`.
     pub actions: Vec<ClosureAction>,
+    /// Actions already recorded done after the host's patch (filled by the session from
+    /// the events; the graph alone leaves it empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub done: Vec<ClosureAction>,
 }
 
 /// Secrets to rotate together.
@@ -162,7 +168,7 @@ impl Graph {
         by.into_iter().map(|(r, (a, b))| (r, a, b)).collect()
     }
 
-    fn trusting(&self, s: u32) -> Vec<TrustingResource> {
+    pub(crate) fn trusting(&self, s: u32) -> Vec<TrustingResource> {
         self.trust_of(s)
             .into_iter()
             .filter_map(|(r, direct, via_identity)| {
@@ -298,6 +304,7 @@ impl Graph {
                         identity: meta.and_then(|m| m.identity.clone()),
                         can_obtain,
                         actions: self.actions_for(s),
+                        done: Vec::new(),
                     })
                 })
                 .collect();

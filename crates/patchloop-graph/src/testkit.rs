@@ -28,6 +28,7 @@ impl Estate {
             secrets: &self.secrets,
             access: &self.access,
             resources: &self.resources,
+            events: &[],
         })
         .unwrap()
     }

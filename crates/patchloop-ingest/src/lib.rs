@@ -21,7 +21,6 @@
 //! | [`config`] | `patchloop.toml` |
 //! | [`mod@bundle`] | a whole bundle directory |
 //! | [`write`] | writes a bundle's CSV files |
-//! | [`fleet`] | a deterministic synthetic fleet |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -30,7 +29,6 @@ pub mod config;
 pub mod csv;
 pub mod cvss;
 pub mod epss;
-pub mod fleet;
 pub mod kev;
 pub mod leaks;
 mod lines;

@@ -263,6 +263,19 @@ impl<'a> Analysis<'a> {
         Ok(analysis)
     }
 
+    /// The same analysis with the scorer's SLA facts joined in, without preparing the
+    /// bundle again: the closed loop's states (which need no SLA) decide what the scorer
+    /// treats as remediated, and the scorer's SLA facts then feed the metrics, so one
+    /// analysis serves both steps.
+    pub fn with_sla(mut self, sla: &'a [FindingSla]) -> Result<Analysis<'a>, MetricsError> {
+        let (sla_rows, finding_sla, sla_unmatched) = join_sla(&self.findings, Some(sla))?;
+        self.sla_rows = sla_rows;
+        self.finding_sla = finding_sla;
+        self.sla_unmatched = sla_unmatched;
+        self.available.sla_input = true;
+        Ok(self)
+    }
+
     /// The sorted finding at `i`.
     pub(crate) fn finding(&self, i: usize) -> Option<&'a Finding> {
         self.findings.get(i).copied()

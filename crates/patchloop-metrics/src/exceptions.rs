@@ -1,17 +1,14 @@
 //! Risk acceptances: the state of each finding's exceptions at `as_of`, and the health of
 //! the exception register as a whole (spec §1.1 and 6).
-use patchloop_model::{Exception, Exposure, Finding, Timestamp};
+use patchloop_model::{Exception, ExceptionRowState, Exposure, Finding, Timestamp};
 use serde::Serialize;
 
-use crate::input::{DAY, secs};
 use crate::lifecycle::{ExceptionState, ExceptionStatus};
 use crate::stats::Ratio;
 
 /// Both a compensating control and an approver, non-blank.
 pub(crate) fn well_formed(e: &Exception) -> bool {
-    let present =
-        |t: &Option<patchloop_model::Text>| t.as_deref().is_some_and(|s| !s.trim().is_empty());
-    present(&e.compensating_control) && present(&e.approver)
+    e.is_well_formed()
 }
 
 fn covers(e: &Exception, f: &Finding) -> bool {
@@ -67,7 +64,8 @@ pub(crate) fn evaluate<'a>(
         .map(|e| e.expires_at)
         .max();
     if let Some(e) = valid {
-        let expiring = secs(as_of, e.expires_at) <= i64::from(expiring_within_days) * DAY;
+        // The one definition of "expiring" (model: `Exception::state_at`).
+        let expiring = e.state_at(as_of, expiring_within_days) == ExceptionRowState::Expiring;
         return ExcEval {
             state: if expiring {
                 ExceptionState::Expiring
@@ -144,16 +142,19 @@ pub(crate) fn row_counts(
         expired: 0,
     };
     for e in excs {
-        if e.is_active(as_of) {
-            c.active += 1;
-            if well_formed(e) {
+        match e.state_at(as_of, expiring_within_days) {
+            ExceptionRowState::Future => {}
+            ExceptionRowState::Expired => c.expired += 1,
+            ExceptionRowState::Invalid => c.active += 1,
+            ExceptionRowState::Valid => {
+                c.active += 1;
                 c.active_valid += 1;
-                if secs(as_of, e.expires_at) <= i64::from(expiring_within_days) * DAY {
-                    c.expiring += 1;
-                }
             }
-        } else if e.expires_at <= as_of {
-            c.expired += 1;
+            ExceptionRowState::Expiring => {
+                c.active += 1;
+                c.active_valid += 1;
+                c.expiring += 1;
+            }
         }
     }
     c

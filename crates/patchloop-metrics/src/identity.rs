@@ -3,11 +3,10 @@
 //! secret, reuse (OWASP NHI9, NHI8) and long-lived secrets (NHI7).
 use std::collections::{BTreeMap, BTreeSet};
 
-use patchloop_model::{AssetId, Environment, EventKind, ResourceId, SecretId, Timestamp};
+use patchloop_model::{AssetId, Environment, EventKind, ResourceId, SecretId, Timestamp, rules};
 use serde::Serialize;
 
 use crate::analysis::Analysis;
-use crate::input::{DAY, secs};
 use crate::pass::Acc;
 use crate::stats::{DurationStats, Ratio};
 
@@ -101,7 +100,6 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
     let mut still = Vec::new();
     let mut long_lived_ids = Vec::new();
     let mut age_known = 0u64;
-    let max_age = i64::from(policy.max_secret_age_days) * DAY;
     for (s, sc) in a.secrets.iter().enumerate() {
         let evs = || {
             a.secret_events
@@ -133,6 +131,7 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
                 }
             }
         }
+        // NHI7 by the model's one rule, so `nhi` and these figures agree.
         let renewed = [sc.secret.created_at, sc.secret.rotated_at, last_rotation]
             .into_iter()
             .flatten()
@@ -140,7 +139,7 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
             .max();
         if let Some(t) = renewed {
             age_known += 1;
-            if secs(t, as_of) > max_age {
+            if rules::is_long_lived(t, as_of, policy.max_secret_age_days) {
                 long_lived_ids.push(sc.secret.id.clone());
             }
         }

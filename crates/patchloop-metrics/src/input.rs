@@ -1,130 +1,13 @@
 //! What the caller hands in besides the bundle: the scorer's SLA facts, the graph's
 //! trust facts, and the time window. Plain data, so this crate depends on neither.
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::TimeDelta;
-use patchloop_model::{AssetId, Policy, Privilege, ResourceId, SecretId, Timestamp, VulnId};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use patchloop_model::{FindingSla, Policy, SecretTrust, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use crate::MetricsError;
 
 /// Seconds in a day; every day count in this crate is this many seconds.
 pub(crate) const DAY: i64 = 86_400;
-
-/// The SSVC deployer decision of spec §3, as the scorer reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Decision {
-    /// `immediate`
-    Immediate,
-    /// `out_of_cycle`
-    OutOfCycle,
-    /// `scheduled`
-    Scheduled,
-    /// `defer`
-    Defer,
-}
-
-impl Decision {
-    /// Every decision, most urgent first.
-    pub const ALL: &'static [Decision] = &[
-        Decision::Immediate,
-        Decision::OutOfCycle,
-        Decision::Scheduled,
-        Decision::Defer,
-    ];
-
-    /// The canonical word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Immediate => "immediate",
-            Decision::OutOfCycle => "out_of_cycle",
-            Decision::Scheduled => "scheduled",
-            Decision::Defer => "defer",
-        }
-    }
-}
-
-/// A label that is not one of the four decisions.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown decision {0:?}; expected one of: immediate|out_of_cycle|scheduled|defer")]
-pub struct DecisionParseError(pub String);
-
-impl FromStr for Decision {
-    type Err = DecisionParseError;
-    /// Case-insensitive; `-` and spaces read as `_`, so `Out-of-cycle` parses.
-    fn from_str(raw: &str) -> Result<Self, DecisionParseError> {
-        let norm: String = raw
-            .trim()
-            .chars()
-            .map(|c| {
-                if c == '-' || c == ' ' {
-                    '_'
-                } else {
-                    c.to_ascii_lowercase()
-                }
-            })
-            .collect();
-        Decision::ALL
-            .iter()
-            .copied()
-            .find(|d| d.as_str() == norm)
-            .ok_or_else(|| DecisionParseError(raw.trim().to_string()))
-    }
-}
-
-impl fmt::Display for Decision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Decision {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Decision {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// The scorer's facts about one finding (spec §3 and §4).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FindingSla {
-    /// The asset.
-    pub asset_id: AssetId,
-    /// The vulnerability.
-    pub vuln_id: VulnId,
-    /// The due date, exceptions already applied by the scorer; `None` when the policy
-    /// sets no deadline for this finding.
-    pub due_at: Option<Timestamp>,
-    /// The decision, when known.
-    pub decision: Option<Decision>,
-    /// The score (0–100); `None` makes the built-in fallback score apply.
-    pub score: Option<f64>,
-}
-
-/// One resource that accepts a secret, directly or through the secret's identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrustingResource {
-    /// The resource.
-    pub resource_id: ResourceId,
-    /// The strongest privilege the secret (or its identity) holds on it.
-    pub privilege: Privilege,
-}
-
-/// Every resource that trusts one secret (from the graph crate, or built by hand).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecretTrust {
-    /// The secret.
-    pub secret_id: SecretId,
-    /// The resources that accept it. An empty list means "trusted by nothing".
-    pub resources: Vec<TrustingResource>,
-}
 
 /// Optional facts from the other crates. A field left `None` is computed from the bundle
 /// alone, and the reports say so in their notes.
@@ -216,18 +99,6 @@ pub(crate) fn secs(a: Timestamp, b: Timestamp) -> i64 {
 mod tests {
     use super::*;
     use patchloop_model::parse_timestamp;
-
-    #[test]
-    fn decisions_parse_leniently_and_round_trip() {
-        assert_eq!(
-            "Out-of-cycle".parse::<Decision>().ok(),
-            Some(Decision::OutOfCycle)
-        );
-        assert!("soon".parse::<Decision>().is_err());
-        for d in Decision::ALL {
-            assert_eq!(d.as_str().parse::<Decision>().ok(), Some(*d));
-        }
-    }
 
     #[test]
     fn window_is_start_exclusive_end_inclusive() {

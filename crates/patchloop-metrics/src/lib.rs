@@ -227,15 +227,14 @@ pub use coverage::{AmbiguousMatch, CoverageMetrics, ShadowHost};
 pub use error::MetricsError;
 pub use exceptions::ExceptionMetrics;
 pub use identity::{IdentityMetrics, ReuseKey, ReusedSecret, StillTrusting};
-pub use input::{
-    Decision, DecisionParseError, FindingSla, Inputs, SecretTrust, TrustingResource, Window,
-};
+pub use input::{Inputs, Window};
 pub use issues::{EventIssue, IssueKind};
 pub use lifecycle::{
     ActionDone, ActionNeeded, Attempts, ClosureAction, ClosureBasis, ClosureStatus, ExceptionState,
     ExceptionStatus, FactSource, FindingLifecycle, IdentityClosure, LoopState, ReasonCount,
     RemediationEvidence, Reopen, ReopenCause, SecretClosure, SlaFacts, SlaStatus,
 };
+pub use patchloop_model::{Decision, FindingSla, SecretTrust, TrustingResource};
 pub use report::{
     AgeBand, AgeingMetrics, ComplianceMetrics, ExposureMetrics, FindingState, GroupDurations,
     HostExploitation, LifecycleSummary, LoopReport, MetricsReport, MttrMetrics, OnTimeMetrics,

@@ -10,36 +10,26 @@ use crate::Decision;
 use crate::input::{Span, secs};
 use crate::issues::{EventIssue, IssueKind};
 
-/// Where a finding stands at `as_of`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoopState {
-    /// Not remediated and no attempt in the current cycle.
-    Open,
-    /// A `deploy_succeeded` after first_seen, not yet verified (still open).
-    Deployed,
-    /// The latest attempt is a `deploy_failed` or `verify_failed` (still open).
-    Failed,
-    /// Remediated, but whether the identity exposure is closed cannot be told because an
-    /// identity input is missing (see the closure's `unknown` actions).
-    Remediated,
-    /// Remediated and identity-closed, or remediated with no identity closure needed.
-    Closed,
-    /// Remediated but not identity-closed: the flaw is fixed, the access path is not.
-    FalseConfidence,
-}
+patchloop_model::vocab!(
+    /// Where a finding stands at `as_of` (spec §5). One spelling in every output.
+    LoopState, "state", "open|deployed|failed|remediated|closed|false_confidence" {
+        /// Not remediated and no attempt in the current cycle.
+        Open = "open",
+        /// A `deploy_succeeded` after first_seen, not yet verified (still open).
+        Deployed = "deployed",
+        /// The latest attempt is a `deploy_failed` or `verify_failed` (still open).
+        Failed = "failed",
+        /// Remediated, but whether the identity exposure is closed cannot be told because
+        /// an identity input is missing (see the closure's `unknown` actions).
+        Remediated = "remediated",
+        /// Remediated and identity-closed, or remediated with no identity closure needed.
+        Closed = "closed",
+        /// Remediated but not identity-closed: the flaw is fixed, the access path is not.
+        FalseConfidence = "false_confidence",
+    }
+);
 
 impl LoopState {
-    /// Every state, in the order above.
-    pub const ALL: &'static [LoopState] = &[
-        LoopState::Open,
-        LoopState::Deployed,
-        LoopState::Failed,
-        LoopState::Remediated,
-        LoopState::Closed,
-        LoopState::FalseConfidence,
-    ];
-
     /// Whether the flaw is remediated (remediated, closed or false_confidence).
     pub fn is_remediated(self) -> bool {
         matches!(
@@ -124,21 +114,21 @@ pub struct Attempts {
     pub failures_by_reason: Vec<ReasonCount>,
 }
 
-/// The exception state of a finding at `as_of` (spec §1.1 and 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExceptionState {
-    /// No exception covers the finding.
-    None,
-    /// A valid exception is active (control and approver present).
-    Valid,
-    /// Valid and active, expiring within `expiring_within_days`.
-    Expiring,
-    /// Active but invalid: no compensating control or no approver; it changes nothing.
-    Invalid,
-    /// Every covering exception has expired (none active).
-    Expired,
-}
+patchloop_model::vocab!(
+    /// The exception state of a finding at `as_of` (spec §1.1 and §6).
+    ExceptionState, "exception state", "none|valid|expiring|invalid|expired" {
+        /// No exception covers the finding.
+        None = "none",
+        /// A valid exception is active (control and approver present).
+        Valid = "valid",
+        /// Valid and active, expiring within `expiring_within_days`.
+        Expiring = "expiring",
+        /// Active but invalid: no compensating control or no approver; it changes nothing.
+        Invalid = "invalid",
+        /// Every covering exception has expired (none active).
+        Expired = "expired",
+    }
+);
 
 /// The exception that decides a finding's [`ExceptionState`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -151,23 +141,23 @@ pub struct ExceptionStatus {
     pub expires_at: Option<Timestamp>,
 }
 
-/// SLA standing at `as_of`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaStatus {
-    /// Open and not yet due.
-    OnTrack,
-    /// Open, not excepted, past due_at.
-    Overdue,
-    /// Open with a valid exception active: not overdue whatever the due date.
-    Excepted,
-    /// Remediated at or before due_at.
-    Met,
-    /// Remediated after due_at.
-    Missed,
-    /// No due date, or remediated at an unknown time.
-    NoSla,
-}
+patchloop_model::vocab!(
+    /// SLA standing at `as_of` (spec §4). The queue's status column uses the same words.
+    SlaStatus, "SLA status", "on_track|overdue|excepted|met|missed|no_sla" {
+        /// Open and not yet due.
+        OnTrack = "on_track",
+        /// Open, not excepted, past due_at.
+        Overdue = "overdue",
+        /// Open with a valid exception active: not overdue whatever the due date.
+        Excepted = "excepted",
+        /// Remediated at or before due_at.
+        Met = "met",
+        /// Remediated after due_at.
+        Missed = "missed",
+        /// No due date, or remediated at an unknown time.
+        NoSla = "no_sla",
+    }
+);
 
 /// Where a due date or score came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -224,22 +214,23 @@ pub enum ClosureStatus {
     Undetermined,
 }
 
-/// One closure action (spec §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClosureAction {
-    /// `secret_rotated` at or after the patch.
-    SecretRotated,
-    /// `sessions_revoked` at or after that rotation (token, api_key, service_account_key,
-    /// cloud_access_key).
-    SessionsRevoked,
-    /// `trust_verified` at or after that rotation, for one trusting resource.
-    TrustVerified,
-    /// `privilege_reviewed` at or after the patch, when any trusting access is admin.
-    PrivilegeReviewed,
-    /// `detection_enabled` at or after the patch.
-    DetectionEnabled,
-}
+patchloop_model::vocab!(
+    /// One closure action (spec §5), named by the event that records it done.
+    ClosureAction, "closure action",
+    "secret_rotated|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled" {
+        /// `secret_rotated` at or after the patch.
+        SecretRotated = "secret_rotated",
+        /// `sessions_revoked` at or after that rotation (token, api_key,
+        /// service_account_key, cloud_access_key).
+        SessionsRevoked = "sessions_revoked",
+        /// `trust_verified` at or after that rotation, for one trusting resource.
+        TrustVerified = "trust_verified",
+        /// `privilege_reviewed` at or after the patch, when any trusting access is admin.
+        PrivilegeReviewed = "privilege_reviewed",
+        /// `detection_enabled` at or after the patch.
+        DetectionEnabled = "detection_enabled",
+    }
+);
 
 /// An action that is needed (missing or unknown).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

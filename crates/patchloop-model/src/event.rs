@@ -127,3 +127,22 @@ pub struct Event {
     /// 1-based line in `events.csv`, so contradictions can be reported where they are.
     pub line: u64,
 }
+
+impl Event {
+    /// An event of `kind` at `at` naming nothing yet, for builders and tests; set the ids
+    /// the kind needs (see [`EventKind`]) before handing it to an analysis.
+    pub fn new(kind: EventKind, at: Timestamp) -> Event {
+        Event {
+            at,
+            kind,
+            asset_id: None,
+            vuln_id: None,
+            secret_id: None,
+            resource_id: None,
+            reason: None,
+            actor: None,
+            note: None,
+            line: 0,
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Risk acceptances (`exceptions.csv`).
 use serde::{Deserialize, Serialize};
 
-use crate::{AssetId, Exposure, Text, Timestamp, VulnId};
+use crate::{AssetId, ExceptionRowState, Exposure, Text, Timestamp, VulnId};
 
 /// Which findings on the asset an exception covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,8 +52,69 @@ impl Exception {
         self.granted_at <= t && t < self.expires_at
     }
 
-    /// Valid at `t`: active, with a compensating control and an approver.
+    /// Both a compensating control and an approver are given, and neither is blank.
+    pub fn is_well_formed(&self) -> bool {
+        let present = |t: &Option<Text>| t.as_deref().is_some_and(|s| !s.trim().is_empty());
+        present(&self.compensating_control) && present(&self.approver)
+    }
+
+    /// Valid at `t`: active and well formed.
     pub fn is_valid(&self, t: Timestamp) -> bool {
-        self.is_active(t) && self.compensating_control.is_some() && self.approver.is_some()
+        self.is_active(t) && self.is_well_formed()
+    }
+
+    /// The row's state at `t` (spec §6 "exceptions"). "Expiring" means valid at `t` and
+    /// ending at most `expiring_within_days` × 86 400 seconds after `t`, counted in
+    /// seconds: an exception 14.5 days from its end is not expiring within 14 days.
+    pub fn state_at(&self, t: Timestamp, expiring_within_days: u32) -> ExceptionRowState {
+        if t < self.granted_at {
+            ExceptionRowState::Future
+        } else if self.expires_at <= t {
+            ExceptionRowState::Expired
+        } else if !self.is_well_formed() {
+            ExceptionRowState::Invalid
+        } else if (self.expires_at - t).num_seconds() <= i64::from(expiring_within_days) * 86_400 {
+            ExceptionRowState::Expiring
+        } else {
+            ExceptionRowState::Valid
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_timestamp;
+
+    #[test]
+    fn expiring_is_counted_in_seconds() {
+        let t = |s| parse_timestamp(s).unwrap();
+        let e = Exception {
+            asset_id: AssetId::new("a").unwrap(),
+            scope: ExceptionScope::AllFindings,
+            reason: None,
+            compensating_control: Some(Text::from("waf")),
+            approver: Some(Text::from("ciso")),
+            granted_at: t("2026-01-01"),
+            expires_at: t("2026-02-15T12:00:00Z"),
+            exposure_override: None,
+            line: 2,
+        };
+        // 14.5 days before the end: not expiring within 14 days, expiring within 15.
+        assert_eq!(e.state_at(t("2026-02-01"), 14), ExceptionRowState::Valid);
+        assert_eq!(e.state_at(t("2026-02-01"), 15), ExceptionRowState::Expiring);
+        assert_eq!(e.state_at(t("2025-12-31"), 14), ExceptionRowState::Future);
+        assert_eq!(
+            e.state_at(t("2026-02-15T12:00:00Z"), 14),
+            ExceptionRowState::Expired
+        );
+        let blank = Exception {
+            approver: Some(Text::from("  ")),
+            ..e
+        };
+        assert_eq!(
+            blank.state_at(t("2026-02-01"), 14),
+            ExceptionRowState::Invalid
+        );
     }
 }

@@ -88,3 +88,23 @@ pub struct Resource {
     /// Secrets this resource stores.
     pub contains: Vec<SecretId>,
 }
+
+impl Secret {
+    /// An inventory secret stored on `asset_id` with nothing else known, for builders
+    /// and tests.
+    pub fn new(id: SecretId, asset_id: AssetId) -> Secret {
+        Secret {
+            id,
+            kind: None,
+            asset_id,
+            location: None,
+            identity: None,
+            external_id: None,
+            created_at: None,
+            rotated_at: None,
+            expires_at: None,
+            fingerprint: None,
+            origin: SecretOrigin::Inventory,
+        }
+    }
+}

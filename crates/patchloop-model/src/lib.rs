@@ -29,14 +29,22 @@ mod asset;
 mod bundle;
 mod event;
 mod exception;
+mod exchange;
 mod finding;
 mod id;
 mod identity;
 mod intel;
 mod num;
 pub mod policy;
+pub mod rules;
 mod time;
 mod vocab;
+
+/// What the exported [`vocab!`] macro needs; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
 
 pub use asset::{Asset, DiscoveryRecord};
 pub use bundle::{
@@ -44,6 +52,9 @@ pub use bundle::{
 };
 pub use event::{Event, EventKind, FailureReason};
 pub use exception::{Exception, ExceptionScope};
+pub use exchange::{
+    FindingSla, HostIdentity, IdentityMap, NearestCrownJewel, SecretTrust, TrustingResource,
+};
 pub use finding::{Finding, FindingStatus, merge_findings};
 pub use id::{AssetId, HostName, IdError, IdentityName, ResourceId, SecretId, Text, VulnId};
 pub use identity::{AccessEdge, Principal, Resource, Secret, SecretOrigin};
@@ -54,6 +65,6 @@ pub use num::{CvssScore, NumberError, Probability};
 pub use policy::Policy;
 pub use time::{Timestamp, TimestampError, parse_timestamp};
 pub use vocab::{
-    Criticality, Environment, Exposure, Privilege, ResourceKind, Role, SecretKind, SecretLocation,
-    Severity, VocabError,
+    Criticality, Decision, Environment, ExceptionRowState, Exposure, Privilege, ResourceKind, Role,
+    SecretKind, SecretLocation, Severity, VocabError,
 };

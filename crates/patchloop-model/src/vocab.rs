@@ -1,7 +1,4 @@
 //! Closed vocabularies of the spec, as enums that parse case-insensitively.
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A word that is not in a closed vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,8 +13,25 @@ pub struct VocabError {
 }
 
 /// Declares a closed vocabulary: the enum, its canonical words, case-insensitive parsing
-/// (with `-` and spaces read as `_`, so `out-of-cycle` and `very high` parse), Display,
-/// and serde as the canonical word.
+/// (with `-` and spaces read as `_`, so `out-of-cycle` and `very high` parse), `as_str`,
+/// `ALL`, `Display`, `FromStr` (errors are [`VocabError`]) and serde as the canonical
+/// word. Exported so every crate's closed vocabularies have one spelling everywhere:
+/// JSON, CSV, tables and flags all print [`as_str`](VocabError).
+///
+/// ```
+/// patchloop_model::vocab!(
+///     /// A colour.
+///     Colour, "colour", "red|dark_blue" {
+///         /// Red.
+///         Red = "red",
+///         /// Dark blue.
+///         DarkBlue = "dark_blue",
+///     }
+/// );
+/// assert_eq!("Dark-Blue".parse::<Colour>().unwrap(), Colour::DarkBlue);
+/// assert_eq!(Colour::DarkBlue.to_string(), "dark_blue");
+/// ```
+#[macro_export]
 macro_rules! vocab {
     (
         $(#[$doc:meta])* $name:ident, $what:literal, $expected:literal {
@@ -40,37 +54,46 @@ macro_rules! vocab {
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = VocabError;
-            fn from_str(raw: &str) -> Result<Self, VocabError> {
-                let norm: String = raw
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::VocabError;
+            fn from_str(raw: &str) -> ::std::result::Result<Self, $crate::VocabError> {
+                let norm: ::std::string::String = raw
                     .trim()
                     .chars()
                     .map(|c| if c == '-' || c == ' ' { '_' } else { c.to_ascii_lowercase() })
                     .collect();
                 match norm.as_str() {
                     $( $word => Ok($name::$variant), )+
-                    _ => Err(VocabError { what: $what, word: raw.trim().to_string(), expected: $expected }),
+                    _ => Err($crate::VocabError {
+                        what: $what,
+                        word: raw.trim().to_string(),
+                        expected: $expected,
+                    }),
                 }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::string::String as $crate::__private::serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(<D::Error as $crate::__private::serde::de::Error>::custom)
             }
         }
     };
@@ -364,3 +387,44 @@ mod tests {
         assert_eq!(Severity::from_cvss(6.9), Severity::Medium);
     }
 }
+
+vocab!(
+    /// The SSVC deployer decision (spec §3), most urgent first: the derived `Ord` puts
+    /// `Immediate` before `Defer`, which is the queue's first key. One type for the
+    /// whole workspace: the scorer produces it, the metrics and reports consume it.
+    Decision, "decision", "immediate|out_of_cycle|scheduled|defer" {
+        /// Act now, outside every cycle.
+        Immediate = "immediate",
+        /// Act before the next scheduled cycle.
+        OutOfCycle = "out_of_cycle",
+        /// Act in the next scheduled cycle.
+        Scheduled = "scheduled",
+        /// No action required now.
+        Defer = "defer",
+    }
+);
+
+impl Decision {
+    /// 3 for immediate down to 0 for defer: larger is more urgent, for comparisons that
+    /// read naturally ("never lowers the urgency").
+    pub fn urgency(self) -> u8 {
+        3 - self as u8
+    }
+}
+
+vocab!(
+    /// The state of one exception row at a time (spec §1.1, §6). There is one
+    /// definition of "expiring" in the workspace: [`crate::Exception::state_at`].
+    ExceptionRowState, "exception state", "future|valid|expiring|expired|invalid" {
+        /// Not yet granted.
+        Future = "future",
+        /// Active, with a compensating control and an approver, and not expiring soon.
+        Valid = "valid",
+        /// Valid and active, ending within the policy's `expiring_within_days`.
+        Expiring = "expiring",
+        /// Ended (its `expires_at` is at or before the time asked about).
+        Expired = "expired",
+        /// Active but missing its compensating control or approver: it changes nothing.
+        Invalid = "invalid",
+    }
+);

@@ -10,13 +10,14 @@ use serde::Serialize;
 
 use crate::engine::{Engine, FLAG_FIXED};
 use crate::formula;
-use crate::input::{CrownJewelPath, HostIdentity, Remediated};
+use crate::input::Remediated;
 use crate::rules::{self, ExcState, ExploitationReason, ImpactBump};
 use crate::scoring::{ST_OPEN, Scoring, to_timestamp};
 use crate::tables::{BodTable, SsvcTable};
 use crate::vocab::{
-    BodTimeline, CvssSource, Decision, Exploitation, HumanImpact, SystemExposure, TechnicalImpact,
+    BodTimeline, CvssSource, Exploitation, HumanImpact, SystemExposure, TechnicalImpact,
 };
+use patchloop_model::{Decision, HostIdentity, NearestCrownJewel};
 
 /// The numbers the score multiplies, so a reader can redo the arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -143,7 +144,7 @@ pub struct Assessment {
     /// Crown jewels the host reaches.
     pub crown_jewels_reached: u32,
     /// The nearest one.
-    pub nearest_crown_jewel: Option<CrownJewelPath>,
+    pub nearest_crown_jewel: Option<NearestCrownJewel>,
     /// How the due date was reached.
     pub sla: SlaDetail,
     /// Why.

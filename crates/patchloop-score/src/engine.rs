@@ -8,10 +8,10 @@ use patchloop_model::{AssetId, Bundle, ExceptionScope, Exposure, FindingStatus, 
 
 use crate::ScoreError;
 use crate::diagnostics::Diagnostic;
-use crate::input::IdentityMap;
 use crate::rules::{self, ExcEffect};
 use crate::tables::{BodTable, SsvcTable, bod_table, ssvc_index, ssvc_table};
 use crate::vocab::{CvssSource, SystemExposure};
+use patchloop_model::IdentityMap;
 
 /// Bit of `Columns::f_flags`: the scanner reports the finding fixed.
 pub(crate) const FLAG_FIXED: u8 = 1;

@@ -7,9 +7,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::formula;
-use crate::input::{CrownJewelPath, HostIdentity};
 use crate::scoring::{ST_DECISION, ST_EXCEPTED, ST_OPEN, Scoring};
-use crate::vocab::Decision;
+use patchloop_model::Decision;
+use patchloop_model::{HostIdentity, NearestCrownJewel};
 
 /// One host of the ranking.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,7 +44,7 @@ pub struct HostRank {
     /// Crown jewels the host reaches.
     pub crown_jewels_reached: u32,
     /// The nearest one.
-    pub nearest_crown_jewel: Option<CrownJewelPath>,
+    pub nearest_crown_jewel: Option<NearestCrownJewel>,
 }
 
 /// The ranking order: immediate findings descending, out-of-cycle descending,
@@ -148,7 +148,7 @@ impl Scoring<'_, '_> {
             }
             let p = *cols.vuln_p.get(*cols.f_vuln.get(i)? as usize)?;
             acc.add(
-                Decision::from_code(st & ST_DECISION),
+                crate::vocab::decision_from_code(st & ST_DECISION),
                 st & ST_EXCEPTED != 0,
                 *self.scores.get(i)?,
                 p,

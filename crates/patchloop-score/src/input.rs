@@ -1,42 +1,9 @@
 //! What the caller hands in besides the bundle: per-host identity facts from the graph
 //! (as plain numbers, so this crate does not depend on the graph crate) and the rule that
 //! says which findings are already remediated.
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use patchloop_model::{AssetId, ResourceId, VulnId};
-use serde::{Deserialize, Serialize};
-
-/// The nearest crown jewel a host reaches in the identity-exposure graph.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct CrownJewelPath {
-    /// The crown-jewel resource.
-    pub resource_id: ResourceId,
-    /// Fewest edges from the host to it.
-    pub hops: u32,
-}
-
-/// The graph's facts about one host (spec §2). A host with no entry is read
-/// as all zeros: B(h) = 0, no crown jewel.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct HostIdentity {
-    /// B(h) in [0, 1]; anything else is refused with [`crate::ScoreError::InvalidBlast`].
-    pub blast: f64,
-    /// How many crown-jewel resources the host reaches.
-    pub crown_jewels_reached: u32,
-    /// The nearest one, when any.
-    pub nearest_crown_jewel: Option<CrownJewelPath>,
-}
-
-impl HostIdentity {
-    /// Whether the host reaches at least one crown jewel.
-    pub fn reaches_crown_jewel(&self) -> bool {
-        self.crown_jewels_reached > 0 || self.nearest_crown_jewel.is_some()
-    }
-}
-
-/// Identity facts by host. A `BTreeMap` so that anything derived from iterating it is
-/// ordered by asset id.
-pub type IdentityMap = BTreeMap<AssetId, HostIdentity>;
+use patchloop_model::{AssetId, VulnId};
 
 /// Which findings are remediated at `as_of` and so leave the queue (spec §3:
 /// the queue holds every finding not remediated; deployed-but-unverified ones stay).
@@ -150,12 +117,5 @@ mod tests {
         assert!(!set.is_remediated(&b, &w, true));
         let f = |x: &AssetId, _: &VulnId| x.as_str() == "web-02";
         assert!(f.is_remediated(&b, &w, false));
-    }
-
-    #[test]
-    fn missing_identity_is_zero() {
-        let h = HostIdentity::default();
-        assert_eq!(h.blast, 0.0);
-        assert!(!h.reaches_crown_jewel());
     }
 }

@@ -160,9 +160,8 @@ pub use diagnostics::Diagnostic;
 pub use engine::{BYTES_PER_FINDING, Engine};
 pub use error::ScoreError;
 pub use hosts::{HostRank, host_order};
-pub use input::{
-    CrownJewelPath, HostIdentity, IdentityMap, Remediated, RemediatedSet, ScannerStatus,
-};
+pub use input::{Remediated, RemediatedSet, ScannerStatus};
+pub use patchloop_model::{Decision, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel};
 pub use report::{HostReport, QueueItem, QueueReport, explain, hosts, queue};
 pub use rules::{ExploitationReason, ImpactBump};
 pub use scoring::{FindingScore, QueueCounts, Scoring};
@@ -170,5 +169,5 @@ pub use tables::{
     BOD_ROWS, BodRow, BodTable, SSVC_ROWS, SsvcRow, SsvcTable, bod_table, ssvc_table,
 };
 pub use vocab::{
-    BodTimeline, CvssSource, Decision, Exploitation, HumanImpact, SystemExposure, TechnicalImpact,
+    BodTimeline, CvssSource, Exploitation, HumanImpact, SystemExposure, TechnicalImpact,
 };

@@ -10,8 +10,9 @@ use patchloop_model::{AssetId, Bundle, FindingStatus, Timestamp};
 use crate::ScoreError;
 use crate::detail::{Assessment, DetailInput, assess};
 use crate::hosts::{HostAcc, HostRank, p_of, rank_hosts};
-use crate::input::{IdentityMap, Remediated};
+use crate::input::Remediated;
 use crate::tables::{bod_table, ssvc_table};
+use patchloop_model::IdentityMap;
 
 /// Every finding of an inventoried asset, assessed at `as_of`, sorted by
 /// (asset_id, vuln_id). Findings of unknown assets are skipped (the engine reports them).

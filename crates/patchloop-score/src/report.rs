@@ -10,8 +10,9 @@ use crate::detail::Assessment;
 use crate::diagnostics::Diagnostic;
 use crate::engine::Engine;
 use crate::hosts::HostRank;
-use crate::input::{IdentityMap, Remediated};
-use crate::scoring::QueueCounts;
+use crate::input::Remediated;
+use crate::scoring::{QueueCounts, Scoring};
+use patchloop_model::{FindingSla, IdentityMap};
 
 /// One queue entry: its 1-based rank and the finding in full.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,29 +64,7 @@ pub fn queue<R: Remediated>(
     limit: Option<usize>,
 ) -> Result<QueueReport, ScoreError> {
     let engine = Engine::new(bundle, identity)?;
-    let scoring = engine.score(as_of, remediated);
-    let order = match limit {
-        Some(n) => scoring.top(n),
-        None => scoring.queue(),
-    };
-    let items = order
-        .par_iter()
-        .enumerate()
-        .filter_map(|(r, &i)| {
-            scoring.assessment(i).map(|assessment| QueueItem {
-                rank: r as u64 + 1,
-                assessment,
-            })
-        })
-        .collect();
-    Ok(QueueReport {
-        as_of,
-        decision_table: bundle.policy.decision_table,
-        sla_table: bundle.policy.sla.table,
-        counts: scoring.counts(),
-        items,
-        diagnostics: engine.diagnostics().to_vec(),
-    })
+    Ok(engine.score(as_of, remediated).queue_report(limit))
 }
 
 /// One finding in full at `as_of`, whether or not it is in the queue.
@@ -117,15 +96,65 @@ pub fn hosts<R: Remediated>(
     limit: Option<usize>,
 ) -> Result<HostReport, ScoreError> {
     let engine = Engine::new(bundle, identity)?;
-    let mut hosts = engine.score(as_of, remediated).hosts();
-    let total_hosts = hosts.len() as u64;
-    if let Some(n) = limit {
-        hosts.truncate(n);
+    Ok(engine.score(as_of, remediated).host_report(limit))
+}
+
+impl Scoring<'_, '_> {
+    /// The queue (or its first `limit` entries, selected without sorting the rest) with
+    /// its totals, as [`queue`] gives it. One scoring answers the queue, the host
+    /// ranking and the SLA facts, so a caller that needs all three scores once.
+    pub fn queue_report(&self, limit: Option<usize>) -> QueueReport {
+        let order = match limit {
+            Some(n) => self.top(n),
+            None => self.queue(),
+        };
+        let items = order
+            .par_iter()
+            .enumerate()
+            .filter_map(|(r, &i)| {
+                self.assessment(i).map(|assessment| QueueItem {
+                    rank: r as u64 + 1,
+                    assessment,
+                })
+            })
+            .collect();
+        let bundle = self.engine().bundle();
+        QueueReport {
+            as_of: self.as_of(),
+            decision_table: bundle.policy.decision_table,
+            sla_table: bundle.policy.sla.table,
+            counts: self.counts(),
+            items,
+            diagnostics: self.engine().diagnostics().to_vec(),
+        }
     }
-    Ok(HostReport {
-        as_of,
-        total_hosts,
-        hosts,
-        diagnostics: engine.diagnostics().to_vec(),
-    })
+
+    /// The host ranking (or its first `limit` hosts), as [`hosts`] gives it.
+    pub fn host_report(&self, limit: Option<usize>) -> HostReport {
+        let mut hosts = self.hosts();
+        let total_hosts = hosts.len() as u64;
+        if let Some(n) = limit {
+            hosts.truncate(n);
+        }
+        HostReport {
+            as_of: self.as_of(),
+            total_hosts,
+            hosts,
+            diagnostics: self.engine().diagnostics().to_vec(),
+        }
+    }
+
+    /// Every finding's SLA facts (decision, score, due date), the input the closed-loop
+    /// metrics take from the scorer (spec §4), in the engine's finding order.
+    pub fn slas(&self) -> Vec<FindingSla> {
+        self.iter()
+            .map(|f| FindingSla {
+                asset_id: f.asset_id.clone(),
+                vuln_id: f.vuln_id.clone(),
+                due_at: Some(f.due_at),
+                decision: Some(f.decision),
+                score: Some(f.score),
+            })
+            .collect()
+    }
 }

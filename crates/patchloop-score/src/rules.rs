@@ -1,4 +1,4 @@
-//! Contract sections 3 and 4 as pure functions: per-vulnerability facts, per-asset
+//! Spec §3 and §4 as pure functions: per-vulnerability facts, per-asset
 //! facts, exception selection and SLA arithmetic. The column builder, the per-finding
 //! detail and the oracle all call these, so there is one definition of every rule.
 use chrono::NaiveDate;
@@ -10,9 +10,9 @@ use patchloop_model::{
 use serde::Serialize;
 
 use crate::formula;
-use crate::input::HostIdentity;
 use crate::tables::{BodRow, BodTable};
 use crate::vocab::{CvssSource, Exploitation, HumanImpact};
+use patchloop_model::HostIdentity;
 
 /// Seconds per day; SLA days are whole 86 400-second days (UTC has no DST).
 pub(crate) const DAY: i64 = 86_400;

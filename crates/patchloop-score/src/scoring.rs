@@ -12,7 +12,8 @@ use crate::formula;
 use crate::input::Remediated;
 use crate::rules::{self, ExcEffect, ExcState};
 use crate::tables::{SsvcTable, ssvc_index};
-use crate::vocab::{Decision, SystemExposure};
+use crate::vocab::{DecisionCode, SystemExposure};
+use patchloop_model::Decision;
 
 /// State byte bits: decision code in bits 0–1, then the flags below.
 pub(crate) const ST_DECISION: u8 = 0b11;
@@ -308,7 +309,7 @@ impl<'e, 'b> Scoring<'e, 'b> {
     pub fn decision(&self, i: u32) -> Option<Decision> {
         self.states
             .get(i as usize)
-            .map(|s| Decision::from_code(s & ST_DECISION))
+            .map(|s| crate::vocab::decision_from_code(s & ST_DECISION))
     }
 
     /// Whether finding `i` is in the queue (not remediated at `as_of`).
@@ -351,7 +352,7 @@ impl<'e, 'b> Scoring<'e, 'b> {
             index: i,
             asset_id,
             vuln_id,
-            decision: Decision::from_code(st & ST_DECISION),
+            decision: crate::vocab::decision_from_code(st & ST_DECISION),
             score: *self.scores.get(i as usize)?,
             due_at: to_timestamp(due),
             in_queue: st & ST_OPEN != 0,
@@ -386,7 +387,7 @@ impl<'e, 'b> Scoring<'e, 'b> {
                     } else if self.as_of_secs > self.due_secs(i) {
                         q.overdue += 1;
                     }
-                    match Decision::from_code(st & ST_DECISION) {
+                    match crate::vocab::decision_from_code(st & ST_DECISION) {
                         Decision::Immediate => q.immediate += 1,
                         Decision::OutOfCycle => q.out_of_cycle += 1,
                         Decision::Scheduled => q.scheduled += 1,

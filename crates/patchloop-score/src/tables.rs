@@ -5,7 +5,8 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::ScoreError;
-use crate::vocab::{BodTimeline, Decision, Exploitation, HumanImpact, SystemExposure};
+use crate::vocab::{BodTimeline, DecisionCode, Exploitation, HumanImpact, SystemExposure};
+use patchloop_model::Decision;
 
 const SSVC_FILE: &str = "deployer_patch_application_priority_1_0_0.csv";
 const SSVC_CSV: &str = include_str!("../data/deployer_patch_application_priority_1_0_0.csv");
@@ -271,8 +272,8 @@ pub(crate) fn parse_ssvc(csv: &str) -> Result<SsvcTable, ScoreError> {
             t,
             line,
             field(t, line, &f, 5)?,
-            &Decision::ALL,
-            Decision::ssvc_word,
+            Decision::ALL,
+            DecisionCode::ssvc_word,
         )?;
         let idx = ssvc_index(e.code(), x.code(), a, h.code());
         if idx != row {

@@ -2,7 +2,7 @@
 //! BOD 26-04 timelines, as small ordered enums with their canonical words.
 use std::fmt;
 
-use patchloop_model::{Criticality, Exposure};
+use patchloop_model::{Criticality, Decision, Exposure};
 use serde::{Deserialize, Serialize};
 
 /// Writes `as_str()` for Display, so text output and JSON use the same words.
@@ -188,42 +188,16 @@ impl TechnicalImpact {
     }
 }
 
-/// The patch-application decision, most urgent first: the derived `Ord` puts
-/// `Immediate` before `Defer`, which is the queue's first key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// `immediate`
-    Immediate,
-    /// `out_of_cycle`
-    OutOfCycle,
-    /// `scheduled`
-    Scheduled,
-    /// `defer`
-    Defer,
+/// The decision is the model's [`Decision`]; these are the scorer's packed-code helpers.
+pub(crate) trait DecisionCode {
+    /// The word the SSVC CSV uses.
+    fn ssvc_word(self) -> &'static str;
+    /// 0 for immediate up to 3 for defer: the queue's first key, packed in 2 bits.
+    fn code(self) -> u8;
 }
 
-impl Decision {
-    /// Every decision, most urgent first.
-    pub const ALL: [Decision; 4] = [
-        Decision::Immediate,
-        Decision::OutOfCycle,
-        Decision::Scheduled,
-        Decision::Defer,
-    ];
-
-    /// The canonical word (`immediate`, `out_of_cycle`, `scheduled`, `defer`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Immediate => "immediate",
-            Decision::OutOfCycle => "out_of_cycle",
-            Decision::Scheduled => "scheduled",
-            Decision::Defer => "defer",
-        }
-    }
-
-    /// The word the SSVC CSV uses.
-    pub(crate) fn ssvc_word(self) -> &'static str {
+impl DecisionCode for Decision {
+    fn ssvc_word(self) -> &'static str {
         match self {
             Decision::Immediate => "immediate",
             Decision::OutOfCycle => "out-of-cycle",
@@ -232,23 +206,18 @@ impl Decision {
         }
     }
 
-    /// 3 for immediate down to 0 for defer: larger is more urgent, for comparisons that
-    /// read naturally ("never lowers the urgency").
-    pub fn urgency(self) -> u8 {
-        3 - self.code()
-    }
-
-    pub(crate) fn code(self) -> u8 {
+    fn code(self) -> u8 {
         self as u8
     }
+}
 
-    pub(crate) fn from_code(c: u8) -> Self {
-        match c & 3 {
-            0 => Decision::Immediate,
-            1 => Decision::OutOfCycle,
-            2 => Decision::Scheduled,
-            _ => Decision::Defer,
-        }
+/// The decision packed by [`DecisionCode::code`].
+pub(crate) fn decision_from_code(c: u8) -> Decision {
+    match c & 3 {
+        0 => Decision::Immediate,
+        1 => Decision::OutOfCycle,
+        2 => Decision::Scheduled,
+        _ => Decision::Defer,
     }
 }
 
@@ -333,7 +302,6 @@ display_as_str!(
     SystemExposure,
     HumanImpact,
     TechnicalImpact,
-    Decision,
     BodTimeline
 );
 
@@ -352,8 +320,8 @@ mod tests {
         for (i, h) in HumanImpact::ALL.iter().enumerate() {
             assert_eq!(usize::from(h.code()), i);
         }
-        for d in Decision::ALL {
-            assert_eq!(Decision::from_code(d.code()), d);
+        for &d in Decision::ALL {
+            assert_eq!(decision_from_code(d.code()), d);
         }
     }
 

@@ -2,21 +2,11 @@
 //! `nhi` and `graph export`.
 use std::fmt::Write as _;
 
-use patchloop::graph::{Graph, HostBlast, blast_radius_all};
+use patchloop::graph::HostBlast;
 use patchloop::model::AssetId;
 
-use crate::common::{self, BundleArgs, EXIT_OK, EXIT_UNUSABLE, ListFormat};
-
-fn build(args: &BundleArgs) -> Result<(patchloop::ingest::Loaded, Graph), u8> {
-    let loaded = common::load_or_exit(args)?;
-    match Graph::from_bundle(&loaded.bundle) {
-        Ok(g) => Ok((loaded, g)),
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(EXIT_UNUSABLE)
-        }
-    }
-}
+use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
+use crate::error::CliError;
 
 fn host_id(s: &str) -> Result<AssetId, String> {
     AssetId::new(s).map_err(|e| e.to_string())
@@ -43,31 +33,17 @@ fn fmt_b(b: f64) -> String {
 }
 
 /// Runs `patchloop blast-radius`.
-pub fn blast(args: &BlastArgs) -> u8 {
-    let (loaded, g) = match build(&args.bundle) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let b = &loaded.bundle;
+pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let b = s.bundle();
     if let Some(h) = &args.host {
-        let r = match g.blast_radius(h, &b.policy) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_UNUSABLE;
-            }
-        };
+        let r = s.blast_radius(h)?;
         match args.format {
             ListFormat::Json => {
                 outln!(
                     "{}",
-                    common::envelope(
-                        "patchloop.blast-radius/v1",
-                        b.as_of,
-                        b,
-                        "host",
-                        serde_json::to_value(&r).unwrap_or_default()
-                    )
+                    common::envelope(s, "patchloop.blast-radius/v1", "host", &r)?
                 )
             }
             _ => {
@@ -135,15 +111,9 @@ pub fn blast(args: &BlastArgs) -> u8 {
                 out!("{out}");
             }
         }
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
-    let mut all: Vec<HostBlast> = match blast_radius_all(&g, &b.policy) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+    let mut all: Vec<HostBlast> = s.blast_radius_all()?;
     // Largest first; ties by weight, then host id, so the order is total.
     all.sort_by(|x, y| {
         y.blast
@@ -195,26 +165,20 @@ pub fn blast(args: &BlastArgs) -> u8 {
         .collect();
     match args.format {
         ListFormat::Json => {
-            let items: Vec<serde_json::Value> = all
+            #[derive(serde::Serialize)]
+            struct Ranked<'a> {
+                rank: usize,
+                #[serde(flatten)]
+                host: &'a HostBlast,
+            }
+            let items: Vec<Ranked> = all
                 .iter()
                 .enumerate()
-                .map(|(i, h)| {
-                    let mut v = serde_json::to_value(h).unwrap_or_default();
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("rank".into(), (i + 1).into());
-                    }
-                    v
-                })
+                .map(|(i, host)| Ranked { rank: i + 1, host })
                 .collect();
             outln!(
                 "{}",
-                common::envelope(
-                    "patchloop.blast-radius/v1",
-                    b.as_of,
-                    b,
-                    "hosts",
-                    items.into()
-                )
+                common::envelope(s, "patchloop.blast-radius/v1", "hosts", &items)?
             );
         }
         ListFormat::Csv => out!("{}", common::csv_text(&header, &rows)),
@@ -240,7 +204,7 @@ pub fn blast(args: &BlastArgs) -> u8 {
             out!("{}", common::table(&hdr, &rows, &[0, 2, 3, 4, 5, 6, 8]));
         }
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 /// Flags of `patchloop paths`.
@@ -257,30 +221,12 @@ pub struct PathArgs {
 }
 
 /// Runs `patchloop paths`.
-pub fn paths(args: &PathArgs) -> u8 {
-    let (loaded, g) = match build(&args.bundle) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let b = &loaded.bundle;
-    let p = match g.path_to_crown_jewel(&args.host) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+pub fn paths(args: &PathArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let p = s.path(&args.host)?;
     match args.format {
-        ListFormat::Json => outln!(
-            "{}",
-            common::envelope(
-                "patchloop.path/v1",
-                b.as_of,
-                b,
-                "path",
-                serde_json::to_value(&p).unwrap_or_default()
-            )
-        ),
+        ListFormat::Json => outln!("{}", common::envelope(s, "patchloop.path/v1", "path", &p)?),
         ListFormat::Csv => {
             let rows: Vec<Vec<String>> = p
                 .iter()
@@ -323,7 +269,7 @@ pub fn paths(args: &PathArgs) -> u8 {
             }
         },
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 /// Flags of `patchloop closure-plan`.
@@ -363,29 +309,14 @@ fn action_text(a: &patchloop::graph::ClosureAction) -> String {
 }
 
 /// Runs `patchloop closure-plan`.
-pub fn closure(args: &ClosureArgs) -> u8 {
-    let (loaded, g) = match build(&args.bundle) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let b = &loaded.bundle;
-    let plan = match g.closure_plan(&args.host) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let plan = s.closure_plan(&args.host)?;
     match args.format {
         ListFormat::Json => outln!(
             "{}",
-            common::envelope(
-                "patchloop.closure-plan/v1",
-                b.as_of,
-                b,
-                "plan",
-                serde_json::to_value(&plan).unwrap_or_default()
-            )
+            common::envelope(s, "patchloop.closure-plan/v1", "plan", &plan)?
         ),
         ListFormat::Csv => {
             let mut rows = Vec::new();
@@ -411,8 +342,18 @@ pub fn closure(args: &ClosureArgs) -> u8 {
             );
         }
         ListFormat::Table => {
+            let open = plan
+                .batches
+                .iter()
+                .flat_map(|b| &b.secrets)
+                .any(|s| !s.actions.is_empty());
             if plan.batches.is_empty() {
                 outln!("{} stores no secrets: nothing to close", plan.asset_id);
+            } else if !open {
+                outln!(
+                    "{}: identity exposure closed — every action is recorded after the patch",
+                    plan.asset_id
+                );
             }
             for batch in &plan.batches {
                 outln!(
@@ -438,11 +379,14 @@ pub fn closure(args: &ClosureArgs) -> u8 {
                     for a in &s.actions {
                         outln!("    - {}", action_text(a));
                     }
+                    for a in &s.done {
+                        outln!("    ✓ done: {}", action_text(a));
+                    }
                 }
             }
         }
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 /// Flags of `patchloop nhi`.
@@ -456,24 +400,14 @@ pub struct NhiArgs {
 }
 
 /// Runs `patchloop nhi`.
-pub fn nhi(args: &NhiArgs) -> u8 {
-    let (loaded, g) = match build(&args.bundle) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let b = &loaded.bundle;
-    let (as_of, _) = common::resolve_as_of(args.bundle.as_of, b.as_of);
-    let report = g.nhi_checks(&b.policy, as_of);
+pub fn nhi(args: &NhiArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let report = s.nhi()?;
     match args.format {
         ListFormat::Json => outln!(
             "{}",
-            common::envelope(
-                "patchloop.nhi/v1",
-                Some(as_of),
-                b,
-                "report",
-                serde_json::to_value(&report).unwrap_or_default()
-            )
+            common::envelope(s, "patchloop.nhi/v1", "report", &report)?
         ),
         ListFormat::Csv | ListFormat::Table => {
             let rows: Vec<Vec<String>> = report
@@ -513,7 +447,7 @@ pub fn nhi(args: &NhiArgs) -> u8 {
             }
         }
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 /// Export formats of `patchloop graph export`.
@@ -539,33 +473,22 @@ pub struct ExportArgs {
 }
 
 /// Runs `patchloop graph export`.
-pub fn export(args: &ExportArgs) -> u8 {
-    let (_loaded, g) = match build(&args.bundle) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    let out = match (args.format, &args.host) {
-        (ExportFormat::Dot, None) => Ok(g.to_dot()),
-        (ExportFormat::Dot, Some(h)) => g.neighbourhood_dot(h, None),
-        (ExportFormat::Opengraph, None) => g.to_opengraph_json(),
-        (ExportFormat::Opengraph, Some(_)) => {
-            eprintln!(
-                "error: --host applies to --format dot only; OpenGraph exports the whole graph for BloodHound"
-            );
-            return EXIT_UNUSABLE;
-        }
-    };
-    match out {
-        Ok(s) => {
-            out!("{s}");
-            if !s.ends_with('\n') {
-                outln!();
-            }
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_UNUSABLE
-        }
+pub fn export(args: &ExportArgs) -> Result<u8, CliError> {
+    if args.format == ExportFormat::Opengraph && args.host.is_some() {
+        return Err(CliError::unusable(
+            "--host applies to --format dot only; OpenGraph exports the whole graph for BloodHound",
+        ));
     }
+    let opened = common::open(&args.bundle)?;
+    let g = opened.session.graph()?;
+    let text = match (args.format, &args.host) {
+        (ExportFormat::Dot, None) => g.to_dot(),
+        (ExportFormat::Dot, Some(h)) => g.neighbourhood_dot(h, None).map_err(CliError::unusable)?,
+        (ExportFormat::Opengraph, _) => g.to_opengraph_json().map_err(CliError::unusable)?,
+    };
+    out!("{text}");
+    if !text.ends_with('\n') {
+        outln!();
+    }
+    Ok(EXIT_OK)
 }

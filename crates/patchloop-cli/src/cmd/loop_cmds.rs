@@ -2,10 +2,10 @@
 //! trend), `coverage` and `exceptions`.
 use std::fmt::Write as _;
 
-use patchloop::metrics::{DurationStats, LoopState, Ratio, Window};
+use patchloop::metrics::{DurationStats, LoopState, Ratio};
 
-use crate::common::{self, BundleArgs, EXIT_OK, EXIT_UNUSABLE, ListFormat};
-use crate::pipeline::{self, Loop};
+use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
+use crate::error::CliError;
 
 fn ratio(r: &Ratio) -> String {
     match r.value {
@@ -23,11 +23,6 @@ fn dur(d: &DurationStats) -> String {
         f(d.p90_days),
         d.count
     )
-}
-
-fn fail(e: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {e}");
-    EXIT_UNUSABLE
 }
 
 /// Flags of `patchloop status`.
@@ -50,71 +45,44 @@ pub struct StatusArgs {
 }
 
 /// Runs `patchloop status`.
-pub fn status(args: &StatusArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    let slas = match lp.slas() {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
+pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
     // Only the findings asked for keep their detail (1.4 kB each; 14 GB at 10M findings).
     let keep = |f: &patchloop::model::Finding, s: LoopState| {
         args.asset
             .as_deref()
             .is_none_or(|a| f.asset_id.as_str() == a)
             && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
-            && args.state.as_deref().is_none_or(|w| state_word(s) == w)
+            && args.state.as_deref().is_none_or(|w| s.as_str() == w)
     };
-    let report = match lp.analysis(&slas).and_then(|a| {
-        a.lifecycle_where(lp.as_of, &keep)
-            .map_err(|e| e.to_string())
-    }) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let report = s.status(&keep)?;
     let keep = |f: &&patchloop::metrics::FindingLifecycle| {
         args.asset
             .as_deref()
             .is_none_or(|a| f.asset_id.as_str() == a)
             && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
-            && args
-                .state
-                .as_deref()
-                .is_none_or(|s| state_word(f.state) == s)
+            && args.state.as_deref().is_none_or(|s| f.state.as_str() == s)
     };
     let findings: Vec<&patchloop::metrics::FindingLifecycle> =
         report.findings.iter().filter(keep).collect();
     match args.format {
         ListFormat::Json => {
-            let mut v: serde_json::Value = serde_json::from_str(&common::envelope(
-                "patchloop.status/v1",
-                Some(lp.as_of),
-                lp.bundle(),
-                "findings",
-                serde_json::to_value(&findings).unwrap_or_default(),
-            ))
-            .unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "counts".into(),
-                    serde_json::to_value(report.counts).unwrap_or_default(),
-                );
-                o.insert(
-                    "issues".into(),
-                    serde_json::to_value(&report.issues).unwrap_or_default(),
-                );
-                o.insert(
-                    "notes".into(),
-                    serde_json::to_value(&report.notes).unwrap_or_default(),
-                );
-                o.insert(
-                    "csf".into(),
-                    serde_json::to_value(report.csf).unwrap_or_default(),
-                );
-            }
-            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!(
+                "{}",
+                common::envelope_with(
+                    s,
+                    "patchloop.status/v1",
+                    "findings",
+                    &findings,
+                    &[
+                        ("counts", serde_json::to_value(report.counts)?),
+                        ("issues", serde_json::to_value(&report.issues)?),
+                        ("notes", serde_json::to_value(&report.notes)?),
+                        ("csf", serde_json::to_value(report.csf)?),
+                    ],
+                )?
+            );
         }
         ListFormat::Csv | ListFormat::Table => {
             let rows: Vec<Vec<String>> = findings
@@ -129,10 +97,7 @@ pub fn status(args: &StatusArgs) -> u8 {
                                 format!(
                                     "{}:{}{}",
                                     s.secret_id,
-                                    serde_json::to_value(m.action)
-                                        .ok()
-                                        .and_then(|v| v.as_str().map(str::to_string))
-                                        .unwrap_or_default(),
+                                    m.action,
                                     m.resource_id
                                         .as_ref()
                                         .map(|r| format!("@{r}"))
@@ -149,7 +114,7 @@ pub fn status(args: &StatusArgs) -> u8 {
                     vec![
                         f.asset_id.to_string(),
                         f.vuln_id.to_string(),
-                        state_word(f.state).to_string(),
+                        f.state.to_string(),
                         f.failure_reason.map(|r| r.to_string()).unwrap_or_default(),
                         common::ts(f.first_seen),
                         f.remediated_at.map(common::ts).unwrap_or_default(),
@@ -159,8 +124,8 @@ pub fn status(args: &StatusArgs) -> u8 {
                             .map(common::ts)
                             .unwrap_or_default(),
                         f.attempts.deployments.to_string(),
-                        format!("{:?}", f.sla.status).to_lowercase(),
-                        format!("{:?}", f.exception.state).to_lowercase(),
+                        f.sla.status.to_string(),
+                        f.exception.state.to_string(),
                         re_exposed.to_string(),
                         missing.join(" "),
                     ]
@@ -186,7 +151,7 @@ pub fn status(args: &StatusArgs) -> u8 {
                 let c = report.counts;
                 outln!(
                     "loop as of {}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence",
-                    common::ts(lp.as_of),
+                    common::ts(s.as_of()),
                     c.open,
                     c.deployed,
                     c.failed,
@@ -231,23 +196,12 @@ pub fn status(args: &StatusArgs) -> u8 {
                     )
                 );
                 for i in &report.issues {
-                    outln!("issue: {}", serde_json::to_string(i).unwrap_or_default());
+                    outln!("issue: {}", serde_json::to_string(i)?);
                 }
             }
         }
     }
-    EXIT_OK
-}
-
-fn state_word(s: LoopState) -> &'static str {
-    match s {
-        LoopState::Open => "open",
-        LoopState::Deployed => "deployed",
-        LoopState::Failed => "failed",
-        LoopState::Remediated => "remediated",
-        LoopState::Closed => "closed",
-        LoopState::FalseConfidence => "false_confidence",
-    }
+    Ok(EXIT_OK)
 }
 
 /// Output formats of `patchloop metrics`.
@@ -283,11 +237,6 @@ pub(crate) fn parse_days(s: &str) -> Result<u32, String> {
         .ok()
         .filter(|d| *d > 0)
         .ok_or_else(|| format!("expected a number of days like 90d, got {s:?}"))
-}
-
-fn window(lp: &Loop, days: Option<u32>) -> Result<Window, String> {
-    let days = days.unwrap_or(lp.bundle().policy.window_days);
-    Window::new(lp.as_of, days).map_err(|e| e.to_string())
 }
 
 /// Renders the metrics report as text lines (shared by the table and Markdown forms).
@@ -412,45 +361,21 @@ pub fn metric_lines(m: &patchloop::metrics::MetricsReport) -> Vec<(String, Vec<S
 }
 
 /// Runs `patchloop metrics`.
-pub fn metrics(args: &MetricsArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    let slas = match lp.slas() {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let w = match window(&lp, args.window) {
-        Ok(w) => w,
-        Err(e) => return fail(e),
-    };
-    let analysis = match lp.analysis(&slas) {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
-    let m = match analysis.metrics(w) {
-        Ok(m) => m,
-        Err(e) => return fail(e),
-    };
-    let trend = match args.trend.map(|n| analysis.trend(w, n)).transpose() {
-        Ok(t) => t,
-        Err(e) => return fail(e),
-    };
+pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let view = s.metrics(args.window, args.trend)?;
+    let (m, trend) = (view.metrics, view.trend);
     match args.format {
         MetricsFormat::Json => {
-            let mut v: serde_json::Value = serde_json::from_str(&common::envelope(
-                "patchloop.metrics/v1",
-                Some(lp.as_of),
-                lp.bundle(),
-                "metrics",
-                serde_json::to_value(&m).unwrap_or_default(),
-            ))
-            .unwrap_or_default();
-            if let (Some(o), Some(t)) = (v.as_object_mut(), &trend) {
-                o.insert("trend".into(), serde_json::to_value(t).unwrap_or_default());
-            }
-            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            let extra = match &trend {
+                Some(t) => vec![("trend", serde_json::to_value(t)?)],
+                None => Vec::new(),
+            };
+            outln!(
+                "{}",
+                common::envelope_with(s, "patchloop.metrics/v1", "metrics", &m, &extra)?
+            );
         }
         MetricsFormat::Table | MetricsFormat::Md => {
             let md = args.format == MetricsFormat::Md;
@@ -459,7 +384,7 @@ pub fn metrics(args: &MetricsArgs) -> u8 {
                 out,
                 "{}metrics as of {} over {} days ({} → {})\n",
                 if md { "## " } else { "" },
-                common::ts(lp.as_of),
+                common::ts(s.as_of()),
                 m.window.days,
                 common::ts(m.window.start),
                 common::ts(m.window.end)
@@ -521,7 +446,7 @@ pub fn metrics(args: &MetricsArgs) -> u8 {
             out!("{out}");
         }
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 /// Flags of `patchloop coverage` and `patchloop exceptions`.
@@ -535,28 +460,17 @@ pub struct SimpleArgs {
 }
 
 /// Runs `patchloop coverage`.
-pub fn coverage(args: &SimpleArgs) -> u8 {
-    let loaded = match common::load_or_exit(&args.bundle) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    let (as_of, _) = common::resolve_as_of(args.bundle.as_of, loaded.bundle.as_of);
-    let c = match patchloop::metrics::coverage(&loaded.bundle, as_of) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+pub fn coverage(args: &SimpleArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let as_of = s.as_of();
+    let c = s.coverage()?;
     if args.format == common::Format::Json {
         outln!(
             "{}",
-            common::envelope(
-                "patchloop.coverage/v1",
-                Some(as_of),
-                &loaded.bundle,
-                "coverage",
-                serde_json::to_value(&c).unwrap_or_default()
-            )
+            common::envelope(s, "patchloop.coverage/v1", "coverage", &c)?
         );
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
     let o = |r: &Option<Ratio>| {
         r.as_ref()
@@ -578,8 +492,8 @@ pub fn coverage(args: &SimpleArgs) -> u8 {
         o(&c.completeness)
     );
     outln!("  shadow (discovered, not inventoried): {}", o(&c.shadow));
-    for s in &c.shadow_hosts {
-        outln!("    {}", serde_json::to_string(s).unwrap_or_default());
+    for sh in &c.shadow_hosts {
+        outln!("    {}", serde_json::to_string(sh)?);
     }
     outln!(
         "  stale (not seen within {} days):      {}",
@@ -595,47 +509,33 @@ pub fn coverage(args: &SimpleArgs) -> u8 {
         ratio(&c.unscanned)
     );
     for a in &c.ambiguous {
-        outln!(
-            "  ambiguous: {}",
-            serde_json::to_string(a).unwrap_or_default()
-        );
+        outln!("  ambiguous: {}", serde_json::to_string(a)?);
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 /// Runs `patchloop exceptions`.
-pub fn exceptions(args: &SimpleArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    let slas = match lp.slas() {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let x = match lp
-        .analysis(&slas)
-        .and_then(|a| a.exception_health(lp.as_of).map_err(|e| e.to_string()))
-    {
-        Ok(x) => x,
-        Err(e) => return fail(e),
-    };
+pub fn exceptions(args: &SimpleArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let view = s.exceptions()?;
+    let x = &view.health;
     if args.format == common::Format::Json {
         outln!(
             "{}",
-            common::envelope(
+            common::envelope_with(
+                s,
                 "patchloop.exceptions/v1",
-                Some(lp.as_of),
-                lp.bundle(),
                 "exceptions",
-                serde_json::to_value(&x).unwrap_or_default()
-            )
+                x,
+                &[("rows", serde_json::to_value(&view.rows)?)],
+            )?
         );
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
     outln!(
         "exceptions as of {} [{}]",
-        common::ts(lp.as_of),
+        common::ts(s.as_of()),
         x.csf.join(", ")
     );
     outln!("  active: {}", x.active);
@@ -657,5 +557,5 @@ pub fn exceptions(args: &SimpleArgs) -> u8 {
         "  open findings under a valid exception: {}",
         ratio(&x.excepted_open_findings)
     );
-    EXIT_OK
+    Ok(EXIT_OK)
 }

@@ -1,11 +1,12 @@
 //! The prioritisation subcommands: `queue`, `explain` and `hosts`.
 use std::fmt::Write as _;
 
+use patchloop::metrics::{LoopState, SlaStatus};
 use patchloop::model::{AssetId, VulnId};
-use patchloop::score::{self as ps, Assessment, Decision, QueueReport};
+use patchloop::score::{Assessment, Decision, QueueReport};
 
-use crate::common::{self, BundleArgs, EXIT_OK, EXIT_UNUSABLE};
-use crate::pipeline;
+use crate::common::{self, BundleArgs, EXIT_OK};
+use crate::error::CliError;
 
 /// Exit code when `--fail-on` trips.
 pub const EXIT_FAIL_ON: u8 = 3;
@@ -108,15 +109,17 @@ fn row(rank: u64, a: &Assessment, owner: &str) -> Vec<String> {
     ]
 }
 
+/// The queue's status column, in the closed loop's words (`SlaStatus`), so `queue` and
+/// `status` spell the same standing the same way.
 fn status_word(a: &Assessment) -> &'static str {
     if !a.in_queue {
-        "remediated"
+        LoopState::Remediated.as_str()
     } else if a.excepted {
-        "excepted"
+        SlaStatus::Excepted.as_str()
     } else if a.overdue_days > 0 {
-        "overdue"
+        SlaStatus::Overdue.as_str()
     } else {
-        "on_time"
+        SlaStatus::OnTrack.as_str()
     }
 }
 
@@ -125,19 +128,11 @@ fn owner_of<'a>(b: &'a patchloop::model::Bundle, id: &AssetId) -> &'a str {
 }
 
 /// Runs `patchloop queue`.
-pub fn queue(args: &QueueArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    let b = lp.bundle();
-    let report: QueueReport = match ps::queue(b, &lp.identity, lp.as_of, &lp.remediated, args.top) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let b = s.bundle();
+    let report: QueueReport = s.queue(args.top)?;
     let rows: Vec<Vec<String>> = report
         .items
         .iter()
@@ -145,50 +140,46 @@ pub fn queue(args: &QueueArgs) -> u8 {
         .collect();
     match args.format {
         QueueFormat::Json => {
-            let items: Vec<serde_json::Value> = report
+            #[derive(serde::Serialize)]
+            struct Item<'a> {
+                #[serde(flatten)]
+                item: &'a patchloop::score::QueueItem,
+                status: &'static str,
+                why: &'a str,
+                owner: &'a str,
+            }
+            let items: Vec<Item> = report
                 .items
                 .iter()
-                .map(|i| {
-                    let mut v = serde_json::to_value(i).unwrap_or_default();
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("status".into(), status_word(&i.assessment).into());
-                        o.insert("why".into(), i.assessment.explanation.why.clone().into());
-                        o.insert("owner".into(), owner_of(b, &i.assessment.asset_id).into());
-                    }
-                    v
+                .map(|i| Item {
+                    item: i,
+                    status: status_word(&i.assessment),
+                    why: &i.assessment.explanation.why,
+                    owner: owner_of(b, &i.assessment.asset_id),
                 })
                 .collect();
-            let mut v: serde_json::Value = serde_json::from_str(&common::envelope(
-                "patchloop.queue/v1",
-                Some(lp.as_of),
-                b,
-                "items",
-                items.into(),
-            ))
-            .unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "counts".into(),
-                    serde_json::to_value(report.counts).unwrap_or_default(),
-                );
-                o.insert(
-                    "decision_table".into(),
-                    serde_json::to_value(report.decision_table).unwrap_or_default(),
-                );
-                o.insert(
-                    "sla_table".into(),
-                    serde_json::to_value(report.sla_table).unwrap_or_default(),
-                );
-                o.insert(
-                    "diagnostics".into(),
-                    serde_json::to_value(&report.diagnostics).unwrap_or_default(),
-                );
-            }
-            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!(
+                "{}",
+                common::envelope_with(
+                    s,
+                    "patchloop.queue/v1",
+                    "items",
+                    &items,
+                    &[
+                        ("counts", serde_json::to_value(report.counts)?),
+                        (
+                            "decision_table",
+                            serde_json::to_value(report.decision_table)?
+                        ),
+                        ("sla_table", serde_json::to_value(report.sla_table)?),
+                        ("diagnostics", serde_json::to_value(&report.diagnostics)?),
+                    ],
+                )?
+            );
         }
         QueueFormat::Csv => out!("{}", common::csv_text(&COLUMNS, &rows)),
         QueueFormat::Md => out!("{}", markdown(&report, &rows)),
-        QueueFormat::Table => out!("{}", table(&report, &rows, lp.as_of_source)),
+        QueueFormat::Table => out!("{}", table(&report, &rows, opened.as_of_source)),
     }
     let tripped = args.fail_on.is_some_and(|f| {
         let c = report.counts;
@@ -200,9 +191,9 @@ pub fn queue(args: &QueueArgs) -> u8 {
     });
     if tripped {
         eprintln!("--fail-on tripped: the queue holds findings at or above the threshold");
-        return EXIT_FAIL_ON;
+        return Ok(EXIT_FAIL_ON);
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 fn summary(r: &QueueReport) -> String {
@@ -304,36 +295,23 @@ pub struct ExplainArgs {
 }
 
 /// Runs `patchloop explain`.
-pub fn explain(args: &ExplainArgs) -> u8 {
+pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
     let (Ok(asset), Ok(vuln)) = (AssetId::new(&args.asset), VulnId::new(&args.vuln)) else {
-        eprintln!("error: --asset and --vuln must be non-empty ids");
-        return EXIT_UNUSABLE;
+        return Err(CliError::unusable(
+            "--asset and --vuln must be non-empty ids",
+        ));
     };
-    let lp = match pipeline::build(&args.bundle) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    let b = lp.bundle();
-    let a = match ps::explain(b, &lp.identity, lp.as_of, &lp.remediated, &asset, &vuln) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let explained = s.explain(&asset, &vuln)?;
     if args.format == common::Format::Json {
         outln!(
             "{}",
-            common::envelope(
-                "patchloop.explain/v1",
-                Some(lp.as_of),
-                b,
-                "finding",
-                serde_json::to_value(&a).unwrap_or_default()
-            )
+            common::envelope(s, "patchloop.explain/v1", "finding", &explained)?
         );
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
+    let a = &explained.assessment;
     let f = &a.explanation.factors;
     let mut out = String::new();
     let _ = writeln!(
@@ -342,7 +320,7 @@ pub fn explain(args: &ExplainArgs) -> u8 {
         a.vuln_id,
         a.asset_id,
         a.hostname,
-        common::ts(lp.as_of)
+        common::ts(s.as_of())
     );
     let _ = writeln!(out, "  why:        {}", a.explanation.why);
     let _ = writeln!(
@@ -426,10 +404,10 @@ pub fn explain(args: &ExplainArgs) -> u8 {
         } else {
             ""
         },
-        if a.sla.restarted_by_exception {
-            ", restarted by an expired exception"
-        } else {
-            ""
+        match (a.sla.restarted_by_exception, a.excepted) {
+            (true, true) => ", restarting when its exception ends",
+            (true, false) => ", restarted by an expired exception",
+            _ => "",
         },
         a.overdue_days,
         if a.forensic_triage {
@@ -441,11 +419,16 @@ pub fn explain(args: &ExplainArgs) -> u8 {
     let _ = writeln!(
         out,
         "  status:     {}{}",
-        status_word(&a),
+        status_word(a),
         a.excepted_until
             .map(|t| format!(" until {}", common::ts(t)))
             .unwrap_or_default()
     );
+    // The closed loop's word for it, the one `status` prints: "remediated" above means
+    // out of the queue, and a patched finding with open identity exposure is not done.
+    if let Some(l) = &explained.lifecycle {
+        let _ = writeln!(out, "  loop:       {}{}", l.state, loop_note(l));
+    }
     let _ = writeln!(
         out,
         "  identity:   B(h) {:.3}, {} crown jewel(s) reached{}",
@@ -457,7 +440,37 @@ pub fn explain(args: &ExplainArgs) -> u8 {
             .unwrap_or_default()
     );
     out!("{out}");
-    EXIT_OK
+    Ok(EXIT_OK)
+}
+
+/// What the loop state means for this finding, in a few words.
+fn loop_note(l: &patchloop::metrics::FindingLifecycle) -> String {
+    match l.state {
+        LoopState::FalseConfidence => {
+            let missing: Vec<String> = l
+                .identity
+                .iter()
+                .flat_map(|c| &c.secrets)
+                .flat_map(|s| {
+                    s.missing.iter().map(move |m| match &m.resource_id {
+                        Some(r) => format!("{}: {}@{r}", s.secret_id, m.action),
+                        None => format!("{}: {}", s.secret_id, m.action),
+                    })
+                })
+                .collect();
+            format!(
+                " — the flaw is fixed but the identity exposure is open (missing {})",
+                missing.join(", ")
+            )
+        }
+        LoopState::Remediated => {
+            " — fixed; identity closure cannot be told (an identity input is absent)".into()
+        }
+        LoopState::Closed => " — fixed and identity-closed".into(),
+        LoopState::Deployed => " — deployed, awaiting verification".into(),
+        LoopState::Failed => " — the last attempt failed".into(),
+        LoopState::Open => String::new(),
+    }
 }
 
 /// Flags of `patchloop hosts`.
@@ -474,24 +487,15 @@ pub struct HostsArgs {
 }
 
 /// Runs `patchloop hosts`.
-pub fn hosts(args: &HostsArgs) -> u8 {
-    let lp = match pipeline::build(&args.bundle) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    let b = lp.bundle();
+pub fn hosts(args: &HostsArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
     let top = args.top.or(if args.format == common::ListFormat::Table {
         Some(25)
     } else {
         None
     });
-    let r = match ps::hosts(b, &lp.identity, lp.as_of, &lp.remediated, top) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+    let r = s.hosts(top)?;
     let header = [
         "rank",
         "asset_id",
@@ -536,19 +540,13 @@ pub fn hosts(args: &HostsArgs) -> u8 {
     match args.format {
         common::ListFormat::Json => outln!(
             "{}",
-            common::envelope(
-                "patchloop.hosts/v1",
-                Some(lp.as_of),
-                b,
-                "hosts",
-                serde_json::to_value(&r.hosts).unwrap_or_default()
-            )
+            common::envelope(s, "patchloop.hosts/v1", "hosts", &r.hosts)?
         ),
         common::ListFormat::Csv => out!("{}", common::csv_text(&header, &rows)),
         common::ListFormat::Table => {
             outln!(
                 "hosts as of {} ({} inventoried)",
-                common::ts(lp.as_of),
+                common::ts(s.as_of()),
                 r.total_hosts
             );
             let pick = [0usize, 1, 3, 4, 5, 6, 7, 9, 11, 13];
@@ -581,7 +579,7 @@ pub fn hosts(args: &HostsArgs) -> u8 {
             );
         }
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
 /// The decisions as `--fail-on` sees them, most urgent first (kept beside the enum so a

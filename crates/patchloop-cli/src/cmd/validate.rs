@@ -5,6 +5,7 @@ use patchloop::ingest::Loaded;
 use serde_json::json;
 
 use crate::common::{self, BundleArgs, EXIT_OK, EXIT_ROW_ERRORS, EXIT_UNUSABLE, Format};
+use crate::error::CliError;
 
 /// Flags of `patchloop validate`.
 #[derive(Debug, clap::Args)]
@@ -17,28 +18,46 @@ pub struct Args {
 }
 
 /// Runs the subcommand and returns the exit code: 0 clean, 1 row errors, 2 unusable.
-pub fn run(args: &Args) -> u8 {
-    let loaded = match common::load(&args.bundle) {
+///
+/// `--policy` is read and checked like every other subcommand does: a missing or invalid
+/// policy file makes the bundle unusable (exit 2), and the policy shown is the one in force.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let loaded = common::load(&args.bundle)
+        .map_err(CliError::unusable)
+        .and_then(|mut l| {
+            if let Some(p) = &args.bundle.policy {
+                l.bundle.policy = common::read_policy(p)?;
+            }
+            Ok(l)
+        });
+    let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {
-            match args.format {
-                Format::Json => outln!(
+            if args.format == Format::Json {
+                let fatal = e
+                    .error
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                outln!(
                     "{}",
-                    json!({"schema": "patchloop.validate/v1", "bundle": common::show_path(&args.bundle.bundle), "usable": false, "fatal": e.to_string()})
-                ),
-                Format::Table => eprintln!("error: {e}"),
+                    json!({"schema": "patchloop.validate/v1", "bundle": common::show_path(&args.bundle.bundle), "usable": false, "fatal": fatal})
+                );
             }
-            return EXIT_UNUSABLE;
+            return Err(CliError {
+                code: EXIT_UNUSABLE,
+                ..e
+            });
         }
     };
     match args.format {
-        Format::Json => outln!("{}", render_json(args, &loaded)),
+        Format::Json => outln!("{}", render_json(args, &loaded)?),
         Format::Table => out!("{}", render_table(args, &loaded)),
     }
     if loaded.errors.is_empty() || args.bundle.lenient {
-        EXIT_OK
+        Ok(EXIT_OK)
     } else {
-        EXIT_ROW_ERRORS
+        Ok(EXIT_ROW_ERRORS)
     }
 }
 
@@ -59,7 +78,7 @@ fn counts(l: &Loaded) -> serde_json::Value {
     })
 }
 
-fn render_json(args: &Args, l: &Loaded) -> String {
+fn render_json(args: &Args, l: &Loaded) -> Result<String, serde_json::Error> {
     let v = json!({
         "schema": "patchloop.validate/v1",
         "bundle": common::show_path(&args.bundle.bundle),
@@ -70,7 +89,7 @@ fn render_json(args: &Args, l: &Loaded) -> String {
         "policy": l.bundle.policy,
         "errors": l.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    serde_json::to_string_pretty(&v)
 }
 
 fn render_table(args: &Args, l: &Loaded) -> String {
@@ -93,7 +112,10 @@ fn render_table(args: &Args, l: &Loaded) -> String {
         .map(|i| {
             vec![
                 i.path.clone(),
-                format!("{:?}", i.kind).to_lowercase(),
+                serde_json::to_value(i.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
                 i.format.clone(),
                 i.rows.to_string(),
                 i.errors.to_string(),

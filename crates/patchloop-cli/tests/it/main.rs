@@ -4,6 +4,7 @@
 
 mod determinism;
 mod gen_cmd;
+mod one_truth;
 mod report;
 mod secret_hygiene;
 mod story;

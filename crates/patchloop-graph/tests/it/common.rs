@@ -108,6 +108,7 @@ impl Estate {
             secrets: &self.secrets,
             access: &self.access,
             resources: &self.resources,
+            events: &[],
         }
     }
 

@@ -113,5 +113,36 @@ fn the_age_limit_and_as_of_come_from_the_caller() {
         .filter(|f| f.code == NhiCode::Nhi7)
         .map(|f| f.secrets[0].as_str())
         .collect();
-    assert!(sevens.is_empty(), "{sevens:?}");
+    // On 2026-03-01 `rotated` (issued 2025-01-01) had not yet had its 2026-05-01
+    // rotation: as known at as_of it is 424 days old. The model's one NHI7 rule ignores
+    // renewals after as_of, as the identity metrics always did.
+    assert_eq!(sevens, ["rotated"]);
+}
+
+#[test]
+fn a_rotation_event_renews_the_secret() {
+    use patchloop_model::{Event, EventKind};
+    let e = estate();
+    let mut ev = Event::new(
+        EventKind::SecretRotated,
+        parse_timestamp("2026-05-15").unwrap(),
+    );
+    ev.secret_id = Some("old".parse().unwrap());
+    let events = [ev];
+    let g = patchloop_graph::Graph::build(patchloop_graph::GraphInput {
+        events: &events,
+        ..e.input()
+    })
+    .unwrap();
+    let at = parse_timestamp("2026-06-01").unwrap();
+    let stale = |g: &patchloop_graph::Graph| -> Vec<String> {
+        g.nhi_checks(&Policy::default(), at)
+            .findings
+            .iter()
+            .filter(|f| f.code == NhiCode::Nhi7)
+            .map(|f| f.secrets[0].to_string())
+            .collect()
+    };
+    assert!(stale(&e.graph()).contains(&"old".to_string()));
+    assert!(!stale(&g).contains(&"old".to_string()));
 }

@@ -535,7 +535,7 @@ impl<'a> Row<'a> {
     }
 }
 
-/// Contract booleans: `true/false/yes/no/1/0`, any case.
+/// Spec booleans (§1): `true/false/yes/no/1/0`, any case.
 pub fn parse_bool(s: &str) -> Result<bool, &'static str> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "y" | "t" => Ok(true),

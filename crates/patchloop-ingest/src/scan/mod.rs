@@ -440,7 +440,7 @@ fn version_rank(vector: &str) -> u8 {
     }
 }
 
-/// Contract 1.1's vector choice over (source, vector) pairs: the source order first,
+/// Spec §1.1's vector choice over (source, vector) pairs: the source order first,
 /// other sources alphabetically, then the version order; report order breaks any tie.
 fn pick_vector(vectors: &[SourcedVector]) -> Option<String> {
     vectors

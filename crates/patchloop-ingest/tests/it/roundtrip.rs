@@ -2,7 +2,6 @@
 //! column, list, timestamp and default.
 use std::path::{Path, PathBuf};
 
-use patchloop_ingest::fleet::{GenOptions, generate, generate_to_dir};
 use patchloop_ingest::write::write_bundle;
 use patchloop_ingest::{LoadOptions, load_bundle};
 use patchloop_model::{Bundle, SecretOrigin};
@@ -75,84 +74,6 @@ fn writing_twice_gives_the_same_bytes() {
             "{f}"
         );
     }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn gen_opts(hosts: usize) -> GenOptions {
-    GenOptions::new(
-        hosts,
-        42,
-        patchloop_model::parse_timestamp("2026-09-15T00:00:00Z").unwrap(),
-    )
-}
-
-#[test]
-fn the_same_seed_generates_the_same_bytes() {
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("roundtrip/gen");
-    let (x, y) = (base.join("x"), base.join("y"));
-    for d in [&x, &y] {
-        let _ = std::fs::remove_dir_all(d);
-        generate_to_dir(&gen_opts(400), d).unwrap();
-    }
-    let files = files_under(&x);
-    assert_eq!(files, files_under(&y));
-    assert!(files.len() >= 12, "{files:?}");
-    for f in &files {
-        assert!(
-            std::fs::read(x.join(f)).unwrap() == std::fs::read(y.join(f)).unwrap(),
-            "{}",
-            f.display()
-        );
-    }
-}
-
-/// The streamed directory reads back, without a row error, as the in-memory bundle.
-#[test]
-fn a_generated_fleet_loads_back_as_generated() {
-    let opts = gen_opts(400);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("roundtrip/gen-load");
-    let _ = std::fs::remove_dir_all(&dir);
-    let summary = generate_to_dir(&opts, &dir).unwrap();
-    let loaded = load_bundle(&dir, &LoadOptions::default()).unwrap();
-    assert!(
-        loaded.errors.is_empty(),
-        "{:?}",
-        &loaded.errors[..loaded.errors.len().min(5)]
-    );
-    let mut got = loaded.bundle;
-    let mut want = generate(&opts);
-    assert_eq!(summary.findings as usize, want.findings.len());
-    assert_eq!(summary.events as usize, want.events.len());
-    got.provenance = Default::default();
-    want.provenance = Default::default();
-    assert_eq!(got.assets, want.assets);
-    assert_eq!(got.discovery, want.discovery);
-    assert_eq!(got.findings, want.findings);
-    assert_eq!(got.events, want.events);
-    assert_eq!(got.exceptions, want.exceptions);
-    assert_eq!(got.secrets, want.secrets);
-    assert_eq!(got.access, want.access);
-    assert_eq!(got.resources, want.resources);
-    assert_eq!(got.kev, want.kev);
-    assert_eq!(got.epss, want.epss);
-    assert_eq!(got.cvss, want.cvss);
-    assert_eq!(got, want);
 }
 
 /// A policy override survives a write and a load; a default policy writes no `[policy]`.

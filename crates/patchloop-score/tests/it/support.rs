@@ -6,7 +6,7 @@ use patchloop_model::{
     Exception, ExceptionScope, ExploitMaturity, Exposure, Finding, FindingStatus, KevCatalog,
     KevEntry, Probability, ResourceId, Role, Severity, Text, Timestamp, VulnId, parse_timestamp,
 };
-use patchloop_score::{CrownJewelPath, HostIdentity, IdentityMap};
+use patchloop_score::{HostIdentity, IdentityMap, NearestCrownJewel};
 
 pub fn ts(s: &str) -> Timestamp {
     parse_timestamp(s).unwrap()
@@ -125,7 +125,7 @@ pub fn identity(blast: f64, crown: Option<(&str, u32)>) -> HostIdentity {
     HostIdentity {
         blast,
         crown_jewels_reached: u32::from(crown.is_some()),
-        nearest_crown_jewel: crown.map(|(r, hops)| CrownJewelPath {
+        nearest_crown_jewel: crown.map(|(r, hops)| NearestCrownJewel {
             resource_id: ResourceId::new(r).unwrap(),
             hops,
         }),

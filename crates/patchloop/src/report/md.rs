@@ -41,7 +41,7 @@ fn shown(out: &mut String, shown: usize, total: usize, command: &str) {
 }
 
 /// Renders the report as Markdown.
-pub fn render(r: &Report) -> String {
+pub(crate) fn render(r: &Report) -> String {
     let m = &r.metrics;
     let h = &r.headline;
     let mut o = String::new();
@@ -84,7 +84,7 @@ pub fn render(r: &Report) -> String {
     // 1. Coverage.
     if let Some(c) = &m.coverage {
         let _ = writeln!(o, "## 1. Coverage{}\n", tags(c.csf));
-        let opt = |x: &Option<patchloop::metrics::Ratio>| {
+        let opt = |x: &Option<patchloop_metrics::Ratio>| {
             x.as_ref()
                 .map_or("n/a (no discovery.csv)".to_string(), show_ratio)
         };
@@ -383,8 +383,7 @@ pub fn render(r: &Report) -> String {
             o,
             "- CISA KEV catalog {} released {} ({} entries)",
             k.catalog_version.as_deref().unwrap_or("(no version)"),
-            k.date_released
-                .map_or("(no date)".to_string(), crate::common::ts),
+            k.date_released.map_or("(no date)".to_string(), crate::ts),
             k.count
         );
     }
@@ -393,8 +392,7 @@ pub fn render(r: &Report) -> String {
             o,
             "- FIRST EPSS model {} scored {} ({} scores)",
             e.model_version.as_deref().unwrap_or("(no version)"),
-            e.score_date
-                .map_or("(no date)".to_string(), crate::common::ts),
+            e.score_date.map_or("(no date)".to_string(), crate::ts),
             e.count
         );
     }

@@ -90,7 +90,7 @@ fn kpi(out: &mut String, value: &str, label: &str, bad: bool) {
     );
 }
 
-fn pct(r: &patchloop::metrics::Ratio) -> String {
+fn pct(r: &patchloop_metrics::Ratio) -> String {
     r.value
         .map_or("n/a".to_string(), |v| format!("{:.0}%", v * 100.0))
 }
@@ -127,7 +127,7 @@ fn li(out: &mut String, text: &str) {
 }
 
 /// Renders the report as one HTML document.
-pub fn render(r: &Report) -> String {
+pub(crate) fn render(r: &Report) -> String {
     let m = &r.metrics;
     let mut o = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -144,10 +144,10 @@ pub fn render(r: &Report) -> String {
         "<header><h1>patchloop report</h1><div class=\"sub\">bundle <code>{}</code> · as of {} ({}) · metrics window {} days ({} → {})</div>",
         esc(&r.bundle),
         esc(&r.as_of),
-        esc(r.as_of_source),
+        esc(&r.as_of_source),
         m.window.days,
-        esc(&crate::common::ts(m.window.start)),
-        esc(&crate::common::ts(m.window.end))
+        esc(&crate::ts(m.window.start)),
+        esc(&crate::ts(m.window.end))
     );
     o.push_str("<p class=\"thesis\">A remediation is complete only when the flaw is verified fixed <b>and</b> the identity exposure it created is closed.</p><div class=\"kpis\">");
     kpi(
@@ -218,7 +218,7 @@ pub fn render(r: &Report) -> String {
     match &m.coverage {
         Some(c) => {
             section(&mut o, "coverage", 1, "Coverage", c.csf);
-            let opt = |r: &Option<patchloop::metrics::Ratio>| {
+            let opt = |r: &Option<patchloop_metrics::Ratio>| {
                 r.as_ref()
                     .map_or("n/a (no discovery.csv)".to_string(), show_ratio)
             };
@@ -881,8 +881,7 @@ pub fn render(r: &Report) -> String {
             &format!(
                 "CISA KEV catalog {} released {} ({} entries)",
                 k.catalog_version.as_deref().unwrap_or("(no version)"),
-                k.date_released
-                    .map_or("(no date)".to_string(), crate::common::ts),
+                k.date_released.map_or("(no date)".to_string(), crate::ts),
                 k.count
             ),
         ),
@@ -897,8 +896,7 @@ pub fn render(r: &Report) -> String {
             &format!(
                 "FIRST EPSS model {} scored {} ({} scores)",
                 e.model_version.as_deref().unwrap_or("(no version)"),
-                e.score_date
-                    .map_or("(no date)".to_string(), crate::common::ts),
+                e.score_date.map_or("(no date)".to_string(), crate::ts),
                 e.count
             ),
         ),

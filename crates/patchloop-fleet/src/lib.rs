@@ -1,0 +1,229 @@
+//! A deterministic, realistic synthetic fleet (`patchloop gen`): assets with a plausible
+//! mix of roles, platforms, criticality and exposure; discovery that disagrees with the
+//! CMDB a little (shadow, stale, unmanaged, ambiguous); a heavy tail of findings per host
+//! over real CVE ids; deployments, failures by reason, verifications and identity
+//! actions; exceptions; and an identity graph of secrets, identities, access grants and
+//! resources with a few crown jewels and lateral-movement chains.
+//!
+//! The same options give the same bytes: every random draw comes from a splitmix64
+//! stream seeded from (seed, purpose, host position), so no host's draws depend on
+//! another's, and nothing depends on the clock (`as_of` is an option). Findings and
+//! events are streamed to disk host by host, so 10M findings never sit in memory.
+//!
+//! What is real and what is not: the built-in CVE ids, their KEV membership, KEV dates
+//! and ransomware flags (CISA KEV 2026.07.23) and their EPSS scores (FIRST EPSS API,
+//! crawl of 2026-08-16) are real; they are in `data/builtin_cves.csv`. Package versions
+//! and CVSS vectors are plausible but synthetic (chosen per package class, not copied
+//! from NVD), and so is everything about the fleet itself.
+//!
+//! The generator writes bundles with [`patchloop_ingest::write`], so what it writes is
+//! what [`patchloop_ingest::load_bundle`] reads.
+//!
+//! | module | what |
+//! |---|---|
+//! | `rng` | the splitmix64 streams and their purposes |
+//! | `builtin` | the built-in table of real CVE ids |
+//! | `packages` | package versions, platforms, synthetic CVSS vectors |
+//! | `pool` | the vulnerabilities findings are drawn from |
+//! | `hosts` | assets and discovery |
+//! | `estate` | the identity graph: resources, identities, secrets, access |
+//! | `findings` | one host's findings and patch events |
+//! | `followup` | one host's identity follow-up and exception |
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::path::Path;
+
+use chrono::Duration;
+use patchloop_ingest::write::{self, WriteError};
+use patchloop_model::{Bundle, EpssSet, KevCatalog, Timestamp};
+
+mod builtin;
+mod estate;
+mod findings;
+mod followup;
+mod hosts;
+mod packages;
+mod pool;
+mod rng;
+
+use estate::{Estate, build_estate};
+use findings::{Ctx, HostRows};
+use pool::{Pool, build_pool};
+
+/// Real intelligence to draw CVE ids from (`patchloop gen --intel DIR`).
+#[derive(Debug, Clone)]
+pub struct Intel {
+    /// A KEV catalog; written to `intel/kev.json` whole, so its provenance survives.
+    pub kev: KevCatalog,
+    /// An EPSS file; the scores of the CVEs drawn are written to `intel/epss.csv`.
+    pub epss: EpssSet,
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    /// Number of inventoried hosts.
+    pub hosts: usize,
+    /// Seed: the same seed and options give the same bundle, byte for byte.
+    pub seed: u64,
+    /// The bundle's evaluation time; every generated time is before it.
+    pub as_of: Timestamp,
+    /// Mean findings per host (heavy-tailed: most hosts few, some hundreds). A host
+    /// cannot have more findings than its platform has distinct CVEs in the pool (about
+    /// 200 with the built-in list), so very high means flatten against that cap.
+    pub findings_per_host: f64,
+    /// Real KEV and EPSS to draw CVE ids from; the built-in list of real CVE ids otherwise.
+    pub intel: Option<Intel>,
+}
+
+impl GenOptions {
+    /// `hosts` hosts, seed `seed`, 20 findings per host on average, built-in CVEs.
+    pub fn new(hosts: usize, seed: u64, as_of: Timestamp) -> Self {
+        GenOptions {
+            hosts,
+            seed,
+            as_of,
+            findings_per_host: 20.0,
+            intel: None,
+        }
+    }
+}
+
+/// How much was generated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GenSummary {
+    /// Inventoried hosts.
+    pub hosts: u64,
+    /// Discovery rows (including shadow hosts).
+    pub discovery: u64,
+    /// Finding rows.
+    pub findings: u64,
+    /// Event rows.
+    pub events: u64,
+    /// Exceptions.
+    pub exceptions: u64,
+    /// Secrets.
+    pub secrets: u64,
+    /// Access grants.
+    pub access: u64,
+    /// Resources.
+    pub resources: u64,
+    /// Distinct vulnerabilities in the pool.
+    pub vulns: u64,
+}
+
+/// `n` days.
+pub(crate) fn days(n: i64) -> Duration {
+    Duration::days(n)
+}
+
+/// `n` hours.
+pub(crate) fn hours(n: i64) -> Duration {
+    Duration::hours(n)
+}
+
+/// The non-streamed part of a generated bundle, moved out of the pool and the estate
+/// rather than cloned: at a million hosts the estate is most of the memory.
+fn small_bundle(opts: &GenOptions, pool: Pool, estate: Estate) -> Bundle {
+    Bundle {
+        cvss: pool.cvss,
+        assets: estate.assets,
+        discovery: estate.discovery,
+        secrets: estate.secrets,
+        access: estate.access,
+        resources: estate.resources,
+        kev: Some(pool.kev),
+        epss: Some(pool.epss),
+        as_of: Some(opts.as_of),
+        ..Bundle::default()
+    }
+}
+
+/// Generates a bundle in memory, in the shape [`patchloop_ingest::load_bundle`] gives
+/// for the directory [`generate_to_dir`] writes: findings merged and sorted, events
+/// sorted by (time, line in `events.csv`). For small fleets and tests; use
+/// [`generate_to_dir`] for large ones.
+pub fn generate(opts: &GenOptions) -> Bundle {
+    let pool = build_pool(opts);
+    let estate = build_estate(opts);
+    let (mut findings, mut events, mut exceptions) = (Vec::new(), Vec::new(), Vec::new());
+    {
+        let ctx = Ctx::new(opts, &pool, &estate);
+        let (mut rows, mut picks) = (HostRows::default(), Vec::new());
+        for i in 0..estate.assets.len() {
+            ctx.host(i, &mut rows, &mut picks);
+            findings.append(&mut rows.findings);
+            events.append(&mut rows.events);
+            exceptions.extend(rows.exception.take());
+        }
+    }
+    for (k, e) in events.iter_mut().enumerate() {
+        e.line = k as u64 + 2;
+    }
+    for (k, e) in exceptions.iter_mut().enumerate() {
+        e.line = k as u64 + 2;
+    }
+    events.sort_by_key(|e| (e.at, e.line));
+    Bundle {
+        findings: patchloop_model::merge_findings(findings),
+        events,
+        exceptions,
+        ..small_bundle(opts, pool, estate)
+    }
+}
+
+/// Generates straight to `dir` (created if needed), streaming findings and events host
+/// by host: memory holds the estate (assets, identity graph, intel) and one host's rows,
+/// never all the findings. Write into an empty directory: a file the fleet has no data
+/// for is not written, so one left from an earlier bundle would be read as part of
+/// this one.
+pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, WriteError> {
+    let pool = build_pool(opts);
+    let estate = build_estate(opts);
+    let err = |rel: &str| {
+        let path = dir.join(rel).display().to_string();
+        move |source| WriteError::Io { path, source }
+    };
+    let (mut nf, mut ne) = (0u64, 0u64);
+    let mut exceptions = Vec::new();
+    {
+        let ctx = Ctx::new(opts, &pool, &estate);
+        let mut findings = write::csv_writer(write::create(dir, "findings.csv")?);
+        let mut events = write::csv_writer(write::create(dir, "events.csv")?);
+        write::write_header(&mut findings, &write::FINDINGS_HEADER).map_err(err("findings.csv"))?;
+        write::write_header(&mut events, &write::EVENTS_HEADER).map_err(err("events.csv"))?;
+        let (mut rows, mut picks) = (HostRows::default(), Vec::new());
+        for i in 0..estate.assets.len() {
+            ctx.host(i, &mut rows, &mut picks);
+            for f in &rows.findings {
+                write::write_finding_row(&mut findings, f).map_err(err("findings.csv"))?;
+            }
+            for e in &rows.events {
+                write::write_event_row(&mut events, e).map_err(err("events.csv"))?;
+            }
+            nf += rows.findings.len() as u64;
+            ne += rows.events.len() as u64;
+            exceptions.extend(rows.exception.take());
+        }
+        findings.flush().map_err(err("findings.csv"))?;
+        events.flush().map_err(err("events.csv"))?;
+    }
+    let vulns = pool.vulns.len() as u64;
+    let bundle = Bundle {
+        exceptions,
+        ..small_bundle(opts, pool, estate)
+    };
+    write::write_bundle(&bundle, dir)?;
+    Ok(GenSummary {
+        hosts: bundle.assets.len() as u64,
+        discovery: bundle.discovery.len() as u64,
+        findings: nf,
+        events: ne,
+        exceptions: bundle.exceptions.len() as u64,
+        secrets: bundle.secrets.len() as u64,
+        access: bundle.access.len() as u64,
+        resources: bundle.resources.len() as u64,
+        vulns,
+    })
+}

@@ -1,0 +1,346 @@
+//! [`Session::report`]: one pass over the loop (one score engine, one closed-loop
+//! analysis) and the selection of what the report lists.
+use std::collections::HashSet;
+
+use patchloop_metrics::{FindingState, LoopState, Ratio};
+use patchloop_model::Bundle;
+use serde::Serialize;
+
+use super::*;
+use crate::session::{Session, SessionError};
+use crate::ts;
+
+/// What `Session::report` is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportOptions {
+    /// Queue items listed.
+    pub top: usize,
+    /// Metrics window in days (the policy's `window_days` when `None`).
+    pub window_days: Option<u32>,
+    /// Windows in the trend.
+    pub trend: u32,
+    /// How the bundle is named in the report (the path as given), for the command that
+    /// reproduces it.
+    pub bundle_label: String,
+    /// Where `as_of` came from (`--as-of`, `patchloop.toml`, `clock` …), shown beside it.
+    pub as_of_source: String,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            top: 15,
+            window_days: None,
+            trend: 6,
+            bundle_label: String::new(),
+            as_of_source: "session".to_string(),
+        }
+    }
+}
+
+impl ReportOptions {
+    /// The defaults (15 queue items, the policy's window, 6 trend windows).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queue items listed.
+    pub fn top(mut self, n: usize) -> Self {
+        self.top = n;
+        self
+    }
+
+    /// Metrics window in days.
+    pub fn window_days(mut self, days: Option<u32>) -> Self {
+        self.window_days = days;
+        self
+    }
+
+    /// Windows in the trend.
+    pub fn trend(mut self, n: u32) -> Self {
+        self.trend = n;
+        self
+    }
+
+    /// How the bundle is named in the report.
+    pub fn bundle_label(mut self, label: impl Into<String>) -> Self {
+        self.bundle_label = label.into();
+        self
+    }
+
+    /// Where `as_of` came from.
+    pub fn as_of_source(mut self, source: impl Into<String>) -> Self {
+        self.as_of_source = source.into();
+        self
+    }
+}
+
+fn word<T: Serialize>(t: &T) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn pct(r: &Ratio) -> Option<f64> {
+    r.value.map(|v| (v * 1000.0).round() / 10.0)
+}
+
+fn owner(b: &Bundle, id: &patchloop_model::AssetId) -> String {
+    b.asset(id)
+        .and_then(|a| a.owner.as_deref())
+        .unwrap_or("")
+        .to_string()
+}
+
+impl Session {
+    /// The whole loop in one [`Report`]: one score engine and one closed-loop analysis
+    /// serve the queue, the host ranking, the states, the metrics and the trend.
+    pub fn report(&self, opts: &ReportOptions) -> Result<Report, SessionError> {
+        let w = self.window(opts.window_days)?;
+        let exception_rows = self.exception_rows();
+        let graph = self.graph()?;
+        self.with_loop(|scoring, analysis| {
+            let b = self.bundle();
+            let as_of = self.as_of();
+            let m = analysis.metrics(w)?;
+            let trend = analysis.trend(w, opts.trend)?;
+            // Pick the findings the report lists from the light states, then build the full
+            // lifecycle of those alone: a lifecycle is about 1.4 kB, and at 10M findings two
+            // million of them are false confidence.
+            let states = analysis.states(as_of)?;
+            let mut fc_pick: Vec<&FindingState> = states
+                .iter()
+                .filter(|s| s.state == LoopState::FalseConfidence)
+                .collect();
+            fc_pick.sort_by(|a, b| {
+                (a.remediated_at, &a.finding.asset_id, &a.finding.vuln_id).cmp(&(
+                    b.remediated_at,
+                    &b.finding.asset_id,
+                    &b.finding.vuln_id,
+                ))
+            });
+            let false_confidence_total = fc_pick.len();
+            fc_pick.truncate(LIST_LIMIT);
+            let mut failed_pick: Vec<&FindingState> = states
+                .iter()
+                .filter(|s| s.state == LoopState::Failed)
+                .collect();
+            failed_pick.sort_by(|a, b| {
+                b.deployments.cmp(&a.deployments).then_with(|| {
+                    (&a.finding.asset_id, &a.finding.vuln_id)
+                        .cmp(&(&b.finding.asset_id, &b.finding.vuln_id))
+                })
+            });
+            let failed_total = failed_pick.len();
+            failed_pick.truncate(LIST_LIMIT);
+            // The analysis hands out references into one bundle, so the address names a finding.
+            let chosen: HashSet<usize> = fc_pick
+                .iter()
+                .chain(&failed_pick)
+                .map(|s| std::ptr::from_ref(s.finding) as usize)
+                .collect();
+            drop(states);
+            let life = analysis
+                .lifecycle_where(as_of, &|f, _| {
+                    chosen.contains(&(std::ptr::from_ref(f) as usize))
+                })?;
+            let q = scoring.queue_report(Some(opts.top));
+            let all_hosts = scoring.host_report(None);
+
+            let items = q
+                .items
+                .iter()
+                .map(|i| {
+                    let a = &i.assessment;
+                    QueueRow {
+                        rank: i.rank,
+                        asset_id: a.asset_id.to_string(),
+                        hostname: a.hostname.clone(),
+                        vuln_id: a.vuln_id.to_string(),
+                        decision: a.decision.as_str(),
+                        score: (a.score * 100.0).round() / 100.0,
+                        due_at: ts(a.due_at),
+                        overdue_days: a.overdue_days,
+                        excepted: a.excepted,
+                        owner: owner(b, &a.asset_id),
+                        why: a.explanation.why.clone(),
+                    }
+                })
+                .collect();
+
+            // The host drawn: the top of the host ranking, or failing that the highest-ranked
+            // host that reaches a crown jewel (a path needs an end).
+            let exposure_path = all_hosts
+                .hosts
+                .iter()
+                .find(|h| h.nearest_crown_jewel.is_some())
+                .and_then(|h| {
+                    let path = graph.path_to_crown_jewel(&h.asset_id).ok().flatten()?;
+                    let jewels = graph
+                        .blast_radius(&h.asset_id, &b.policy)
+                        .map(|r| r.summary.crown_jewels.iter().map(|c| c.to_string()).collect())
+                        .unwrap_or_default();
+                    let chosen_because = if h.rank == 1 {
+                        "the top-ranked host: most immediate work, then exploitation probability, then blast radius".to_string()
+                    } else {
+                        format!(
+                            "the highest-ranked host that reaches a crown jewel (rank {}; the hosts above it reach none)",
+                            h.rank
+                        )
+                    };
+                    Some(ExposurePath {
+                        csf: CSF_PATH,
+                        chosen_because,
+                        asset_id: h.asset_id.to_string(),
+                        host_rank: h.rank,
+                        blast_radius: h.blast_radius,
+                        crown_jewels: jewels,
+                        path,
+                    })
+                });
+
+            let mut false_confidence = Vec::new();
+            let mut failed = Vec::new();
+            for f in &life.findings {
+                match f.state {
+                    LoopState::FalseConfidence => {
+                        let secrets = f
+                            .identity
+                            .iter()
+                            .flat_map(|c| c.secrets.iter())
+                            .filter(|s| !s.missing.is_empty() || s.re_exposed)
+                            .map(|s| OpenSecret {
+                                secret_id: s.secret_id.to_string(),
+                                re_exposed: s.re_exposed,
+                                missing: s
+                                    .missing
+                                    .iter()
+                                    .map(|a| match &a.resource_id {
+                                        Some(r) => format!("{}@{r}", word(&a.action)),
+                                        None => word(&a.action),
+                                    })
+                                    .collect(),
+                            })
+                            .collect();
+                        false_confidence.push(FalseConfidence {
+                            asset_id: f.asset_id.to_string(),
+                            vuln_id: f.vuln_id.to_string(),
+                            owner: f.owner.as_deref().unwrap_or("").to_string(),
+                            remediated_at: f.remediated_at.map(ts),
+                            secrets,
+                        });
+                    }
+                    LoopState::Failed => failed.push(FailedRow {
+                        asset_id: f.asset_id.to_string(),
+                        vuln_id: f.vuln_id.to_string(),
+                        owner: f.owner.as_deref().unwrap_or("").to_string(),
+                        reason: f.failure_reason.map(|r| r.to_string()).unwrap_or_default(),
+                        deployments: f.attempts.deployments,
+                    }),
+                    _ => {}
+                }
+            }
+
+            // Longest exposed first: patched longest ago, credentials still working.
+            false_confidence.sort_by(|a, b| {
+                (&a.remediated_at, &a.asset_id, &a.vuln_id).cmp(&(
+                    &b.remediated_at,
+                    &b.asset_id,
+                    &b.vuln_id,
+                ))
+            });
+            false_confidence.truncate(LIST_LIMIT);
+            failed.sort_by(|a, b| {
+                b.deployments
+                    .cmp(&a.deployments)
+                    .then_with(|| (&a.asset_id, &a.vuln_id).cmp(&(&b.asset_id, &b.vuln_id)))
+            });
+            failed.truncate(LIST_LIMIT);
+
+            let exception_list: Vec<ExceptionRow> = exception_rows
+                .iter()
+                .map(|x| ExceptionRow {
+                    asset_id: x.asset_id.to_string(),
+                    scope: x.scope.clone(),
+                    state: x.state.as_str(),
+                    compensating_control: x.compensating_control.clone().unwrap_or_default(),
+                    approver: x.approver.clone().unwrap_or_default(),
+                    expires_at: ts(x.expires_at),
+                    line: x.line,
+                })
+                .collect();
+
+            let trend_points = trend
+                .windows
+                .iter()
+                .map(|t| TrendPoint {
+                    window_end: t.window.end.format("%Y-%m-%d").to_string(),
+                    on_time_pct: pct(&t.on_time.rate),
+                    mttr_median_days: t
+                        .mttr
+                        .overall
+                        .median_days
+                        .map(|d| (d * 10.0).round() / 10.0),
+                    failed_pct: pct(&t.failures.rate),
+                    false_confidence: t.identity.false_confidence.numerator,
+                    deployments: t.cadence.deployments,
+                })
+                .collect();
+
+            let exception_total = exception_list.len();
+            let mut exception_list = exception_list;
+            exception_list.truncate(LIST_LIMIT);
+            let mut nhi = graph.nhi_checks(&b.policy, as_of);
+            let mut nhi_counts: Vec<NhiCount> = Vec::new();
+            for f in &nhi.findings {
+                let code = f.code.as_str();
+                match nhi_counts.last_mut() {
+                    Some(c) if c.code == code => c.count += 1,
+                    _ => nhi_counts.push(NhiCount { code, count: 1 }),
+                }
+            }
+            nhi.findings.truncate(LIST_LIMIT);
+            let hosts: Vec<HostRank> = all_hosts.hosts.iter().take(10).cloned().collect();
+            Ok(Report {
+                bundle: opts.bundle_label.clone(),
+                as_of: ts(as_of),
+                as_of_source: opts.as_of_source.clone(),
+                headline: Headline {
+                    hosts: all_hosts.total_hosts,
+                    findings: q.counts.findings,
+                    queue: q.counts,
+                    false_confidence: life.counts.false_confidence,
+                    on_time: m.on_time.rate.clone(),
+                    mttr_median_days: m.mttr.overall.median_days,
+                    completeness: m.coverage.as_ref().and_then(|c| c.completeness.clone()),
+                },
+                queue: QueueSection {
+                    csf: CSF_QUEUE,
+                    counts: q.counts,
+                    items,
+                    hosts,
+                },
+                exposure_path,
+                closed_loop: LoopSection {
+                    csf: CSF_LOOP,
+                    counts: life.counts,
+                    false_confidence,
+                    false_confidence_total,
+                    failed,
+                    failed_total,
+                },
+                exception_list,
+                exception_total,
+                exceptions: m.exceptions.clone(),
+                trend: trend_points,
+                trend_window_days: trend.window_days,
+                metrics: m,
+                nhi,
+                nhi_counts,
+                provenance: b.provenance.clone(),
+            })
+        })
+    }
+}

@@ -1,0 +1,439 @@
+//! The report: the whole closed loop in one document for people (HTML with inline SVG
+//! charts, Markdown, or JSON), in the order of the loop, each section tagged with its
+//! NIST CSF 2.0 subcategories (spec §7).
+//!
+//! [`Session::report`](crate::Session::report) assembles [`Report`], plain serialisable
+//! data, from one pass over the loop; [`Report::to_html`] and [`Report::to_markdown`]
+//! only format it, so the formats never disagree. The report's JSON is its serde form in
+//! the [`Envelope`](crate::Envelope) `patchloop.report/v1`.
+use patchloop_graph::{CrownJewelPath as GraphPath, NhiReport};
+use patchloop_metrics::{ExceptionMetrics, MetricsReport, Ratio, StateCounts};
+use patchloop_model::Provenance;
+use patchloop_score::{HostRank, QueueCounts};
+use serde::Serialize;
+
+mod build;
+mod html;
+mod md;
+pub mod svg;
+
+pub use build::ReportOptions;
+
+/// The top line a reader sees first.
+#[derive(Debug, Serialize)]
+pub struct Headline {
+    /// Inventoried hosts.
+    pub hosts: u64,
+    /// Findings in the bundle.
+    pub findings: u64,
+    /// Queue totals.
+    pub queue: QueueCounts,
+    /// Patched findings whose exposed credentials still work.
+    pub false_confidence: u64,
+    /// On-time remediation rate in the window.
+    pub on_time: Ratio,
+    /// Median time to remediate in the window, days.
+    pub mttr_median_days: Option<f64>,
+    /// Hosts in the inventory that discovery also saw (None without discovery).
+    pub completeness: Option<Ratio>,
+}
+
+/// One queue row.
+#[derive(Debug, Serialize)]
+pub struct QueueRow {
+    /// 1-based rank.
+    pub rank: u64,
+    /// Asset.
+    pub asset_id: String,
+    /// Hostname.
+    pub hostname: String,
+    /// Vulnerability.
+    pub vuln_id: String,
+    /// SSVC decision.
+    pub decision: &'static str,
+    /// Score in [0, 100].
+    pub score: f64,
+    /// Due date.
+    pub due_at: String,
+    /// Days overdue at as_of.
+    pub overdue_days: u32,
+    /// Whether a valid exception covers it.
+    pub excepted: bool,
+    /// Owner from the CMDB.
+    pub owner: String,
+    /// The one-line why.
+    pub why: String,
+}
+
+/// The prioritised queue.
+#[derive(Debug, Serialize)]
+pub struct QueueSection {
+    /// CSF subcategories.
+    pub csf: &'static [&'static str],
+    /// Totals over every finding.
+    pub counts: QueueCounts,
+    /// The first items.
+    pub items: Vec<QueueRow>,
+    /// The first hosts of the host ranking.
+    pub hosts: Vec<HostRank>,
+}
+
+/// Where an attacker on the top-risk host goes.
+#[derive(Debug, Serialize)]
+pub struct ExposurePath {
+    /// CSF subcategories.
+    pub csf: &'static [&'static str],
+    /// Why this host was drawn.
+    pub chosen_because: String,
+    /// The host.
+    pub asset_id: String,
+    /// Its rank in the host ranking.
+    pub host_rank: u64,
+    /// Its blast radius B(h).
+    pub blast_radius: f64,
+    /// Every crown jewel it reaches.
+    pub crown_jewels: Vec<String>,
+    /// The shortest path to the nearest one.
+    pub path: GraphPath,
+}
+
+/// One secret still to close on a patched host.
+#[derive(Debug, Serialize)]
+pub struct OpenSecret {
+    /// The secret's id (never its value).
+    pub secret_id: String,
+    /// Rotated before the patch: the new credential was exposed too.
+    pub re_exposed: bool,
+    /// The actions still missing (`secret_rotated`, `trust_verified@db-payments` …).
+    pub missing: Vec<String>,
+}
+
+/// A finding that is patched but whose identity exposure is still open.
+#[derive(Debug, Serialize)]
+pub struct FalseConfidence {
+    /// Asset.
+    pub asset_id: String,
+    /// Vulnerability.
+    pub vuln_id: String,
+    /// Owner.
+    pub owner: String,
+    /// When the flaw was verified fixed.
+    pub remediated_at: Option<String>,
+    /// Secrets with missing actions.
+    pub secrets: Vec<OpenSecret>,
+}
+
+/// A finding whose deployment or verification failed.
+#[derive(Debug, Serialize)]
+pub struct FailedRow {
+    /// Asset.
+    pub asset_id: String,
+    /// Vulnerability.
+    pub vuln_id: String,
+    /// Owner.
+    pub owner: String,
+    /// The last failure's reason.
+    pub reason: String,
+    /// Deployments attempted.
+    pub deployments: u64,
+}
+
+/// One exception as it stands at as_of.
+#[derive(Debug, Serialize)]
+pub struct ExceptionRow {
+    /// Asset.
+    pub asset_id: String,
+    /// `*` or one vulnerability.
+    pub scope: String,
+    /// valid, expiring, invalid, expired, future.
+    pub state: &'static str,
+    /// The compensating control, if any.
+    pub compensating_control: String,
+    /// The approver, if any.
+    pub approver: String,
+    /// Expiry.
+    pub expires_at: String,
+    /// Line in exceptions.csv.
+    pub line: u64,
+}
+
+/// The closed loop at as_of.
+#[derive(Debug, Serialize)]
+pub struct LoopSection {
+    /// CSF subcategories.
+    pub csf: &'static [&'static str],
+    /// Findings per state.
+    pub counts: StateCounts,
+    /// Findings patched but not closed, longest exposed first (at most [`LIST_LIMIT`]).
+    pub false_confidence: Vec<FalseConfidence>,
+    /// How many there are in all.
+    pub false_confidence_total: usize,
+    /// Findings whose remediation failed.
+    pub failed: Vec<FailedRow>,
+    /// How many there are in all.
+    pub failed_total: usize,
+}
+
+/// One point of the trend.
+#[derive(Debug, Serialize)]
+pub struct TrendPoint {
+    /// End of the window.
+    pub window_end: String,
+    /// On-time remediation rate, percent.
+    pub on_time_pct: Option<f64>,
+    /// Median time to remediate, days.
+    pub mttr_median_days: Option<f64>,
+    /// Failed-remediation rate, percent.
+    pub failed_pct: Option<f64>,
+    /// Patched findings with identity exposure still open.
+    pub false_confidence: u64,
+    /// Deployments in the window.
+    pub deployments: u64,
+}
+
+/// How many NHI findings carry one OWASP code.
+#[derive(Debug, Serialize)]
+pub struct NhiCount {
+    /// The OWASP NHI code (`NHI7` …).
+    pub code: &'static str,
+    /// Findings with it.
+    pub count: usize,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The bundle directory as given.
+    pub bundle: String,
+    /// Evaluation time.
+    pub as_of: String,
+    /// Where as_of came from.
+    pub as_of_source: String,
+    /// The first line.
+    pub headline: Headline,
+    /// The queue and host ranking.
+    pub queue: QueueSection,
+    /// The drawn path.
+    pub exposure_path: Option<ExposurePath>,
+    /// The loop per finding.
+    pub closed_loop: LoopSection,
+    /// Exceptions one by one, invalid and expired first (at most [`LIST_LIMIT`]).
+    pub exception_list: Vec<ExceptionRow>,
+    /// How many there are in all.
+    pub exception_total: usize,
+    /// Exception health.
+    pub exceptions: ExceptionMetrics,
+    /// Every programme metric for the window.
+    pub metrics: MetricsReport,
+    /// The same metrics, window by window, oldest first.
+    pub trend: Vec<TrendPoint>,
+    /// Window length of the trend, days.
+    pub trend_window_days: u32,
+    /// NHI hygiene (findings cut to [`LIST_LIMIT`]; the counts are over all).
+    pub nhi: NhiReport,
+    /// NHI findings per OWASP code, over all of them.
+    pub nhi_counts: Vec<NhiCount>,
+    /// Feeds and inputs.
+    pub provenance: Provenance,
+}
+
+/// The most rows a list in the report shows. The report is for people: at fleet scale
+/// the lists run to hundreds of thousands of rows, which `patchloop status`, `nhi` and
+/// `exceptions` give in full; the report shows the first ones and says how many there are.
+pub const LIST_LIMIT: usize = 100;
+
+/// CSF subcategories of the sections the metrics crate does not tag (spec §7).
+pub const CSF_QUEUE: &[&str] = &["ID.RA-01", "ID.RA-04", "ID.RA-05"];
+/// CSF subcategories of the exposure-path section.
+pub const CSF_PATH: &[&str] = &["DE.AE-04", "PR.AA-05"];
+/// CSF subcategories of the closed-loop section.
+pub const CSF_LOOP: &[&str] = &["PR.PS-02", "RS.MI-01", "RS.MI-02"];
+/// CSF subcategories of the NHI-hygiene section.
+pub const CSF_NHI: &[&str] = &["PR.AA-01", "PR.AA-05", "DE.CM-03", "DE.CM-09"];
+/// CSF subcategories of the provenance section.
+pub const CSF_PROVENANCE: &[&str] = &["ID.RA-02"];
+
+/// Owners with open findings, most to escalate first, then most overdue, then by name.
+pub fn owners_by_urgency(m: &MetricsReport) -> Vec<&patchloop_metrics::OwnerOverdue> {
+    let mut owners: Vec<&patchloop_metrics::OwnerOverdue> =
+        m.ageing.by_owner.iter().filter(|w| w.open > 0).collect();
+    owners.sort_by(|a, b| {
+        b.escalations
+            .cmp(&a.escalations)
+            .then(b.overdue.cmp(&a.overdue))
+            .then(a.owner.cmp(&b.owner))
+    });
+    owners
+}
+
+/// The trend table's columns.
+pub const TREND_HEADER: [&str; 6] = [
+    "window end",
+    "on time",
+    "MTTR median",
+    "failed",
+    "false confidence",
+    "deployments",
+];
+
+/// The trend table's rows, as text (dates and numbers only).
+pub fn trend_rows(trend: &[TrendPoint]) -> Vec<Vec<String>> {
+    let p = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}%"));
+    trend
+        .iter()
+        .map(|t| {
+            vec![
+                t.window_end.clone(),
+                p(t.on_time_pct),
+                show_days(t.mttr_median_days),
+                p(t.failed_pct),
+                t.false_confidence.to_string(),
+                t.deployments.to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// Percent of a ratio for display, or `n/a`.
+pub fn show_ratio(r: &Ratio) -> String {
+    match r.value {
+        Some(v) => format!("{:.1}% ({}/{})", v * 100.0, r.numerator, r.denominator),
+        None => format!("n/a (0/{})", r.denominator),
+    }
+}
+
+/// Days for display, or `–`.
+pub fn show_days(d: Option<f64>) -> String {
+    d.map_or("–".to_string(), |v| format!("{v:.1} d"))
+}
+
+/// The CSF tags of sections the metrics crate does not tag.
+pub mod csf {
+    pub use super::{CSF_LOOP as LOOP, CSF_NHI as NHI, CSF_PROVENANCE as PROVENANCE};
+}
+
+/// One line of the metrics table: what, value, and how it was counted.
+pub struct MetricRow {
+    /// Group (CSF-tagged area).
+    pub group: &'static str,
+    /// Metric name.
+    pub name: String,
+    /// The value as shown.
+    pub value: String,
+    /// `numerator / denominator`, or the sample size.
+    pub basis: String,
+    /// The definition the metrics crate states.
+    pub definition: &'static str,
+}
+
+/// Every metric of the window as rows, in a fixed order.
+pub fn metric_rows(m: &MetricsReport) -> Vec<MetricRow> {
+    let mut rows = Vec::new();
+    let mut ratio = |group: &'static str, name: &str, r: &Ratio| {
+        rows.push(MetricRow {
+            group,
+            name: name.to_string(),
+            value: r
+                .value
+                .map_or("n/a".to_string(), |v| format!("{:.1}%", v * 100.0)),
+            basis: format!("{} / {}", r.numerator, r.denominator),
+            definition: r.definition,
+        });
+    };
+    ratio("SLA", "on-time remediation rate", &m.on_time.rate);
+    ratio("SLA", "asset compliance rate", &m.compliance.rate);
+    ratio("SLA", "open findings overdue", &m.ageing.overdue);
+    ratio("SLA", "open findings to escalate", &m.ageing.escalations);
+    ratio("Deployment", "failed remediation rate", &m.failures.rate);
+    ratio(
+        "Deployment",
+        "reopened after remediation",
+        &m.failures.reopened,
+    );
+    ratio(
+        "Identity",
+        "needing identity closure",
+        &m.identity.needing_closure,
+    );
+    ratio("Identity", "false confidence", &m.identity.false_confidence);
+    ratio("Identity", "identity closed", &m.identity.closed);
+    ratio("Identity", "re-exposed", &m.identity.re_exposed);
+    ratio("Identity", "exposed secrets", &m.identity.exposed_secrets);
+    ratio(
+        "Identity",
+        "still trusting a rotated secret",
+        &m.identity.still_trusting,
+    );
+    ratio("Identity", "long-lived secrets", &m.identity.long_lived);
+    ratio("Exceptions", "active and valid", &m.exceptions.active_valid);
+    ratio(
+        "Exceptions",
+        "active but invalid",
+        &m.exceptions.active_invalid,
+    );
+    ratio("Exceptions", "expiring soon", &m.exceptions.expiring);
+    ratio(
+        "Exceptions",
+        "expired with findings open",
+        &m.exceptions.expired_with_open_findings,
+    );
+    if let Some(c) = &m.coverage {
+        for (name, r) in [
+            ("accuracy", &c.accuracy),
+            ("completeness", &c.completeness),
+            ("shadow", &c.shadow),
+            ("stale", &c.stale),
+        ] {
+            if let Some(r) = r {
+                ratio("Coverage", name, r);
+            }
+        }
+        ratio("Coverage", "unmanaged", &c.unmanaged);
+        ratio("Coverage", "unscanned", &c.unscanned);
+    }
+    let mut dur = |group: &'static str, name: String, d: &patchloop_metrics::DurationStats| {
+        rows.push(MetricRow {
+            group,
+            name,
+            value: format!(
+                "mean {} · median {} · p90 {}",
+                show_days(d.mean_days),
+                show_days(d.median_days),
+                show_days(d.p90_days)
+            ),
+            basis: format!("n = {}", d.count),
+            definition: d.definition,
+        });
+    };
+    dur("SLA", "MTTR".into(), &m.mttr.overall);
+    // Empty groups are left out: a row of dashes per unused band hides the ones that count.
+    for g in m.mttr.by_decision.iter().filter(|g| g.stats.count > 0) {
+        dur("SLA", format!("MTTR, {}", g.group), &g.stats);
+    }
+    for g in m.mttr.by_severity.iter().filter(|g| g.stats.count > 0) {
+        dur("SLA", format!("MTTR, severity {}", g.group), &g.stats);
+    }
+    dur(
+        "Deployment",
+        "patch latency".into(),
+        &m.cadence.patch_latency,
+    );
+    dur(
+        "Identity",
+        "identity closure lag".into(),
+        &m.identity.closure_lag,
+    );
+    rows
+}
+
+impl Report {
+    /// One self-contained HTML page: inline CSS and SVG, no scripts, no network.
+    pub fn to_html(&self) -> String {
+        html::render(self)
+    }
+
+    /// Markdown, charts given as tables.
+    pub fn to_markdown(&self) -> String {
+        md::render(self)
+    }
+}

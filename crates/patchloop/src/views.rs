@@ -1,0 +1,264 @@
+//! The questions a [`Session`] answers, one method per CLI view, each returning plain
+//! serialisable data: the CLI only renders these, and an embedder gets the same answers.
+use patchloop_graph::{
+    BlastRadius, ClosureAction, ClosurePlan, CrownJewelPath, HostBlast, NhiReport,
+};
+use patchloop_metrics::{
+    ClosureAction as DoneAction, CoverageMetrics, ExceptionMetrics, FindingLifecycle, LoopReport,
+    LoopState, MetricsReport, TrendReport, Window,
+};
+use patchloop_model::{
+    AssetId, ExceptionRowState, ExceptionScope, Finding, ResourceId, Timestamp, VulnId,
+};
+use patchloop_score::{Assessment, HostReport, QueueReport};
+use serde::Serialize;
+
+use crate::session::{Session, SessionError};
+
+/// One finding in full: the scorer's assessment and the closed loop's lifecycle, from
+/// the same session, so `explain` and `status` never disagree about its state.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Explained {
+    /// Decision, score, due date and every factor behind them.
+    #[serde(flatten)]
+    pub assessment: Assessment,
+    /// Where the finding stands in the closed loop (the state `status` shows), with its
+    /// identity closure.
+    pub lifecycle: Option<FindingLifecycle>,
+}
+
+/// Programme metrics for one window, and optionally the same metrics window by window.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct MetricsView {
+    /// The window's metrics.
+    pub metrics: MetricsReport,
+    /// The trend, oldest window first, when asked for.
+    pub trend: Option<TrendReport>,
+}
+
+/// One exception row as it stands at `as_of`.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ExceptionRow {
+    /// The asset.
+    pub asset_id: AssetId,
+    /// `*` or one vulnerability.
+    pub scope: String,
+    /// Its state, by the model's one definition (`Exception::state_at`).
+    pub state: ExceptionRowState,
+    /// The compensating control, if any.
+    pub compensating_control: Option<String>,
+    /// The approver, if any.
+    pub approver: Option<String>,
+    /// Its end (exclusive).
+    pub expires_at: Timestamp,
+    /// Its line in `exceptions.csv`.
+    pub line: u64,
+}
+
+/// The exception register at `as_of`: its health and its rows.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ExceptionsView {
+    /// Health figures (spec §6 "exceptions").
+    pub health: ExceptionMetrics,
+    /// Every row, invalid first, then expired, expiring, valid and future; then by
+    /// expiry and line.
+    pub rows: Vec<ExceptionRow>,
+}
+
+impl Session {
+    /// The queue (spec §3): every finding not remediated, in order, or its first `top`.
+    pub fn queue(&self, top: Option<usize>) -> Result<QueueReport, SessionError> {
+        let engine = self.engine()?;
+        Ok(engine
+            .score(self.as_of(), self.remediated()?)
+            .queue_report(top))
+    }
+
+    /// Hosts ranked by immediate work, exploitation probability and blast radius.
+    pub fn hosts(&self, top: Option<usize>) -> Result<HostReport, SessionError> {
+        let engine = self.engine()?;
+        Ok(engine
+            .score(self.as_of(), self.remediated()?)
+            .host_report(top))
+    }
+
+    /// One finding in full: its assessment and its lifecycle.
+    pub fn explain(&self, asset_id: &AssetId, vuln_id: &VulnId) -> Result<Explained, SessionError> {
+        let not_found = || SessionError::NoSuchFinding {
+            asset_id: asset_id.clone(),
+            vuln_id: vuln_id.clone(),
+        };
+        self.with_loop(|scoring, analysis| {
+            let i = scoring
+                .engine()
+                .find(asset_id, vuln_id)
+                .ok_or_else(not_found)?;
+            let assessment = scoring.assessment(i).ok_or_else(not_found)?;
+            let keep = |f: &Finding, _: LoopState| f.asset_id == *asset_id && f.vuln_id == *vuln_id;
+            let life = analysis.lifecycle_where(self.as_of(), &keep)?;
+            Ok(Explained {
+                assessment,
+                lifecycle: life.findings.into_iter().next(),
+            })
+        })
+    }
+
+    /// The closed loop per finding (spec §5), with full detail only for the findings
+    /// `keep(finding, state)` accepts (a full lifecycle is about 1.4 kB); counts, issues
+    /// and notes are over every finding.
+    pub fn status(
+        &self,
+        keep: &(dyn Fn(&Finding, LoopState) -> bool + Sync),
+    ) -> Result<LoopReport, SessionError> {
+        self.with_loop(|_, analysis| Ok(analysis.lifecycle_where(self.as_of(), keep)?))
+    }
+
+    /// Programme metrics for the window of `window_days` ending at `as_of` (the policy's
+    /// `window_days` when `None`), and the trend over `trend` windows when asked.
+    pub fn metrics(
+        &self,
+        window_days: Option<u32>,
+        trend: Option<u32>,
+    ) -> Result<MetricsView, SessionError> {
+        let w = self.window(window_days)?;
+        self.with_loop(|_, analysis| {
+            Ok(MetricsView {
+                metrics: analysis.metrics(w)?,
+                trend: trend.map(|n| analysis.trend(w, n)).transpose()?,
+            })
+        })
+    }
+
+    /// The metrics window of `days` (else the policy's) ending at `as_of`.
+    pub(crate) fn window(&self, days: Option<u32>) -> Result<Window, SessionError> {
+        let days = days.unwrap_or(self.policy().window_days);
+        Window::new(self.as_of(), days).map_err(|source| SessionError::Window { days, source })
+    }
+
+    /// Non-human-identity hygiene (NHI9, NHI8, NHI7, NHI5) at `as_of`.
+    pub fn nhi(&self) -> Result<NhiReport, SessionError> {
+        Ok(self.graph()?.nhi_checks(self.policy(), self.as_of()))
+    }
+
+    /// Every host's blast radius, sorted by asset id.
+    pub fn blast_radius_all(&self) -> Result<Vec<HostBlast>, SessionError> {
+        Ok(patchloop_graph::blast_radius_all(
+            self.graph()?,
+            self.policy(),
+        )?)
+    }
+
+    /// One host's blast radius with what it reaches listed.
+    pub fn blast_radius(&self, host: &AssetId) -> Result<BlastRadius, SessionError> {
+        Ok(self.graph()?.blast_radius(host, self.policy())?)
+    }
+
+    /// The shortest path from `host` to its nearest crown jewel, if it reaches one.
+    pub fn path(&self, host: &AssetId) -> Result<Option<CrownJewelPath>, SessionError> {
+        Ok(self.graph()?.path_to_crown_jewel(host)?)
+    }
+
+    /// How to close `host`'s identity exposure (spec §5): the graph's plan, with every
+    /// action already recorded after the host's patch moved to `done`, so a closed host
+    /// is not told to rotate again. While no finding on the host that needs closure has
+    /// been patched, nothing is anchored and every action is still to do.
+    pub fn closure_plan(&self, host: &AssetId) -> Result<ClosurePlan, SessionError> {
+        let mut plan = self.graph()?.closure_plan(host)?;
+        let keep = |f: &Finding, s: LoopState| f.asset_id == *host && s.is_remediated();
+        let life = self.status(&keep)?;
+        let closures: Vec<_> = life
+            .findings
+            .iter()
+            .filter_map(|f| f.identity.as_ref())
+            .filter(|c| c.patch_at.is_some())
+            .collect();
+        for batch in &mut plan.batches {
+            for secret in &mut batch.secrets {
+                let done_everywhere = |a: &ClosureAction| {
+                    !closures.is_empty()
+                        && closures.iter().all(|c| {
+                            c.secrets.iter().any(|s| {
+                                s.secret_id == secret.secret_id
+                                    && s.done
+                                        .iter()
+                                        .any(|d| same_action(a, d.action, d.resource_id.as_ref()))
+                            })
+                        })
+                };
+                let (done, todo): (Vec<_>, Vec<_>) =
+                    secret.actions.drain(..).partition(|a| done_everywhere(a));
+                secret.actions = todo;
+                secret.done = done;
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Discovery coverage at `as_of` (spec §6).
+    pub fn coverage(&self) -> Result<CoverageMetrics, SessionError> {
+        Ok(patchloop_metrics::coverage(self.bundle(), self.as_of())?)
+    }
+
+    /// The exception register: health and rows, with one definition of each state.
+    pub fn exceptions(&self) -> Result<ExceptionsView, SessionError> {
+        let health = self.with_loop(|_, analysis| Ok(analysis.exception_health(self.as_of())?))?;
+        Ok(ExceptionsView {
+            health,
+            rows: self.exception_rows(),
+        })
+    }
+
+    /// Every exception row at `as_of`, in [`ExceptionsView::rows`] order.
+    pub(crate) fn exception_rows(&self) -> Vec<ExceptionRow> {
+        let within = self.policy().expiring_within_days;
+        let mut rows: Vec<ExceptionRow> = self
+            .bundle()
+            .exceptions
+            .iter()
+            .map(|x| ExceptionRow {
+                asset_id: x.asset_id.clone(),
+                scope: match &x.scope {
+                    ExceptionScope::AllFindings => "*".to_string(),
+                    ExceptionScope::Vuln(v) => v.to_string(),
+                },
+                state: x.state_at(self.as_of(), within),
+                compensating_control: x.compensating_control.as_deref().map(str::to_string),
+                approver: x.approver.as_deref().map(str::to_string),
+                expires_at: x.expires_at,
+                line: x.line,
+            })
+            .collect();
+        let rank = |s: ExceptionRowState| match s {
+            ExceptionRowState::Invalid => 0,
+            ExceptionRowState::Expired => 1,
+            ExceptionRowState::Expiring => 2,
+            ExceptionRowState::Valid => 3,
+            ExceptionRowState::Future => 4,
+        };
+        rows.sort_by(|a, b| {
+            rank(a.state)
+                .cmp(&rank(b.state))
+                .then(a.expires_at.cmp(&b.expires_at))
+                .then(a.line.cmp(&b.line))
+        });
+        rows
+    }
+}
+
+/// Whether the graph's planned action `a` is the closed loop's done action `d`.
+fn same_action(a: &ClosureAction, d: DoneAction, resource: Option<&ResourceId>) -> bool {
+    match (a, d) {
+        (ClosureAction::Rotate, DoneAction::SecretRotated)
+        | (ClosureAction::RevokeSessions, DoneAction::SessionsRevoked)
+        | (ClosureAction::ReviewPrivilege { .. }, DoneAction::PrivilegeReviewed)
+        | (ClosureAction::EnableDetection, DoneAction::DetectionEnabled) => true,
+        (ClosureAction::VerifyTrust { resource_id, .. }, DoneAction::TrustVerified) => {
+            resource == Some(resource_id)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,189 @@
+//! The contradictions the architecture review found between outputs (issue "one source
+//! of truth", items 1–9), each pinned at the session level so no view can drift again.
+use patchloop::metrics::{LoopState, SlaStatus};
+use patchloop::model::{AssetId, ExceptionRowState, VulnId};
+use patchloop::{ReportOptions, Session, SessionError};
+
+use crate::support::{case_dir, check, session};
+
+fn aid(s: &str) -> AssetId {
+    AssetId::new(s).unwrap()
+}
+
+/// Item 1: the nearest crown jewel is the end of the shortest path, never the first by id.
+#[test]
+fn nearest_crown_jewel_is_the_end_of_the_shortest_path() {
+    check("nearest-crown-jewel", |s| {
+        let h = aid("h1");
+        let facts = &s.host_identities().unwrap()[&h];
+        assert_eq!(facts.crown_jewels_reached, 2);
+        let nearest = facts.nearest_crown_jewel.as_ref().unwrap();
+        assert_eq!(nearest.resource_id.as_str(), "z-near");
+        let path = s.path(&h).unwrap().unwrap();
+        assert_eq!(path.crown_jewel, nearest.resource_id);
+        assert_eq!(path.hops, nearest.hops);
+        let q = s.queue(None).unwrap();
+        let why = &q.items[0].assessment.explanation.why;
+        assert!(why.contains("z-near"), "{why}");
+        assert!(!why.contains("a-far"), "{why}");
+    });
+}
+
+/// Item 2: one definition of "expiring" (seconds), in the list and in the metric.
+#[test]
+fn an_exception_14_5_days_from_expiry_is_valid_everywhere() {
+    check("exception-expiring", |s| {
+        let x = s.exceptions().unwrap();
+        assert_eq!(x.rows.len(), 1);
+        assert_eq!(x.rows[0].state, ExceptionRowState::Valid);
+        assert_eq!(x.health.expiring.numerator, 0);
+        assert_eq!(x.health.active_valid.numerator, 1);
+        let r = s.report(&ReportOptions::new()).unwrap();
+        assert_eq!(r.exception_list[0].state, "valid");
+        assert_eq!(r.exceptions.expiring.numerator, 0);
+    });
+}
+
+/// Item 3: a `secret_rotated` event renews a secret for NHI7 in `nhi`, the report and
+/// the identity metrics alike.
+#[test]
+fn a_rotation_event_renews_the_secret_for_every_view() {
+    check("rotation-renews", |s| {
+        let nhi: Vec<String> = s
+            .nhi()
+            .unwrap()
+            .findings
+            .iter()
+            .filter(|f| f.code.as_str() == "NHI7")
+            .flat_map(|f| f.secrets.iter().map(ToString::to_string))
+            .collect();
+        assert_eq!(nhi, ["k-stale"]);
+        let m = s.metrics(None, None).unwrap().metrics;
+        let ids: Vec<String> = m
+            .identity
+            .long_lived_ids
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ids, ["k-stale"]);
+        let r = s.report(&ReportOptions::new()).unwrap();
+        let in_report: Vec<String> = r
+            .nhi
+            .findings
+            .iter()
+            .filter(|f| f.code.as_str() == "NHI7")
+            .flat_map(|f| f.secrets.iter().map(ToString::to_string))
+            .collect();
+        assert_eq!(in_report, ["k-stale"]);
+    });
+}
+
+/// Item 4: one spelling per closed vocabulary, in Display and in serde.
+#[test]
+fn closed_vocabularies_print_one_spelling() {
+    for st in SlaStatus::ALL {
+        let json = serde_json::to_value(st).unwrap();
+        assert_eq!(json.as_str(), Some(st.as_str()));
+        assert_eq!(st.to_string(), st.as_str());
+        assert_eq!(st.as_str().parse::<SlaStatus>().unwrap(), *st);
+    }
+    assert_eq!(SlaStatus::OnTrack.as_str(), "on_track");
+    assert_eq!(SlaStatus::NoSla.as_str(), "no_sla");
+    for st in LoopState::ALL {
+        assert_eq!(
+            serde_json::to_value(st).unwrap().as_str(),
+            Some(st.as_str())
+        );
+    }
+}
+
+/// Item 6: a library never reads the clock: no `as_of`, no session.
+#[test]
+fn without_as_of_a_session_refuses_to_guess() {
+    let dir = case_dir("no-as-of");
+    let bundle = patchloop::ingest::load_bundle(&dir, &Default::default())
+        .unwrap()
+        .bundle;
+    assert!(matches!(
+        Session::builder(bundle.clone()).build(),
+        Err(SessionError::NoAsOf)
+    ));
+    let t = patchloop::model::parse_timestamp("2026-01-01").unwrap();
+    let s = Session::builder(bundle).as_of(t).build().unwrap();
+    assert_eq!(s.as_of(), t);
+}
+
+/// Item 7: `explain` carries the closed loop's state, the one `status` shows.
+#[test]
+fn explain_and_status_agree_on_the_state() {
+    let s = session("../../../../examples/fleet");
+    let life = s.status(&|_, _| true).unwrap();
+    for f in life.findings.iter().take(40) {
+        let e = s.explain(&f.asset_id, &f.vuln_id).unwrap();
+        let l = e
+            .lifecycle
+            .expect("a finding in the bundle has a lifecycle");
+        assert_eq!(l.state, f.state, "{} {}", f.asset_id, f.vuln_id);
+    }
+    let web = s
+        .explain(&aid("web-01"), &VulnId::new("CVE-2021-44228").unwrap())
+        .unwrap();
+    assert_eq!(web.lifecycle.unwrap().state, LoopState::FalseConfidence);
+    assert!(!web.assessment.in_queue);
+}
+
+/// Item 8: a fully closed host is not told to rotate again.
+#[test]
+fn a_closed_host_has_nothing_left_in_its_closure_plan() {
+    check("closed-host", |s| {
+        let life = s.status(&|_, _| true).unwrap();
+        assert_eq!(life.findings[0].state, LoopState::Closed);
+        let plan = s.closure_plan(&aid("db-host")).unwrap();
+        let secrets: Vec<_> = plan.batches.iter().flat_map(|b| &b.secrets).collect();
+        assert_eq!(secrets.len(), 1);
+        assert!(secrets[0].actions.is_empty(), "{:?}", secrets[0].actions);
+        assert!(secrets[0].done.len() >= 4, "{:?}", secrets[0].done);
+    });
+}
+
+/// Item 8, the other side: before the patch every action is still to do.
+#[test]
+fn an_unpatched_host_keeps_every_action() {
+    let s = session("nearest-crown-jewel");
+    let plan = s.closure_plan(&aid("h1")).unwrap();
+    for sec in plan.batches.iter().flat_map(|b| &b.secrets) {
+        assert!(!sec.actions.is_empty());
+        assert!(sec.done.is_empty());
+    }
+}
+
+/// Item 9 and the report's consistency: one pass gives the same queue and states as the
+/// single views.
+#[test]
+fn the_report_agrees_with_the_views() {
+    let s = session("../../../../examples/fleet");
+    let r = s.report(&ReportOptions::new().top(10)).unwrap();
+    let q = s.queue(Some(10)).unwrap();
+    assert_eq!(r.queue.counts, q.counts);
+    let ids: Vec<(String, String)> = q
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.assessment.asset_id.to_string(),
+                i.assessment.vuln_id.to_string(),
+            )
+        })
+        .collect();
+    let report_ids: Vec<(String, String)> = r
+        .queue
+        .items
+        .iter()
+        .map(|i| (i.asset_id.clone(), i.vuln_id.clone()))
+        .collect();
+    assert_eq!(ids, report_ids);
+    let life = s.status(&|_, _| false).unwrap();
+    assert_eq!(r.closed_loop.counts, life.counts);
+    let m = s.metrics(None, None).unwrap().metrics;
+    assert_eq!(r.metrics.on_time.rate, m.on_time.rate);
+}
