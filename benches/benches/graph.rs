@@ -18,16 +18,17 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use patchloop::graph::{Graph, blast_radius_all};
 use patchloop::model::{AssetId, Bundle, Policy};
-use patchloop_benches::{fleet, pool, real_intel, rss_mb, segmented_estate};
+use patchloop_benches::{fleet, pool, smoke, real_intel, rss_mb, segmented_estate};
 
 const HOSTS: usize = 100_000;
 
 fn estates() -> Vec<(&'static str, Bundle)> {
     let intel = real_intel();
+    let hosts = if smoke() { 2_000 } else { HOSTS };
     // Findings do not enter the graph; one per host on average keeps the setup short.
     vec![
-        ("fleet", fleet(HOSTS, 1.0, intel.as_ref())),
-        ("segmented", segmented_estate(HOSTS, 42)),
+        ("fleet", fleet(hosts, 1.0, intel.as_ref())),
+        ("segmented", segmented_estate(hosts, 42)),
     ]
 }
 
@@ -48,6 +49,10 @@ fn graph(c: &mut Criterion) {
             Ok(a) => a,
             Err(e) => panic!("blast radius of {name}: {e}"),
         };
+        // Every host has its entry, sorted by id, each B(h) in [0, 1].
+        assert_eq!(all.len(), g.summary().hosts as usize, "graph/{name}");
+        assert!(all.windows(2).all(|w| w[0].asset_id < w[1].asset_id));
+        assert!(all.iter().all(|b| (0.0..=1.0).contains(&b.blast)));
         let reach_cj = all
             .iter()
             .filter(|b| b.hops_to_crown_jewel.is_some())

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use patchloop::model::FindingStatus;
 use patchloop::score::{BYTES_PER_FINDING, Engine, RemediatedSet, ScannerStatus};
-use patchloop_benches::{enabled, fleet, fleet_as_of, identity_map, pool, real_intel, rss_mb};
+use patchloop_benches::{enabled, smoke, fleet, fleet_as_of, identity_map, pool, real_intel, rss_mb};
 
 /// (label, hosts, mean findings per host asked of the generator). The generator's tail
 /// flattens against each platform's pool of CVEs, so the mean asked is above the mean
@@ -35,6 +35,9 @@ fn score(c: &mut Criterion) {
     let (p1, p2) = (pool(1), pool(2));
     let as_of = fleet_as_of();
     for (label, hosts, fph) in SIZES {
+        if label != "10k" && smoke() {
+            continue;
+        }
         if label == "10M" && !enabled("10M") {
             eprintln!("score/10M skipped: set PATCHLOOP_BENCH_10M=1 to run it");
             continue;
@@ -67,6 +70,18 @@ fn score(c: &mut Criterion) {
         let mut scoring = p2.install(|| engine.score(as_of, &ScannerStatus));
         let in_queue = scoring.counts().in_queue;
         eprintln!("score/{label}: {in_queue} findings in the queue");
+        // What is timed must be right: the parallel paths equal the sequential oracle,
+        // on 1 and 2 threads.
+        let oracle_top = scoring.top_sequential(1000);
+        for p in [&p1, &p2] {
+            assert_eq!(p.install(|| scoring.top(1000)), oracle_top, "score/{label} top 1000");
+        }
+        assert_eq!(p2.install(|| scoring.queue()).len() as u64, in_queue);
+        assert_eq!(
+            p1.install(|| engine.score_sequential(as_of, &ScannerStatus).top(1000)),
+            oracle_top,
+            "score/{label}: sequential scoring"
+        );
 
         let mut g = c.benchmark_group(format!("score/{label}"));
         g.throughput(Throughput::Elements(n as u64));

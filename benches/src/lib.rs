@@ -380,6 +380,13 @@ pub fn enabled(name: &str) -> bool {
     std::env::var(format!("PATCHLOOP_BENCH_{name}")).is_ok_and(|v| v == "1")
 }
 
+/// `PATCHLOOP_BENCH_SMOKE=1`: every bench runs at its smallest size only, which is how CI
+/// runs them once as tests (`cargo bench -- --test`) to check the results asserted
+/// inside without minutes of set-up.
+pub fn smoke() -> bool {
+    enabled("SMOKE")
+}
+
 /// A rayon pool of `n` threads for the 1-versus-2-threads comparisons.
 pub fn pool(n: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()

@@ -24,6 +24,7 @@ macro_rules! outln {
 }
 
 mod cmd;
+mod columns;
 mod common;
 mod error;
 mod output;

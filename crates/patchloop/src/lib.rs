@@ -45,6 +45,7 @@
 //! | [`score`] | `patchloop-score` | decisions, scores, SLAs, the queue |
 //! | [`graph`] | `patchloop-graph` | the identity-exposure graph |
 //! | [`metrics`] | `patchloop-metrics` | the closed loop and programme metrics |
+//! | [`fleet`] | `patchloop-fleet` | the deterministic synthetic fleet generator (`patchloop gen`) |
 //!
 //! More in `crates/patchloop/examples/` (`cargo run -p patchloop --example score`) and in
 //! `docs/embedding.md`.
@@ -61,6 +62,7 @@ pub use report::{Report, ReportOptions};
 pub use session::{Session, SessionBuilder, SessionError};
 pub use views::{ExceptionRow, ExceptionsView, Explained, MetricsView};
 
+pub use patchloop_fleet as fleet;
 pub use patchloop_graph as graph;
 pub use patchloop_ingest as ingest;
 pub use patchloop_metrics as metrics;

@@ -7,7 +7,7 @@ use std::time::Instant;
 use patchloop::ingest::epss::read_epss;
 use patchloop::ingest::kev::{read_kev_csv, read_kev_json};
 use patchloop::model::{Timestamp, parse_timestamp};
-use patchloop_fleet::{GenOptions, Intel, generate_to_dir};
+use patchloop::fleet::{GenOptions, Intel, generate_to_dir};
 
 use crate::common::{EXIT_OK, EXIT_UNUSABLE};
 

@@ -2,8 +2,9 @@
 //! trend), `coverage` and `exceptions`.
 use std::fmt::Write as _;
 
-use patchloop::metrics::{DurationStats, LoopState, Ratio};
+use patchloop::metrics::{DurationStats, FindingLifecycle, LoopState, Ratio};
 
+use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
 use crate::error::CliError;
 
@@ -85,68 +86,9 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
             );
         }
         ListFormat::Csv | ListFormat::Table => {
-            let rows: Vec<Vec<String>> = findings
-                .iter()
-                .map(|f| {
-                    let missing: Vec<String> = f
-                        .identity
-                        .iter()
-                        .flat_map(|c| c.secrets.iter())
-                        .flat_map(|s| {
-                            s.missing.iter().map(move |m| {
-                                format!(
-                                    "{}:{}{}",
-                                    s.secret_id,
-                                    m.action,
-                                    m.resource_id
-                                        .as_ref()
-                                        .map(|r| format!("@{r}"))
-                                        .unwrap_or_default()
-                                )
-                            })
-                        })
-                        .collect();
-                    let re_exposed = f
-                        .identity
-                        .iter()
-                        .flat_map(|c| c.secrets.iter())
-                        .any(|s| s.re_exposed);
-                    vec![
-                        f.asset_id.to_string(),
-                        f.vuln_id.to_string(),
-                        f.state.to_string(),
-                        f.failure_reason.map(|r| r.to_string()).unwrap_or_default(),
-                        common::ts(f.first_seen),
-                        f.remediated_at.map(common::ts).unwrap_or_default(),
-                        f.identity
-                            .as_ref()
-                            .and_then(|c| c.identity_closed_at)
-                            .map(common::ts)
-                            .unwrap_or_default(),
-                        f.attempts.deployments.to_string(),
-                        f.sla.status.to_string(),
-                        f.exception.state.to_string(),
-                        re_exposed.to_string(),
-                        missing.join(" "),
-                    ]
-                })
-                .collect();
-            let header = [
-                "asset_id",
-                "vuln_id",
-                "state",
-                "failure_reason",
-                "first_seen",
-                "remediated_at",
-                "identity_closed_at",
-                "deployments",
-                "sla",
-                "exception",
-                "re_exposed",
-                "missing_identity_actions",
-            ];
+            let cols = status_columns();
             if args.format == ListFormat::Csv {
-                out!("{}", common::csv_text(&header, &rows));
+                out!("{}", columns::csv(&cols, &findings));
             } else {
                 let c = report.counts;
                 outln!(
@@ -159,42 +101,7 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                     c.closed,
                     c.false_confidence
                 );
-                let t: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r[0].clone(),
-                            r[1].clone(),
-                            if r[3].is_empty() {
-                                r[2].clone()
-                            } else {
-                                format!("{} ({})", r[2], r[3])
-                            },
-                            r[5].get(..10).unwrap_or("").to_string(),
-                            r[8].clone(),
-                            if r[10] == "true" {
-                                format!("re-exposed; {}", r[11])
-                            } else {
-                                r[11].clone()
-                            },
-                        ]
-                    })
-                    .collect();
-                out!(
-                    "{}",
-                    common::table(
-                        &[
-                            "HOST",
-                            "VULN",
-                            "STATE",
-                            "REMEDIATED",
-                            "SLA",
-                            "IDENTITY ACTIONS MISSING"
-                        ],
-                        &t,
-                        &[]
-                    )
-                );
+                out!("{}", columns::table(&cols, &findings, &|_, _| None));
                 for i in &report.issues {
                     outln!("issue: {}", serde_json::to_string(i)?);
                 }
@@ -202,6 +109,85 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The identity actions still missing, `secret:action[@resource]`, space-separated.
+fn missing_actions(f: &FindingLifecycle) -> String {
+    let missing: Vec<String> = f
+        .identity
+        .iter()
+        .flat_map(|c| c.secrets.iter())
+        .flat_map(|s| {
+            s.missing.iter().map(move |m| {
+                format!(
+                    "{}:{}{}",
+                    s.secret_id,
+                    m.action,
+                    m.resource_id
+                        .as_ref()
+                        .map(|r| format!("@{r}"))
+                        .unwrap_or_default()
+                )
+            })
+        })
+        .collect();
+    missing.join(" ")
+}
+
+fn re_exposed(f: &FindingLifecycle) -> bool {
+    f.identity
+        .iter()
+        .flat_map(|c| c.secrets.iter())
+        .any(|s| s.re_exposed)
+}
+
+/// The columns of `status`: every CSV column; the table shows state with its failure
+/// reason, the remediation date, the SLA standing and the identity actions missing.
+fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 12] {
+    type C<'a> = Column<&'a FindingLifecycle>;
+    [
+        C::shown("asset_id", "HOST", |f| f.asset_id.to_string()),
+        C::shown("vuln_id", "VULN", |f| f.vuln_id.to_string()),
+        C::shown("state", "STATE", |f| f.state.to_string()).brief(|f| match f.failure_reason {
+            Some(r) => format!("{} ({r})", f.state),
+            None => f.state.to_string(),
+        }),
+        C::csv("failure_reason", |f| {
+            f.failure_reason.map(|r| r.to_string()).unwrap_or_default()
+        }),
+        C::csv("first_seen", |f| common::ts(f.first_seen)),
+        C::shown("remediated_at", "REMEDIATED", |f| {
+            f.remediated_at.map(common::ts).unwrap_or_default()
+        })
+        .brief(|f| {
+            f.remediated_at
+                .map(|t| common::ts(t).chars().take(10).collect())
+                .unwrap_or_default()
+        }),
+        C::csv("identity_closed_at", |f| {
+            f.identity
+                .as_ref()
+                .and_then(|c| c.identity_closed_at)
+                .map(common::ts)
+                .unwrap_or_default()
+        }),
+        C::csv("deployments", |f| f.attempts.deployments.to_string()),
+        C::shown("sla", "SLA", |f| f.sla.status.to_string()),
+        C::csv("exception", |f| f.exception.state.to_string()),
+        C::csv("re_exposed", |f| re_exposed(f).to_string()),
+        C::shown("missing_identity_actions", "IDENTITY ACTIONS MISSING", missing_actions_of)
+            .brief(|f| {
+                if re_exposed(f) {
+                    format!("re-exposed; {}", missing_actions(f))
+                } else {
+                    missing_actions(f)
+                }
+            }),
+    ]
+}
+
+fn missing_actions_of(f: &&FindingLifecycle) -> String {
+    missing_actions(f)
 }
 
 /// Output formats of `patchloop metrics`.

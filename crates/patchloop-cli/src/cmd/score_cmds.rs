@@ -3,8 +3,9 @@ use std::fmt::Write as _;
 
 use patchloop::metrics::{LoopState, SlaStatus};
 use patchloop::model::{AssetId, VulnId};
-use patchloop::score::{Assessment, Decision, QueueReport};
+use patchloop::score::{Assessment, Decision, HostRank, QueueReport};
 
+use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK};
 use crate::error::CliError;
 
@@ -51,61 +52,46 @@ pub struct QueueArgs {
     fail_on: Option<FailOn>,
 }
 
-const COLUMNS: [&str; 25] = [
-    "rank",
-    "asset_id",
-    "hostname",
-    "vuln_id",
-    "decision",
-    "score",
-    "due_at",
-    "overdue_days",
-    "status",
-    "excepted",
-    "exploitation",
-    "exposure",
-    "automatable",
-    "technical_impact",
-    "human_impact",
-    "cvss",
-    "epss",
-    "kev",
-    "blast_radius",
-    "crown_jewels_reached",
-    "decision_row",
-    "forensic_triage",
-    "first_seen",
-    "owner",
-    "why",
-];
+/// One queue row as the column list reads it.
+struct QueueRow<'a> {
+    rank: u64,
+    a: &'a Assessment,
+    owner: &'a str,
+}
 
-fn row(rank: u64, a: &Assessment, owner: &str) -> Vec<String> {
-    vec![
-        rank.to_string(),
-        a.asset_id.to_string(),
-        a.hostname.clone(),
-        a.vuln_id.to_string(),
-        a.decision.as_str().to_string(),
-        format!("{:.2}", a.score),
-        common::ts(a.due_at),
-        a.overdue_days.to_string(),
-        status_word(a).to_string(),
-        a.excepted.to_string(),
-        a.exploitation.as_str().to_string(),
-        a.exposure.to_string(),
-        a.automatable.to_string(),
-        a.technical_impact.as_str().to_string(),
-        a.human_impact.as_str().to_string(),
-        format!("{:.1}", a.cvss),
-        a.epss.map(|e| format!("{e:.5}")).unwrap_or_default(),
-        a.kev.to_string(),
-        format!("{:.3}", a.blast_radius),
-        a.crown_jewels_reached.to_string(),
-        a.decision_row.to_string(),
-        a.forensic_triage.to_string(),
-        common::ts(a.first_seen),
-        owner.to_string(),
-        a.explanation.why.clone(),
+fn date_only(t: patchloop::model::Timestamp) -> String {
+    common::ts(t).get(..10).unwrap_or_default().to_string()
+}
+
+/// The queue's columns: every CSV column, the ones the table and Markdown show.
+fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 25] {
+    type C<'a> = Column<QueueRow<'a>>;
+    [
+        C::shown("rank", "#", |r| r.rank.to_string()).numeric(),
+        C::shown("asset_id", "HOST", |r| r.a.asset_id.to_string()),
+        C::csv("hostname", |r| r.a.hostname.clone()),
+        C::shown("vuln_id", "VULN", |r| r.a.vuln_id.to_string()),
+        C::shown("decision", "DECISION", |r| r.a.decision.to_string()),
+        C::shown("score", "SCORE", |r| format!("{:.2}", r.a.score)).numeric(),
+        C::shown("due_at", "DUE", |r| common::ts(r.a.due_at)).brief(|r| date_only(r.a.due_at)),
+        C::shown("overdue_days", "OVERDUE", |r| r.a.overdue_days.to_string()).numeric(),
+        C::shown("status", "STATUS", |r| status_word(r.a).to_string()),
+        C::csv("excepted", |r| r.a.excepted.to_string()),
+        C::csv("exploitation", |r| r.a.exploitation.as_str().to_string()),
+        C::csv("exposure", |r| r.a.exposure.to_string()),
+        C::csv("automatable", |r| r.a.automatable.to_string()),
+        C::csv("technical_impact", |r| r.a.technical_impact.as_str().to_string()),
+        C::csv("human_impact", |r| r.a.human_impact.as_str().to_string()),
+        C::csv("cvss", |r| format!("{:.1}", r.a.cvss)),
+        C::csv("epss", |r| r.a.epss.map(|e| format!("{e:.5}")).unwrap_or_default()),
+        C::csv("kev", |r| r.a.kev.to_string()),
+        C::csv("blast_radius", |r| format!("{:.3}", r.a.blast_radius)),
+        C::csv("crown_jewels_reached", |r| r.a.crown_jewels_reached.to_string()),
+        C::csv("decision_row", |r| r.a.decision_row.to_string()),
+        C::csv("forensic_triage", |r| r.a.forensic_triage.to_string()),
+        C::csv("first_seen", |r| common::ts(r.a.first_seen)),
+        C::csv("owner", |r| r.owner.to_string()),
+        C::shown("why", "WHY", |r| r.a.explanation.why.clone()),
     ]
 }
 
@@ -133,11 +119,16 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
     let s = &opened.session;
     let b = s.bundle();
     let report: QueueReport = s.queue(args.top)?;
-    let rows: Vec<Vec<String>> = report
+    let rows: Vec<QueueRow> = report
         .items
         .iter()
-        .map(|i| row(i.rank, &i.assessment, owner_of(b, &i.assessment.asset_id)))
+        .map(|i| QueueRow {
+            rank: i.rank,
+            a: &i.assessment,
+            owner: owner_of(b, &i.assessment.asset_id),
+        })
         .collect();
+    let cols = queue_columns();
     match args.format {
         QueueFormat::Json => {
             #[derive(serde::Serialize)]
@@ -177,9 +168,31 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
                 )?
             );
         }
-        QueueFormat::Csv => out!("{}", common::csv_text(&COLUMNS, &rows)),
-        QueueFormat::Md => out!("{}", markdown(&report, &rows)),
-        QueueFormat::Table => out!("{}", table(&report, &rows, opened.as_of_source)),
+        QueueFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+        QueueFormat::Md => out!(
+            "**Queue as of {}** — {}\n\n{}",
+            common::ts(report.as_of),
+            summary(&report),
+            columns::markdown(&cols, &rows)
+        ),
+        QueueFormat::Table => {
+            outln!(
+                "queue as of {} ({})  {}",
+                common::ts(report.as_of),
+                opened.as_of_source,
+                summary(&report)
+            );
+            out!(
+                "{}",
+                columns::table(&cols, &rows, &|header, text| match (header, text) {
+                    ("DECISION", "immediate") => Some("1;31"),
+                    ("DECISION", "out_of_cycle") => Some("33"),
+                    ("STATUS", "overdue") => Some("31"),
+                    ("STATUS", "excepted") => Some("2"),
+                    _ => None,
+                })
+            );
+        }
     }
     let tripped = args.fail_on.is_some_and(|f| {
         let c = report.counts;
@@ -209,73 +222,6 @@ fn summary(r: &QueueReport) -> String {
         c.overdue,
         c.excepted
     )
-}
-
-fn table(r: &QueueReport, rows: &[Vec<String>], as_of_source: &str) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "queue as of {} ({as_of_source})  {}",
-        common::ts(r.as_of),
-        summary(r)
-    );
-    let pick = [0usize, 1, 3, 4, 5, 6, 7, 8, 24];
-    let t: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            pick.iter()
-                .map(|&i| {
-                    let v = row.get(i).cloned().unwrap_or_default();
-                    if i == 6 {
-                        v.get(..10).unwrap_or(&v).to_string()
-                    } else {
-                        v
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    out.push_str(&common::table_styled(
-        &[
-            "#", "HOST", "VULN", "DECISION", "SCORE", "DUE", "OVERDUE", "STATUS", "WHY",
-        ],
-        &t,
-        &[0, 4, 6],
-        &|col, text| match (col, text) {
-            (3, "immediate") => Some("1;31"),
-            (3, "out_of_cycle") => Some("33"),
-            (7, "overdue") => Some("31"),
-            (7, "excepted") => Some("2"),
-            _ => None,
-        },
-    ));
-    out
-}
-
-fn markdown(r: &QueueReport, rows: &[Vec<String>]) -> String {
-    let mut out = format!(
-        "**Queue as of {}** — {}\n\n",
-        common::ts(r.as_of),
-        summary(r)
-    );
-    out.push_str("| # | host | vulnerability | decision | score | due | overdue days | status | why |\n|---:|---|---|---|---:|---|---:|---|---|\n");
-    for row in rows {
-        let g = |i: usize| row.get(i).cloned().unwrap_or_default().replace('|', "\\|");
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            g(0),
-            g(1),
-            g(3),
-            g(4),
-            g(5),
-            g(6).get(..10).unwrap_or(""),
-            g(7),
-            g(8),
-            g(24)
-        );
-    }
-    out
 }
 
 /// Flags of `patchloop explain`.
@@ -496,90 +442,52 @@ pub fn hosts(args: &HostsArgs) -> Result<u8, CliError> {
         None
     });
     let r = s.hosts(top)?;
-    let header = [
-        "rank",
-        "asset_id",
-        "hostname",
-        "criticality",
-        "exposure",
-        "open_findings",
-        "immediate",
-        "out_of_cycle",
-        "excepted",
-        "exploitation_probability",
-        "max_score",
-        "blast_radius",
-        "crown_jewels_reached",
-        "nearest_crown_jewel",
-    ];
-    let rows: Vec<Vec<String>> = r
-        .hosts
-        .iter()
-        .map(|h| {
-            vec![
-                h.rank.to_string(),
-                h.asset_id.to_string(),
-                h.hostname.clone(),
-                h.criticality.to_string(),
-                h.exposure.to_string(),
-                h.open_findings.to_string(),
-                h.immediate.to_string(),
-                h.out_of_cycle.to_string(),
-                h.excepted.to_string(),
-                format!("{:.4}", h.exploitation_probability),
-                format!("{:.2}", h.max_score),
-                format!("{:.3}", h.blast_radius),
-                h.crown_jewels_reached.to_string(),
-                h.nearest_crown_jewel
-                    .as_ref()
-                    .map(|c| format!("{} ({} hops)", c.resource_id, c.hops))
-                    .unwrap_or_default(),
-            ]
-        })
-        .collect();
+    let cols = host_columns();
     match args.format {
         common::ListFormat::Json => outln!(
             "{}",
             common::envelope(s, "patchloop.hosts/v1", "hosts", &r.hosts)?
         ),
-        common::ListFormat::Csv => out!("{}", common::csv_text(&header, &rows)),
+        common::ListFormat::Csv => out!("{}", columns::csv(&cols, &r.hosts)),
         common::ListFormat::Table => {
             outln!(
                 "hosts as of {} ({} inventoried)",
                 common::ts(s.as_of()),
                 r.total_hosts
             );
-            let pick = [0usize, 1, 3, 4, 5, 6, 7, 9, 11, 13];
-            let t: Vec<Vec<String>> = rows
-                .iter()
-                .map(|row| {
-                    pick.iter()
-                        .map(|&i| row.get(i).cloned().unwrap_or_default())
-                        .collect()
-                })
-                .collect();
-            out!(
-                "{}",
-                common::table(
-                    &[
-                        "#",
-                        "HOST",
-                        "CRIT",
-                        "EXPOSURE",
-                        "OPEN",
-                        "IMMED",
-                        "OOC",
-                        "P(EXPLOIT)",
-                        "B(h)",
-                        "NEAREST CROWN JEWEL"
-                    ],
-                    &t,
-                    &[0, 5, 6, 7, 8, 9]
-                )
-            );
+            out!("{}", columns::table(&cols, &r.hosts, &|_, _| None));
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The host ranking's columns.
+fn host_columns() -> [Column<HostRank>; 14] {
+    type C = Column<HostRank>;
+    [
+        C::shown("rank", "#", |h| h.rank.to_string()).numeric(),
+        C::shown("asset_id", "HOST", |h| h.asset_id.to_string()),
+        C::csv("hostname", |h| h.hostname.clone()),
+        C::shown("criticality", "CRIT", |h| h.criticality.to_string()),
+        C::shown("exposure", "EXPOSURE", |h| h.exposure.to_string()),
+        C::shown("open_findings", "OPEN", |h| h.open_findings.to_string()).numeric(),
+        C::shown("immediate", "IMMED", |h| h.immediate.to_string()).numeric(),
+        C::shown("out_of_cycle", "OOC", |h| h.out_of_cycle.to_string()).numeric(),
+        C::csv("excepted", |h| h.excepted.to_string()),
+        C::shown("exploitation_probability", "P(EXPLOIT)", |h| {
+            format!("{:.4}", h.exploitation_probability)
+        })
+        .numeric(),
+        C::csv("max_score", |h| format!("{:.2}", h.max_score)),
+        C::shown("blast_radius", "B(h)", |h| format!("{:.3}", h.blast_radius)).numeric(),
+        C::csv("crown_jewels_reached", |h| h.crown_jewels_reached.to_string()),
+        C::shown("nearest_crown_jewel", "NEAREST CROWN JEWEL", |h| {
+            h.nearest_crown_jewel
+                .as_ref()
+                .map(|c| format!("{} ({} hops)", c.resource_id, c.hops))
+                .unwrap_or_default()
+        }),
+    ]
 }
 
 /// The decisions as `--fail-on` sees them, most urgent first (kept beside the enum so a

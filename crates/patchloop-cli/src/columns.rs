@@ -1,0 +1,179 @@
+//! One typed column list per view: each column's CSV name, how to read it, and whether
+//! and how the terminal table and the Markdown table show it. A view's CSV, table and
+//! Markdown come from the same list, so a column cannot appear in one and drift in another.
+use crate::common;
+
+/// How a column appears in the terminal and Markdown tables.
+pub struct Shown<T: ?Sized> {
+    /// The header.
+    pub header: &'static str,
+    /// Right-aligned (numbers).
+    pub numeric: bool,
+    /// A shorter form for people (a date instead of an instant); `None` shows the CSV value.
+    pub brief: Option<fn(&T) -> String>,
+}
+
+/// One column of a view.
+pub struct Column<T: ?Sized> {
+    /// The CSV header (and the JSON field it mirrors).
+    pub name: &'static str,
+    /// The value, as CSV carries it.
+    pub get: fn(&T) -> String,
+    /// Whether people's tables show it.
+    pub shown: Option<Shown<T>>,
+}
+
+impl<T: ?Sized> Column<T> {
+    /// A column only CSV carries.
+    pub const fn csv(name: &'static str, get: fn(&T) -> String) -> Self {
+        Column {
+            name,
+            get,
+            shown: None,
+        }
+    }
+
+    /// A column the tables show too, under `header`.
+    pub const fn shown(name: &'static str, header: &'static str, get: fn(&T) -> String) -> Self {
+        Column {
+            name,
+            get,
+            shown: Some(Shown {
+                header,
+                numeric: false,
+                brief: None,
+            }),
+        }
+    }
+
+    /// Right-aligned in the tables.
+    pub const fn numeric(mut self) -> Self {
+        if let Some(s) = &mut self.shown {
+            s.numeric = true;
+        }
+        self
+    }
+
+    /// Shown in the tables as `brief` instead of the CSV value.
+    pub const fn brief(mut self, brief: fn(&T) -> String) -> Self {
+        if let Some(s) = &mut self.shown {
+            s.brief = Some(brief);
+        }
+        self
+    }
+}
+
+/// Every column, as CSV with a header row.
+pub fn csv<T>(cols: &[Column<T>], items: &[T]) -> String {
+    let header: Vec<&str> = cols.iter().map(|c| c.name).collect();
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|it| cols.iter().map(|c| (c.get)(it)).collect())
+        .collect();
+    common::csv_text(&header, &rows)
+}
+
+fn shown<T>(cols: &[Column<T>]) -> Vec<&Column<T>> {
+    cols.iter().filter(|c| c.shown.is_some()).collect()
+}
+
+fn people_rows<T>(cols: &[&Column<T>], items: &[T]) -> Vec<Vec<String>> {
+    items
+        .iter()
+        .map(|it| {
+            cols.iter()
+                .map(|c| match c.shown.as_ref().and_then(|s| s.brief) {
+                    Some(b) => b(it),
+                    None => (c.get)(it),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The shown columns as an aligned terminal table, styled per cell by header.
+pub fn table<T>(
+    cols: &[Column<T>],
+    items: &[T],
+    style: &dyn Fn(&str, &str) -> Option<&'static str>,
+) -> String {
+    let cols = shown(cols);
+    let header: Vec<&str> = cols
+        .iter()
+        .filter_map(|c| c.shown.as_ref().map(|s| s.header))
+        .collect();
+    let right: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.shown.as_ref().is_some_and(|s| s.numeric))
+        .map(|(i, _)| i)
+        .collect();
+    let rows = people_rows(&cols, items);
+    let names = header.clone();
+    common::table_styled(&header, &rows, &right, &|i, text| {
+        names.get(i).and_then(|h| style(h, text))
+    })
+}
+
+/// The shown columns as a Markdown table; cells escaped for Markdown.
+pub fn markdown<T>(cols: &[Column<T>], items: &[T]) -> String {
+    let cols = shown(cols);
+    let mut out = String::from("|");
+    let mut rule = String::from("|");
+    for c in &cols {
+        if let Some(s) = &c.shown {
+            out.push_str(&format!(" {} |", s.header));
+            rule.push_str(if s.numeric { "---:|" } else { "---|" });
+        }
+    }
+    out.push('\n');
+    out.push_str(&rule);
+    out.push('\n');
+    for row in people_rows(&cols, items) {
+        out.push('|');
+        for cell in row {
+            out.push_str(&format!(" {} |", md_cell(&cell)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A value safe inside a Markdown table cell: pipes and backslashes escaped, line breaks
+/// and carriage returns flattened to spaces.
+fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type C = Column<(u32, &'static str)>;
+    const COLS: [C; 2] = [
+        C::shown("n", "N", |r| r.0.to_string()).numeric(),
+        C::csv("text", |r| r.1.to_string()),
+    ];
+
+    #[test]
+    fn one_list_gives_every_format() {
+        let items = [(1, "a|b"), (22, "c")];
+        assert_eq!(csv(&COLS, &items), "n,text\n1,a|b\n22,c\n");
+        assert_eq!(markdown(&COLS, &items), "| N |\n|---:|\n| 1 |\n| 22 |\n");
+        assert!(table(&COLS, &items, &|_, _| None).starts_with(" N\n"));
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(md_cell("a|b\\|c\r\nd"), "a\\|b\\\\\\|c  d");
+    }
+}
