@@ -76,7 +76,7 @@ fn metrics(c: &mut Criterion) {
         );
         // The states partition the findings seen: the counts add up to the detail.
         let life = life.unwrap_or_else(|e| panic!("metrics/{label}: {e}"));
-        let k = life.counts;
+        let k = &life.counts;
         assert_eq!(
             k.open + k.deployed + k.failed + k.remediated + k.closed + k.false_confidence,
             life.findings.len() as u64,
