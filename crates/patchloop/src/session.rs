@@ -89,7 +89,7 @@ impl SessionBuilder {
 ///
 /// Each piece (the graph, the per-host identity facts, the secrets' trust, the
 /// remediated set) is built at most once and shared by every question asked; the views
-/// (`queue`, `status`, `metrics`, `report` …) are in [`crate::views`] and
+/// (`queue`, `status`, `metrics`, `report` …) are methods defined in `views.rs` and
 /// [`crate::report`]. A `Session` is `Send + Sync`: ask from several threads at once.
 #[derive(Debug)]
 pub struct Session {

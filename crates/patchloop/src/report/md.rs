@@ -1,14 +1,18 @@
 //! The Markdown form of the report: the same sections as the HTML, with the charts
 //! given as tables.
+//!
+//! [`render`] writes the title and headline, then one section per [`Section`] in
+//! [`Section::ALL`]'s order, each by its own function below.
 use std::fmt::Write as _;
 
-use super::{Report, csf, metric_rows, show_days, show_ratio};
+use super::{Report, Section, csf, metric_rows, show_days, show_ratio};
 
 /// Escapes a table cell.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// CSF subcategories as code spans after a heading or sentence; empty for none.
 fn tags(csf: &[&str]) -> String {
     if csf.is_empty() {
         String::new()
@@ -17,6 +21,7 @@ fn tags(csf: &[&str]) -> String {
     }
 }
 
+/// A table; the columns in `numeric` are right-aligned. Cells are escaped here.
 fn table(out: &mut String, header: &[&str], numeric: &[usize], rows: &[Vec<String>]) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let sep: Vec<&str> = (0..header.len())
@@ -40,11 +45,41 @@ fn shown(out: &mut String, shown: usize, total: usize, command: &str) {
     }
 }
 
+/// A numbered section's heading: `## N. Title` and its CSF tags.
+fn heading(o: &mut String, s: Section, csf: &[&str]) {
+    let _ = writeln!(o, "## {}. {}{}\n", s.number(), s.info().title, tags(csf));
+}
+
 /// Renders the report as Markdown.
 pub(crate) fn render(r: &Report) -> String {
+    let mut o = String::new();
+    headline(&mut o, r);
+    for s in Section::ALL {
+        section(&mut o, r, s);
+    }
+    o
+}
+
+/// One numbered section, by its function.
+fn section(o: &mut String, r: &Report, s: Section) {
+    match s {
+        Section::Coverage => coverage(o, r),
+        Section::Queue => queue(o, r),
+        Section::Sla => sla(o, r),
+        Section::Deployment => deployment(o, r),
+        Section::Identity => identity(o, r),
+        Section::Exceptions => exceptions(o, r),
+        Section::Metrics => metrics(o, r),
+        Section::Nhi => nhi(o, r),
+        Section::Provenance => provenance(o, r),
+    }
+}
+
+/// The title, bundle, as_of and metrics window, the thesis, and the headline figures
+/// as a list.
+fn headline(o: &mut String, r: &Report) {
     let m = &r.metrics;
     let h = &r.headline;
-    let mut o = String::new();
     let _ = writeln!(o, "# patchloop report\n");
     let _ = writeln!(
         o,
@@ -80,16 +115,20 @@ pub(crate) fn render(r: &Report) -> String {
         let _ = writeln!(o, "- inventory seen by discovery: {}", show_ratio(c));
     }
     o.push('\n');
+}
 
-    // 1. Coverage.
+/// Coverage: inventory, discovery, agents and scans as a table; nothing, not even the
+/// heading, when the bundle has no coverage figures.
+fn coverage(o: &mut String, r: &Report) {
+    let m = &r.metrics;
     if let Some(c) = &m.coverage {
-        let _ = writeln!(o, "## 1. Coverage{}\n", tags(c.csf));
+        heading(o, Section::Coverage, c.csf);
         let opt = |x: &Option<patchloop_metrics::Ratio>| {
             x.as_ref()
                 .map_or("n/a (no discovery.csv)".to_string(), show_ratio)
         };
         table(
-            &mut o,
+            o,
             &["measure", "value"],
             &[],
             &[
@@ -105,9 +144,11 @@ pub(crate) fn render(r: &Report) -> String {
             ],
         );
     }
+}
 
-    // 2. Queue.
-    let _ = writeln!(o, "## 2. The prioritised queue{}\n", tags(r.queue.csf));
+/// The prioritised queue: its first items, then [`exposure_path`].
+fn queue(o: &mut String, r: &Report) {
+    heading(o, Section::Queue, r.queue.csf);
     let rows: Vec<Vec<String>> = r
         .queue
         .items
@@ -127,7 +168,7 @@ pub(crate) fn render(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         &[
             "#",
             "host",
@@ -142,6 +183,12 @@ pub(crate) fn render(r: &Report) -> String {
         &[0, 4, 6],
         &rows,
     );
+    exposure_path(o, r);
+}
+
+/// Where an attacker on the top-risk host goes, within the queue section: the
+/// shortest path to the nearest crown jewel, step by step (nothing without a path).
+fn exposure_path(o: &mut String, r: &Report) {
     if let Some(p) = &r.exposure_path {
         let _ = writeln!(
             o,
@@ -167,9 +214,12 @@ pub(crate) fn render(r: &Report) -> String {
         }
         o.push('\n');
     }
+}
 
-    // 3. SLA.
-    let _ = writeln!(o, "## 3. SLA and overdue by owner{}\n", tags(m.ageing.csf));
+/// SLA and overdue by owner: every owner with open findings, most urgent first.
+fn sla(o: &mut String, r: &Report) {
+    let m = &r.metrics;
+    heading(o, Section::Sla, m.ageing.csf);
     let owners = super::owners_by_urgency(m);
     let rows: Vec<Vec<String>> = owners
         .iter()
@@ -183,18 +233,18 @@ pub(crate) fn render(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         &["owner", "open", "overdue", "to escalate"],
         &[1, 2, 3],
         &rows,
     );
+}
 
-    // 4. Deployment.
-    let _ = writeln!(
-        o,
-        "## 4. Deployment and verification{}\n",
-        tags(m.failures.csf)
-    );
+/// Deployment and verification: deployments and the failure rate, then failures by
+/// reason.
+fn deployment(o: &mut String, r: &Report) {
+    let m = &r.metrics;
+    heading(o, Section::Deployment, m.failures.csf);
     let _ = writeln!(
         o,
         "{} deployments in the window; failed remediation rate {}.\n",
@@ -214,14 +264,18 @@ pub(crate) fn render(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         &["reason", "deployment failed", "verification failed"],
         &[1, 2],
         &rows,
     );
+}
 
-    // 5. Identity closure.
-    let _ = writeln!(o, "## 5. Identity closure{}\n", tags(m.identity.csf));
+/// Identity closure: the first false-confidence findings and the state of every
+/// finding.
+fn identity(o: &mut String, r: &Report) {
+    let m = &r.metrics;
+    heading(o, Section::Identity, m.identity.csf);
     let cl = &r.closed_loop;
     if cl.false_confidence.is_empty() {
         let _ = writeln!(o, "No false confidence.\n");
@@ -232,7 +286,7 @@ pub(crate) fn render(r: &Report) -> String {
             cl.false_confidence_total
         );
         shown(
-            &mut o,
+            o,
             cl.false_confidence.len(),
             cl.false_confidence_total,
             &"patchloop status BUNDLE --state false_confidence".replace("BUNDLE", &r.bundle),
@@ -266,7 +320,7 @@ pub(crate) fn render(r: &Report) -> String {
             })
             .collect();
         table(
-            &mut o,
+            o,
             &[
                 "host",
                 "vulnerability",
@@ -289,11 +343,13 @@ pub(crate) fn render(r: &Report) -> String {
         cl.counts.closed,
         cl.counts.false_confidence
     );
+}
 
-    // 6. Exceptions.
-    let _ = writeln!(o, "## 6. Exceptions{}\n", tags(r.exceptions.csf));
+/// Exceptions: the first exceptions one by one.
+fn exceptions(o: &mut String, r: &Report) {
+    heading(o, Section::Exceptions, r.exceptions.csf);
     shown(
-        &mut o,
+        o,
         r.exception_list.len(),
         r.exception_total,
         &"patchloop exceptions BUNDLE --format json".replace("BUNDLE", &r.bundle),
@@ -313,7 +369,7 @@ pub(crate) fn render(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         &[
             "asset",
             "scope",
@@ -325,38 +381,41 @@ pub(crate) fn render(r: &Report) -> String {
         &[],
         &rows,
     );
+}
 
-    // 7. Metrics.
-    let _ = writeln!(
-        o,
-        "## 7. Programme metrics and trend `ID.RA-06` `PR.PS-02` `ID.IM-01`\n"
-    );
+/// Programme metrics and trend: [`trend`], then [`metric_table`].
+fn metrics(o: &mut String, r: &Report) {
+    heading(o, Section::Metrics, Section::Metrics.csf());
+    trend(o, r);
+    metric_table(o, r);
+}
+
+/// The trend table, window by window, within the metrics section.
+fn trend(o: &mut String, r: &Report) {
     table(
-        &mut o,
+        o,
         &super::TREND_HEADER,
         &[1, 2, 3, 4, 5],
         &super::trend_rows(&r.trend),
     );
+}
+
+/// Every metric of the window with how it was counted, within the metrics section.
+fn metric_table(o: &mut String, r: &Report) {
+    let m = &r.metrics;
     let rows: Vec<Vec<String>> = metric_rows(m)
         .into_iter()
         .map(|x| vec![x.group.to_string(), x.name, x.value, x.basis])
         .collect();
-    table(
-        &mut o,
-        &["area", "metric", "value", "counted"],
-        &[2, 3],
-        &rows,
-    );
+    table(o, &["area", "metric", "value", "counted"], &[2, 3], &rows);
+}
 
-    // 8. NHI.
-    let _ = writeln!(
-        o,
-        "## 8. Non-human identity hygiene (OWASP NHI Top 10){}\n",
-        tags(csf::NHI)
-    );
+/// Non-human identity hygiene: the first findings by OWASP NHI code.
+fn nhi(o: &mut String, r: &Report) {
+    heading(o, Section::Nhi, Section::Nhi.csf());
     let total: usize = r.nhi_counts.iter().map(|c| c.count).sum();
     shown(
-        &mut o,
+        o,
         r.nhi.findings.len(),
         total,
         &"patchloop nhi BUNDLE".replace("BUNDLE", &r.bundle),
@@ -373,10 +432,12 @@ pub(crate) fn render(r: &Report) -> String {
             ]
         })
         .collect();
-    table(&mut o, &["code", "risk", "finding"], &[], &rows);
+    table(o, &["code", "risk", "finding"], &[], &rows);
+}
 
-    // 9. Provenance.
-    let _ = writeln!(o, "## 9. Provenance{}\n", tags(csf::PROVENANCE));
+/// Provenance: the KEV and EPSS feeds, every input file, and the defaults assumed.
+fn provenance(o: &mut String, r: &Report) {
+    heading(o, Section::Provenance, Section::Provenance.csf());
     let p = &r.provenance;
     if let Some(k) = &p.kev {
         let _ = writeln!(
@@ -409,24 +470,13 @@ pub(crate) fn render(r: &Report) -> String {
             ]
         })
         .collect();
-    table(
-        &mut o,
-        &["file", "format", "rows", "row errors"],
-        &[2, 3],
-        &rows,
-    );
+    table(o, &["file", "format", "rows", "row errors"], &[2, 3], &rows);
     if !p.assumed.is_empty() {
         let rows: Vec<Vec<String>> = p
             .assumed
             .iter()
             .map(|a| vec![a.field.clone(), a.value.clone(), a.count.to_string()])
             .collect();
-        table(
-            &mut o,
-            &["default assumed", "value", "records"],
-            &[2],
-            &rows,
-        );
+        table(o, &["default assumed", "value", "records"], &[2], &rows);
     }
-    o
 }

@@ -5,7 +5,9 @@
 //! [`Session::report`](crate::Session::report) assembles [`Report`], plain serialisable
 //! data, from one pass over the loop; [`Report::to_html`] and [`Report::to_markdown`]
 //! only format it, so the formats never disagree. The report's JSON is its serde form in
-//! the [`Envelope`](crate::Envelope) `patchloop.report/v1`.
+//! the [`Envelope`](crate::Envelope) `patchloop.report/v1`. The numbered sections (anchor,
+//! nav label, title, fixed CSF tags) are listed once, in `Section`, which both renderers
+//! walk.
 use patchloop_graph::{CrownJewelPath as GraphPath, NhiReport};
 use patchloop_metrics::{ExceptionMetrics, MetricsReport, Ratio, StateCounts};
 use patchloop_model::Provenance;
@@ -252,6 +254,122 @@ pub const CSF_LOOP: &[&str] = &["PR.PS-02", "RS.MI-01", "RS.MI-02"];
 pub const CSF_NHI: &[&str] = &["PR.AA-01", "PR.AA-05", "DE.CM-03", "DE.CM-09"];
 /// CSF subcategories of the provenance section.
 pub const CSF_PROVENANCE: &[&str] = &["ID.RA-02"];
+/// CSF subcategories of the metrics-and-trend section.
+pub const CSF_METRICS: &[&str] = &["ID.RA-06", "PR.PS-02", "ID.IM-01"];
+/// CSF subcategories of the coverage section when the bundle has no coverage figures
+/// (the metrics crate tags the figures themselves with the same ones).
+pub const CSF_COVERAGE: &[&str] = &["ID.AM-01", "ID.AM-02"];
+
+/// The numbered sections of the report, in the order both renderers give them: the one
+/// list the HTML nav bar, the HTML section headers and the Markdown headings are made
+/// from. A new section is one variant here (in [`Section::ALL`] and [`Section::info`])
+/// plus one function in each renderer; the renderers' `match` over it is exhaustive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    /// What we have: inventory, discovery, agents, scans.
+    Coverage,
+    /// What to fix first, the host ranking and the drawn path.
+    Queue,
+    /// Overdue and to escalate, by owner.
+    Sla,
+    /// Deployments, failures and verification.
+    Deployment,
+    /// Patched findings whose identity exposure is still open.
+    Identity,
+    /// Risk accepted instead of remediated.
+    Exceptions,
+    /// Every programme metric, and the trend.
+    Metrics,
+    /// OWASP NHI Top 10 hygiene.
+    Nhi,
+    /// Feeds and inputs.
+    Provenance,
+}
+
+/// How a [`Section`] is named and tagged.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SectionInfo {
+    /// The HTML anchor (`<section id=…>`, `#…` in the nav bar).
+    pub id: &'static str,
+    /// The label in the HTML nav bar.
+    pub nav: &'static str,
+    /// The heading, after its number, in both renderers.
+    pub title: &'static str,
+    /// The CSF subcategories the heading shows when the section's data carries none:
+    /// always for metrics, NHI and provenance, for coverage only without coverage
+    /// figures. `None`: the section's data always carries its own (`csf` fields of the
+    /// metrics crate's sections and of [`QueueSection`]).
+    pub csf: Option<&'static [&'static str]>,
+}
+
+impl Section {
+    /// Every section, in the order of the report.
+    pub(crate) const ALL: [Section; 9] = [
+        Section::Coverage,
+        Section::Queue,
+        Section::Sla,
+        Section::Deployment,
+        Section::Identity,
+        Section::Exceptions,
+        Section::Metrics,
+        Section::Nhi,
+        Section::Provenance,
+    ];
+
+    /// Its anchor, nav label, title and fixed CSF tags.
+    pub(crate) const fn info(self) -> SectionInfo {
+        let (id, nav, title, csf) = match self {
+            Section::Coverage => ("coverage", "Coverage", "Coverage", Some(CSF_COVERAGE)),
+            Section::Queue => ("queue", "Queue", "The prioritised queue", None),
+            Section::Sla => ("sla", "SLA", "SLA and overdue by owner", None),
+            Section::Deployment => (
+                "deployment",
+                "Deployment",
+                "Deployment and verification",
+                None,
+            ),
+            Section::Identity => ("identity", "Identity closure", "Identity closure", None),
+            Section::Exceptions => ("exceptions", "Exceptions", "Exceptions", None),
+            Section::Metrics => (
+                "metrics",
+                "Metrics",
+                "Programme metrics and trend",
+                Some(CSF_METRICS),
+            ),
+            Section::Nhi => (
+                "nhi",
+                "NHI hygiene",
+                "Non-human identity hygiene (OWASP NHI Top 10)",
+                Some(CSF_NHI),
+            ),
+            Section::Provenance => (
+                "provenance",
+                "Provenance",
+                "Provenance",
+                Some(CSF_PROVENANCE),
+            ),
+        };
+        SectionInfo {
+            id,
+            nav,
+            title,
+            csf,
+        }
+    }
+
+    /// Its 1-based number in the headings: its place in [`Section::ALL`].
+    pub(crate) fn number(self) -> usize {
+        Section::ALL
+            .iter()
+            .position(|s| *s == self)
+            .map_or(0, |i| i + 1)
+    }
+
+    /// The fixed CSF tags (see [`SectionInfo::csf`]); empty for a section tagged by its data.
+    pub(crate) fn csf(self) -> &'static [&'static str] {
+        self.info().csf.unwrap_or(&[])
+    }
+}
 
 /// Owners with open findings, most to escalate first, then most overdue, then by name.
 pub fn owners_by_urgency(m: &MetricsReport) -> Vec<&patchloop_metrics::OwnerOverdue> {
@@ -435,5 +553,22 @@ impl Report {
     /// Markdown, charts given as tables.
     pub fn to_markdown(&self) -> String {
         md::render(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Section;
+
+    #[test]
+    fn sections_are_numbered_in_order_with_distinct_anchors() {
+        for (i, s) in Section::ALL.iter().enumerate() {
+            assert_eq!(s.number(), i + 1);
+            assert!(
+                Section::ALL[..i].iter().all(|t| t.info().id != s.info().id),
+                "anchor {} twice",
+                s.info().id
+            );
+        }
     }
 }

@@ -1,0 +1,233 @@
+//! The HTML report's first stage of the loop, what we have and what to fix first: the
+//! coverage and queue sections (with the host ranking and the drawn exposure path).
+use std::fmt::Write as _;
+
+use super::{open_section, shown, table, tags};
+use crate::report::svg::{self, PathNode, esc};
+use crate::report::{Report, Section, show_ratio};
+
+/// Shadow hosts listed: enough to act on, short enough to scroll past.
+const SHADOW_LIMIT: usize = 20;
+
+/// Coverage: inventory, discovery, agents and scans, then the first shadow hosts;
+/// a placeholder when the bundle has no assets.
+pub(super) fn coverage(o: &mut String, r: &Report) {
+    let m = &r.metrics;
+    match &m.coverage {
+        Some(c) => {
+            open_section(o, Section::Coverage, c.csf);
+            let opt = |r: &Option<patchloop_metrics::Ratio>| {
+                r.as_ref()
+                    .map_or("n/a (no discovery.csv)".to_string(), show_ratio)
+            };
+            let _ = write!(
+                o,
+                "<p>{} assets in the inventory, {} discovery records.</p>",
+                c.inventory, c.discovered
+            );
+            let rows = vec![
+                vec![
+                    "accuracy (matched ÷ discovered)".into(),
+                    esc(&opt(&c.accuracy)),
+                ],
+                vec![
+                    "completeness (matched ÷ inventory)".into(),
+                    esc(&opt(&c.completeness)),
+                ],
+                vec![
+                    "shadow (discovered, not in the inventory)".into(),
+                    esc(&opt(&c.shadow)),
+                ],
+                vec![
+                    format!("stale (not seen within {} days)", c.stale_days),
+                    esc(&opt(&c.stale)),
+                ],
+                vec![
+                    "unmanaged (no patch agent)".into(),
+                    esc(&show_ratio(&c.unmanaged)),
+                ],
+                vec!["unscanned".into(), esc(&show_ratio(&c.unscanned))],
+            ];
+            table(o, &["measure", "value"], &[], &rows);
+            if !c.shadow_hosts.is_empty() {
+                o.push_str("<h3>Shadow hosts</h3>");
+                shown(
+                    o,
+                    c.shadow_hosts.len().min(SHADOW_LIMIT),
+                    c.shadow_hosts.len(),
+                    &"patchloop coverage BUNDLE --format json".replace("BUNDLE", &r.bundle),
+                );
+                let rows: Vec<Vec<String>> = c
+                    .shadow_hosts
+                    .iter()
+                    .take(SHADOW_LIMIT)
+                    .map(|s| {
+                        vec![
+                            esc(s.hostname.as_ref().map_or("", |h| h.as_str())),
+                            esc(s.ip.as_deref().unwrap_or("")),
+                            esc(s.source.as_deref().unwrap_or("")),
+                            s.line.to_string(),
+                        ]
+                    })
+                    .collect();
+                table(
+                    o,
+                    &["hostname", "ip", "seen by", "discovery.csv line"],
+                    &[3],
+                    &rows,
+                );
+            }
+        }
+        None => {
+            open_section(o, Section::Coverage, Section::Coverage.csf());
+            o.push_str("<p class=\"muted\">No coverage figures: the bundle has no assets.</p>");
+        }
+    }
+    o.push_str("</section>");
+}
+
+/// The prioritised queue: its totals and first items, then [`hosts`] and
+/// [`exposure_path`].
+pub(super) fn queue(o: &mut String, r: &Report) {
+    open_section(o, Section::Queue, r.queue.csf);
+    let c = &r.queue.counts;
+    let _ = write!(
+        o,
+        "<p>{} findings in the queue: <span class=\"dec immediate\">{} immediate</span> <span class=\"dec out_of_cycle\">{} out of cycle</span> <span class=\"dec scheduled\">{} scheduled</span> <span class=\"dec defer\">{} defer</span>; {} overdue, {} under a valid exception. The first {}:</p>",
+        c.in_queue,
+        c.immediate,
+        c.out_of_cycle,
+        c.scheduled,
+        c.defer,
+        c.overdue,
+        c.excepted,
+        r.queue.items.len()
+    );
+    let rows: Vec<Vec<String>> = r
+        .queue
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                i.rank.to_string(),
+                esc(&i.hostname),
+                format!("<code>{}</code>", esc(&i.vuln_id)),
+                format!(
+                    "<span class=\"dec {}\">{}</span>",
+                    i.decision,
+                    i.decision.replace('_', " ")
+                ),
+                format!("{:.1}", i.score),
+                esc(i.due_at.get(..10).unwrap_or(&i.due_at)),
+                if i.excepted {
+                    "excepted".into()
+                } else if i.overdue_days > 0 {
+                    format!("<b style=\"color:var(--red)\">{}</b>", i.overdue_days)
+                } else {
+                    "–".into()
+                },
+                esc(&i.owner),
+                esc(&i.why),
+            ]
+        })
+        .collect();
+    table(
+        o,
+        &[
+            "#",
+            "host",
+            "vulnerability",
+            "decision",
+            "score",
+            "due",
+            "days overdue",
+            "owner",
+            "why",
+        ],
+        &[0, 4, 6],
+        &rows,
+    );
+    hosts(o, r);
+    exposure_path(o, r);
+    o.push_str("</section>");
+}
+
+/// The host ranking's first hosts, within the queue section.
+fn hosts(o: &mut String, r: &Report) {
+    o.push_str("<h3>Hosts by risk</h3>");
+    let rows: Vec<Vec<String>> = r
+        .queue
+        .hosts
+        .iter()
+        .map(|h| {
+            vec![
+                h.rank.to_string(),
+                esc(&h.hostname),
+                h.immediate.to_string(),
+                h.out_of_cycle.to_string(),
+                h.open_findings.to_string(),
+                format!("{:.3}", h.exploitation_probability),
+                format!("{:.2}", h.blast_radius),
+                h.crown_jewels_reached.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        o,
+        &[
+            "#",
+            "host",
+            "immediate",
+            "out of cycle",
+            "open",
+            "P(exploitation)",
+            "blast radius B",
+            "crown jewels reached",
+        ],
+        &[0, 2, 3, 4, 5, 6, 7],
+        &rows,
+    );
+}
+
+/// Where an attacker on the top-risk host goes, within the queue section: the
+/// shortest path to the nearest crown jewel as a diagram (nothing without a path).
+fn exposure_path(o: &mut String, r: &Report) {
+    if let Some(p) = &r.exposure_path {
+        let _ = write!(o, "<h3>Where an attacker on {} goes", esc(&p.asset_id));
+        tags(o, p.csf);
+        let _ = write!(
+            o,
+            "</h3><p>{} is {}. Its blast radius B = {:.2}; it reaches {} crown jewel(s): {}. The shortest path, {} hops:</p>",
+            esc(&p.asset_id),
+            esc(&p.chosen_because),
+            p.blast_radius,
+            p.crown_jewels.len(),
+            esc(&p.crown_jewels.join(", ")),
+            p.path.hops
+        );
+        let mut nodes = vec![PathNode {
+            kind: "host".into(),
+            id: p.asset_id.clone(),
+            crown_jewel: false,
+            via: None,
+        }];
+        let last = p.path.steps.len().saturating_sub(1);
+        for (i, s) in p.path.steps.iter().enumerate() {
+            let via = match s.privilege {
+                Some(pr) => format!("{} ({})", s.edge.as_str().replace('_', " "), pr),
+                None => s.edge.as_str().replace('_', " "),
+            };
+            nodes.push(PathNode {
+                kind: s.node.kind().as_str().to_string(),
+                id: s.node.id().to_string(),
+                crown_jewel: i == last,
+                via: Some(via),
+            });
+        }
+        let _ = write!(
+            o,
+            "<figure>{}<figcaption>Each arrow is one edge of the identity-exposure graph: a host stores a secret, the secret authenticates as an identity, an access grant reaches a resource, a resource runs on or contains the next node. Rotating the secrets on this path, and revoking their sessions, cuts it.</figcaption></figure>",
+            svg::path_diagram(&format!("{} → {}", p.asset_id, p.path.crown_jewel), &nodes)
+        );
+    }
+}

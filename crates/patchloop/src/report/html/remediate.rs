@@ -1,0 +1,218 @@
+//! The HTML report's second stage of the loop, getting the fix out: the SLA, deployment
+//! and exception sections.
+use std::fmt::Write as _;
+
+use super::{open_section, shown, table};
+use crate::report::svg::{self, Bar, Bars, esc};
+use crate::report::{Report, Section, show_ratio};
+
+/// SLA and overdue by owner: the totals, a bar chart of the most urgent owners and
+/// the table of every owner with open findings.
+pub(super) fn sla(o: &mut String, r: &Report) {
+    let m = &r.metrics;
+    open_section(o, Section::Sla, m.ageing.csf);
+    let _ = write!(
+        o,
+        "<p>{} open findings; overdue {}; to escalate (overdue by more than {} days) {}; on-time remediation in the window {}.</p>",
+        m.ageing.open,
+        esc(&show_ratio(&m.ageing.overdue)),
+        m.ageing.escalate_after_days,
+        esc(&show_ratio(&m.ageing.escalations)),
+        esc(&show_ratio(&m.on_time.rate))
+    );
+    let owners = crate::report::owners_by_urgency(m);
+    let bars: Vec<Bar> = owners
+        .iter()
+        .take(15)
+        .map(|w| Bar {
+            label: w.owner.as_deref().unwrap_or("(no owner)").to_string(),
+            values: vec![
+                w.escalations as f64,
+                w.overdue.saturating_sub(w.escalations) as f64,
+                w.open.saturating_sub(w.overdue) as f64,
+            ],
+        })
+        .collect();
+    let _ = write!(
+        o,
+        "<div class=\"charts\"><figure>{}</figure></div>",
+        svg::bar_chart(&Bars {
+            title: "Open findings by owner",
+            rows: &bars,
+            legend: &[
+                ("to escalate", "#b91c1c"),
+                ("overdue", "#f59e0b"),
+                ("within SLA", "#cbd5e1"),
+            ],
+        })
+    );
+    let rows: Vec<Vec<String>> = owners
+        .iter()
+        .map(|w| {
+            vec![
+                esc(w.owner.as_deref().unwrap_or("(no owner)")),
+                w.open.to_string(),
+                w.overdue.to_string(),
+                w.overdue_days.to_string(),
+                w.escalations.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        o,
+        &[
+            "owner",
+            "open",
+            "overdue",
+            "overdue days (sum)",
+            "to escalate",
+        ],
+        &[1, 2, 3, 4],
+        &rows,
+    );
+    o.push_str("</section>");
+}
+
+/// Deployment and verification: the failure rates, charts of failures by reason and
+/// deployments per week, and the first findings whose remediation failed.
+pub(super) fn deployment(o: &mut String, r: &Report) {
+    let m = &r.metrics;
+    open_section(o, Section::Deployment, m.failures.csf);
+    let _ = write!(
+        o,
+        "<p>{} deployments in the window; failed remediation rate {}; {} finding(s) failed more than once; reopened after remediation {}. A deployment is not a remediation until a scan or check verifies it.</p>",
+        m.cadence.deployments,
+        esc(&show_ratio(&m.failures.rate)),
+        m.failures.repeat_failures.len(),
+        esc(&show_ratio(&m.failures.reopened))
+    );
+    let bars: Vec<Bar> = m
+        .failures
+        .by_reason
+        .iter()
+        .map(|x| Bar {
+            label: x.reason.to_string(),
+            values: vec![x.deploy_failed as f64, x.verify_failed as f64],
+        })
+        .collect();
+    let weeks: Vec<Bar> = m
+        .cadence
+        .weeks
+        .iter()
+        .map(|w| Bar {
+            label: if w.partial {
+                format!("{} (partial)", w.week)
+            } else {
+                w.week.clone()
+            },
+            values: vec![w.deployments as f64],
+        })
+        .collect();
+    let _ = write!(
+        o,
+        "<div class=\"charts\"><figure>{}</figure><figure>{}</figure></div>",
+        svg::bar_chart(&Bars {
+            title: "Failures by reason",
+            rows: &bars,
+            legend: &[
+                ("deployment failed", "#b91c1c"),
+                ("verification failed", "#f59e0b")
+            ],
+        }),
+        svg::bar_chart(&Bars {
+            title: "Deployments per ISO week",
+            rows: &weeks,
+            legend: &[("deployments", "#1d4ed8")],
+        })
+    );
+    if !r.closed_loop.failed.is_empty() {
+        let _ = write!(
+            o,
+            "<h3>Findings whose remediation failed ({})</h3>",
+            r.closed_loop.failed_total
+        );
+        shown(
+            o,
+            r.closed_loop.failed.len(),
+            r.closed_loop.failed_total,
+            &"patchloop status BUNDLE --state failed".replace("BUNDLE", &r.bundle),
+        );
+        let rows: Vec<Vec<String>> = r
+            .closed_loop
+            .failed
+            .iter()
+            .map(|f| {
+                vec![
+                    esc(&f.asset_id),
+                    format!("<code>{}</code>", esc(&f.vuln_id)),
+                    esc(&f.reason),
+                    f.deployments.to_string(),
+                    esc(&f.owner),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &["host", "vulnerability", "reason", "deployments", "owner"],
+            &[3],
+            &rows,
+        );
+    }
+    o.push_str("</section>");
+}
+
+/// Exceptions: their health, then the first exceptions one by one.
+pub(super) fn exceptions(o: &mut String, r: &Report) {
+    open_section(o, Section::Exceptions, r.exceptions.csf);
+    let x = &r.exceptions;
+    let _ = write!(
+        o,
+        "<p>{} active: valid {}, invalid (no compensating control or approver) {}; expiring within {} days {}; expired with findings still open {}.</p>",
+        x.active,
+        esc(&show_ratio(&x.active_valid)),
+        esc(&show_ratio(&x.active_invalid)),
+        x.expiring_within_days,
+        esc(&show_ratio(&x.expiring)),
+        esc(&show_ratio(&x.expired_with_open_findings))
+    );
+    shown(
+        o,
+        r.exception_list.len(),
+        r.exception_total,
+        &"patchloop exceptions BUNDLE --format json".replace("BUNDLE", &r.bundle),
+    );
+    let rows: Vec<Vec<String>> = r
+        .exception_list
+        .iter()
+        .map(|e| {
+            vec![
+                esc(&e.asset_id),
+                esc(&e.scope),
+                if matches!(e.state, "invalid" | "expired") {
+                    format!("<b style=\"color:var(--red)\">{}</b>", e.state)
+                } else {
+                    e.state.to_string()
+                },
+                esc(&e.compensating_control),
+                esc(&e.approver),
+                esc(e.expires_at.get(..10).unwrap_or(&e.expires_at)),
+                e.line.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        o,
+        &[
+            "asset",
+            "scope",
+            "state",
+            "compensating control",
+            "approver",
+            "expires",
+            "line",
+        ],
+        &[6],
+        &rows,
+    );
+    o.push_str("</section>");
+}
