@@ -150,7 +150,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Validate(a) => cmd::validate::run(&a),
-        Command::Gen(a) => Ok(cmd::gen_fleet::run(&a)),
+        Command::Gen(a) => cmd::gen_fleet::run(&a),
         Command::Queue(a) => cmd::score_cmds::queue(&a),
         Command::Explain(a) => cmd::score_cmds::explain(&a),
         Command::Hosts(a) => cmd::score_cmds::hosts(&a),

@@ -4,12 +4,13 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use patchloop::fleet::{GenOptions, Intel, generate_to_dir};
 use patchloop::ingest::epss::read_epss;
 use patchloop::ingest::kev::{read_kev_csv, read_kev_json};
 use patchloop::model::{Timestamp, parse_timestamp};
-use patchloop::fleet::{GenOptions, Intel, generate_to_dir};
 
-use crate::common::{EXIT_OK, EXIT_UNUSABLE};
+use crate::common::EXIT_OK;
+use crate::error::CliError;
 
 /// Flags of `patchloop gen`.
 #[derive(Debug, clap::Args)]
@@ -38,29 +39,46 @@ fn parse_as_of(s: &str) -> Result<Timestamp, String> {
     parse_timestamp(s).map_err(|e| format!("{e}: {s:?}"))
 }
 
-fn open(p: &Path) -> Result<BufReader<File>, String> {
-    File::open(p)
-        .map(BufReader::new)
-        .map_err(|e| format!("{}: {e}", p.display()))
+/// An intel file that cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}")]
+struct OpenError {
+    path: String,
+    #[source]
+    source: std::io::Error,
 }
 
-fn load_intel(dir: &Path) -> Result<Intel, String> {
+fn open(p: &Path) -> Result<BufReader<File>, CliError> {
+    File::open(p).map(BufReader::new).map_err(|e| {
+        CliError::unusable(OpenError {
+            path: p.display().to_string(),
+            source: e,
+        })
+    })
+}
+
+fn load_intel(dir: &Path) -> Result<Intel, CliError> {
     let (json, csv) = (dir.join("kev.json"), dir.join("kev.csv"));
     let kev = if json.is_file() {
         read_kev_json(open(&json)?, &json.display().to_string())
     } else if csv.is_file() {
         read_kev_csv(open(&csv)?, &csv.display().to_string())
     } else {
-        return Err(format!("{}: no kev.json or kev.csv", dir.display()));
+        return Err(CliError::unusable(format!(
+            "{}: no kev.json or kev.csv",
+            dir.display()
+        )));
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(CliError::unusable)?;
     let epss_path = ["epss.csv", "epss.csv.gz"]
         .iter()
         .map(|n| dir.join(n))
         .find(|p| p.is_file())
-        .ok_or_else(|| format!("{}: no epss.csv or epss.csv.gz", dir.display()))?;
+        .ok_or_else(|| {
+            CliError::unusable(format!("{}: no epss.csv or epss.csv.gz", dir.display()))
+        })?;
     let epss = read_epss(open(&epss_path)?, &epss_path.display().to_string())
-        .map_err(|e| e.to_string())?;
+        .map_err(CliError::unusable)?;
     for e in kev
         .errors
         .iter()
@@ -76,14 +94,8 @@ fn load_intel(dir: &Path) -> Result<Intel, String> {
 }
 
 /// Runs the subcommand.
-pub fn run(args: &Args) -> u8 {
-    let intel = match args.intel.as_deref().map(load_intel).transpose() {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let intel = args.intel.as_deref().map(load_intel).transpose()?;
     let opts = GenOptions {
         hosts: args.hosts,
         seed: args.seed,
@@ -92,31 +104,22 @@ pub fn run(args: &Args) -> u8 {
         intel,
     };
     let start = Instant::now();
-    match generate_to_dir(&opts, &args.out) {
-        Ok(s) if crate::output::quiet() => {
-            let _ = s;
-            EXIT_OK
-        }
-        Ok(s) => {
-            eprintln!(
-                "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities) in {:.1}s",
-                args.out.display(),
-                s.hosts,
-                s.findings,
-                s.events,
-                s.secrets,
-                s.access,
-                s.resources,
-                s.discovery,
-                s.exceptions,
-                s.vulns,
-                start.elapsed().as_secs_f64()
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_UNUSABLE
-        }
+    let s = generate_to_dir(&opts, &args.out).map_err(CliError::unusable)?;
+    if !crate::output::quiet() {
+        eprintln!(
+            "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities) in {:.1}s",
+            args.out.display(),
+            s.hosts,
+            s.findings,
+            s.events,
+            s.secrets,
+            s.access,
+            s.resources,
+            s.discovery,
+            s.exceptions,
+            s.vulns,
+            start.elapsed().as_secs_f64()
+        );
     }
+    Ok(EXIT_OK)
 }

@@ -175,14 +175,18 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 12] {
         C::shown("sla", "SLA", |f| f.sla.status.to_string()),
         C::csv("exception", |f| f.exception.state.to_string()),
         C::csv("re_exposed", |f| re_exposed(f).to_string()),
-        C::shown("missing_identity_actions", "IDENTITY ACTIONS MISSING", missing_actions_of)
-            .brief(|f| {
-                if re_exposed(f) {
-                    format!("re-exposed; {}", missing_actions(f))
-                } else {
-                    missing_actions(f)
-                }
-            }),
+        C::shown(
+            "missing_identity_actions",
+            "IDENTITY ACTIONS MISSING",
+            missing_actions_of,
+        )
+        .brief(|f| {
+            if re_exposed(f) {
+                format!("re-exposed; {}", missing_actions(f))
+            } else {
+                missing_actions(f)
+            }
+        }),
     ]
 }
 

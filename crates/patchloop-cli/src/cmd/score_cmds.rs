@@ -80,13 +80,19 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 25] {
         C::csv("exploitation", |r| r.a.exploitation.as_str().to_string()),
         C::csv("exposure", |r| r.a.exposure.to_string()),
         C::csv("automatable", |r| r.a.automatable.to_string()),
-        C::csv("technical_impact", |r| r.a.technical_impact.as_str().to_string()),
+        C::csv("technical_impact", |r| {
+            r.a.technical_impact.as_str().to_string()
+        }),
         C::csv("human_impact", |r| r.a.human_impact.as_str().to_string()),
         C::csv("cvss", |r| format!("{:.1}", r.a.cvss)),
-        C::csv("epss", |r| r.a.epss.map(|e| format!("{e:.5}")).unwrap_or_default()),
+        C::csv("epss", |r| {
+            r.a.epss.map(|e| format!("{e:.5}")).unwrap_or_default()
+        }),
         C::csv("kev", |r| r.a.kev.to_string()),
         C::csv("blast_radius", |r| format!("{:.3}", r.a.blast_radius)),
-        C::csv("crown_jewels_reached", |r| r.a.crown_jewels_reached.to_string()),
+        C::csv("crown_jewels_reached", |r| {
+            r.a.crown_jewels_reached.to_string()
+        }),
         C::csv("decision_row", |r| r.a.decision_row.to_string()),
         C::csv("forensic_triage", |r| r.a.forensic_triage.to_string()),
         C::csv("first_seen", |r| common::ts(r.a.first_seen)),
@@ -480,7 +486,9 @@ fn host_columns() -> [Column<HostRank>; 14] {
         .numeric(),
         C::csv("max_score", |h| format!("{:.2}", h.max_score)),
         C::shown("blast_radius", "B(h)", |h| format!("{:.3}", h.blast_radius)).numeric(),
-        C::csv("crown_jewels_reached", |h| h.crown_jewels_reached.to_string()),
+        C::csv("crown_jewels_reached", |h| {
+            h.crown_jewels_reached.to_string()
+        }),
         C::shown("nearest_crown_jewel", "NEAREST CROWN JEWEL", |h| {
             h.nearest_crown_jewel
                 .as_ref()

@@ -4,7 +4,6 @@ use std::collections::HashSet;
 
 use patchloop_metrics::{FindingState, LoopState, Ratio};
 use patchloop_model::Bundle;
-use serde::Serialize;
 
 use super::*;
 use crate::session::{Session, SessionError};
@@ -74,13 +73,6 @@ impl ReportOptions {
         self.as_of_source = source.into();
         self
     }
-}
-
-fn word<T: Serialize>(t: &T) -> String {
-    serde_json::to_value(t)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn pct(r: &Ratio) -> Option<f64> {
@@ -218,8 +210,8 @@ impl Session {
                                     .missing
                                     .iter()
                                     .map(|a| match &a.resource_id {
-                                        Some(r) => format!("{}@{r}", word(&a.action)),
-                                        None => word(&a.action),
+                                        Some(r) => format!("{}@{r}", a.action),
+                                        None => a.action.to_string(),
                                     })
                                     .collect(),
                             })
