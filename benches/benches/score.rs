@@ -7,7 +7,8 @@
 //! - top-1000 alone and in total (rescore + top-1000);
 //! - the full sort of the queue on 1 and 2 threads;
 //! - host ranking;
-//! - rescore with the id-based remediation rule the CLI uses (`RemediatedSet`).
+//! - rescore with a remediated set given as id pairs (`RemediatedSet`) and as the bit per
+//!   finding the session uses (`FindingSet`).
 //!
 //! 10M needs about 4 GB and a few minutes of setup: `PATCHLOOP_BENCH_10M=1 cargo bench
 //! -p patchloop-benches --bench score`. Fleets draw CVEs from the real KEV and EPSS
@@ -17,7 +18,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use patchloop::model::FindingStatus;
+use patchloop::model::{FindingIdx, FindingSet, FindingStatus};
 use patchloop::score::{BYTES_PER_FINDING, Engine, RemediatedSet, ScannerStatus};
 use patchloop_benches::{enabled, smoke, fleet, fleet_as_of, identity_map, pool, real_intel, rss_mb};
 
@@ -67,6 +68,13 @@ fn score(c: &mut Criterion) {
             .filter(|f| f.status == FindingStatus::Fixed)
             .map(|f| (f.asset_id.clone(), f.vuln_id.clone()))
             .collect();
+        // The same set as the session hands it over: a bit per finding of the bundle.
+        let mut by_bits = FindingSet::new(bundle.findings.len());
+        for (i, f) in bundle.findings.iter().enumerate() {
+            if f.status == FindingStatus::Fixed {
+                by_bits.insert(FindingIdx(i as u32));
+            }
+        }
         let mut scoring = p2.install(|| engine.score(as_of, &ScannerStatus));
         let in_queue = scoring.counts().in_queue;
         eprintln!("score/{label}: {in_queue} findings in the queue");
@@ -77,6 +85,15 @@ fn score(c: &mut Criterion) {
             assert_eq!(p.install(|| scoring.top(1000)), oracle_top, "score/{label} top 1000");
         }
         assert_eq!(p2.install(|| scoring.queue()).len() as u64, in_queue);
+        // The three forms of "remediated" agree: scanner status, id pairs, bits.
+        let (ids_rule, bits_rule) = p2.install(|| {
+            (
+                engine.score(as_of, &by_ids).top(1000),
+                engine.score(as_of, &by_bits).top(1000),
+            )
+        });
+        assert_eq!(ids_rule, oracle_top, "score/{label}: id pairs");
+        assert_eq!(bits_rule, oracle_top, "score/{label}: finding bits");
         assert_eq!(
             p1.install(|| engine.score_sequential(as_of, &ScannerStatus).top(1000)),
             oracle_top,
@@ -103,6 +120,9 @@ fn score(c: &mut Criterion) {
         }
         g.bench_function(BenchmarkId::new("rescore_remediated_set", "2t"), |b| {
             b.iter(|| p2.install(|| scoring.rescore(as_of, &by_ids)))
+        });
+        g.bench_function(BenchmarkId::new("rescore_finding_set", "2t"), |b| {
+            b.iter(|| p2.install(|| scoring.rescore(as_of, &by_bits)))
         });
         // Back to the scanner rule for the queue benches.
         p2.install(|| scoring.rescore(as_of, &ScannerStatus));

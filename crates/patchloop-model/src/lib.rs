@@ -53,7 +53,8 @@ pub use bundle::{
 pub use event::{Event, EventKind, FailureReason};
 pub use exception::{Exception, ExceptionScope};
 pub use exchange::{
-    FindingSla, HostIdentity, IdentityMap, NearestCrownJewel, SecretTrust, TrustingResource,
+    FindingIdx, FindingSet, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel, SecretTrust,
+    TrustingResource,
 };
 pub use finding::{Finding, FindingStatus, merge_findings};
 pub use id::{AssetId, HostName, IdError, IdentityName, ResourceId, SecretId, Text, VulnId};

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::{Engine, FLAG_FIXED};
 use crate::formula;
-use crate::input::Remediated;
+use crate::input::{Remediated, decide};
 use crate::rules::{self, ExcState, ExploitationReason, ImpactBump};
 use crate::scoring::{ST_OPEN, Scoring, to_timestamp};
 use crate::tables::{BodTable, SsvcTable};
@@ -369,13 +369,9 @@ impl Engine<'_> {
         as_of: Timestamp,
         remediated: &R,
     ) -> Option<Assessment> {
-        let (asset_id, vuln_id) = self.ids(i)?;
         let fixed = self.cols.f_flags.get(i as usize)? & FLAG_FIXED != 0;
-        self.assessment_with(
-            i,
-            as_of,
-            !remediated.is_remediated(asset_id, vuln_id, fixed),
-        )
+        let remediated = decide(remediated, || self.ids(i), || self.source(i), fixed);
+        self.assessment_with(i, as_of, !remediated)
     }
 
     pub(crate) fn assessment_with(

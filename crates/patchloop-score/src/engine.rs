@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use patchloop_model::{AssetId, Bundle, ExceptionScope, Exposure, FindingStatus, Severity, VulnId};
+use patchloop_model::{
+    AssetId, Bundle, ExceptionScope, Exposure, FindingIdx, FindingStatus, Severity, VulnId,
+};
 
 use crate::ScoreError;
 use crate::diagnostics::Diagnostic;
@@ -82,6 +84,10 @@ pub(crate) struct Columns {
     /// Seconds since `epoch`.
     pub f_first_seen: Vec<u32>,
     pub f_flags: Vec<u8>,
+    /// Each column row's position in `bundle.findings`, or `None` when they coincide
+    /// (a loaded bundle: sorted by pair, every asset known), so the usual case costs
+    /// nothing extra.
+    pub f_src: Option<Vec<u32>>,
     /// The earliest first_seen, as a Unix second.
     pub epoch: i64,
     pub exc_rules: Vec<ExcRule>,
@@ -234,8 +240,9 @@ impl<'b> Engine<'b> {
         let mut f_vuln: Vec<u32> = Vec::with_capacity(n);
         let mut secs: Vec<i64> = Vec::with_capacity(n);
         let mut f_flags: Vec<u8> = Vec::with_capacity(n);
+        let mut f_src: Vec<u32> = Vec::with_capacity(n);
         let mut last: Option<(&AssetId, u32)> = None;
-        for f in &bundle.findings {
+        for (fi, f) in bundle.findings.iter().enumerate() {
             let a = match last {
                 Some((id, a)) if *id == f.asset_id => a,
                 _ => match amap.get(&f.asset_id) {
@@ -265,6 +272,7 @@ impl<'b> Engine<'b> {
             };
             f_asset.push(a);
             f_vuln.push(v);
+            f_src.push(fi as u32);
             secs.push(f.first_seen.timestamp());
             f_flags.push(if f.status == FindingStatus::Fixed {
                 FLAG_FIXED
@@ -366,6 +374,7 @@ impl<'b> Engine<'b> {
             f_asset = apply(&f_asset);
             f_vuln = apply(&f_vuln);
             f_first_seen = apply(&f_first_seen);
+            f_src = apply(&f_src);
             f_flags = flags;
         }
         for i in 1..known {
@@ -455,6 +464,7 @@ impl<'b> Engine<'b> {
             f_vuln,
             f_first_seen,
             f_flags,
+            f_src: (!f_src.iter().enumerate().all(|(i, &s)| s as usize == i)).then_some(f_src),
             epoch,
             exc_rules: Vec::new(),
         };
@@ -526,6 +536,15 @@ impl<'b> Engine<'b> {
         let a = self.cols.asset_ids.binary_search(asset_id).ok()?;
         let range = self.cols.finding_range(a);
         self.cols.find_in(range, vuln_id).map(|i| i as u32)
+    }
+
+    /// The position in `bundle.findings` of the finding at column index `i`.
+    #[inline]
+    pub fn source(&self, i: u32) -> Option<FindingIdx> {
+        match &self.cols.f_src {
+            None => ((i as usize) < self.cols.f_asset.len()).then_some(FindingIdx(i)),
+            Some(src) => src.get(i as usize).map(|&s| FindingIdx(s)),
+        }
     }
 
     /// (asset_id, vuln_id) of the finding at column index `i`.

@@ -3,19 +3,32 @@
 //! says which findings are already remediated.
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use patchloop_model::{AssetId, VulnId};
+use patchloop_model::{AssetId, FindingIdx, FindingSet, VulnId};
 
 /// Which findings are remediated at `as_of` and so leave the queue (spec §3:
 /// the queue holds every finding not remediated; deployed-but-unverified ones stay).
 ///
 /// The closed-loop crate knows the real answer (verify_passed after deploy_succeeded, or
-/// fixed_at); until it is wired in, [`ScannerStatus`] uses the scanner's `fixed` status.
-/// Implemented for closures `Fn(&AssetId, &VulnId) -> bool` and for [`RemediatedSet`].
+/// fixed_at), which `patchloop::Session` hands in as a [`FindingSet`]; alone,
+/// [`ScannerStatus`] uses the scanner's `fixed` status. Implemented for closures
+/// `Fn(&AssetId, &VulnId) -> bool`, for [`RemediatedSet`] and for [`FindingSet`].
 pub trait Remediated: Sync {
     /// Whether the rule looks at the ids. When false, the hot path calls
     /// [`Remediated::is_remediated_by_status`] and skips fetching the ids, which is one
     /// random memory read per finding less.
     const USES_IDS: bool = true;
+
+    /// Whether the rule answers by the finding's position in `Bundle::findings`
+    /// ([`Remediated::is_remediated_at`]): a bit test instead of two hashed lookups.
+    /// Takes precedence over [`Remediated::USES_IDS`].
+    const USES_INDEX: bool = false;
+
+    /// The answer for the finding at `index` in `Bundle::findings`, for rules with
+    /// `USES_INDEX = true`; never called otherwise.
+    fn is_remediated_at(&self, index: FindingIdx, scanner_fixed: bool) -> bool {
+        let _ = index;
+        scanner_fixed
+    }
 
     /// Whether the finding on `asset` for `vuln` is remediated. `scanner_fixed` is the
     /// finding's `status == fixed`, for rules that want it.
@@ -88,6 +101,46 @@ impl FromIterator<(AssetId, VulnId)> for RemediatedSet {
 impl From<&BTreeSet<(AssetId, VulnId)>> for RemediatedSet {
     fn from(set: &BTreeSet<(AssetId, VulnId)>) -> Self {
         set.iter().cloned().collect()
+    }
+}
+
+/// The closed loop's answer as a bit per finding of the bundle (the session's form).
+impl Remediated for FindingSet {
+    const USES_IDS: bool = false;
+    const USES_INDEX: bool = true;
+
+    /// Not called for this rule (`USES_INDEX`); answers with the scanner status.
+    fn is_remediated(&self, _: &AssetId, _: &VulnId, scanner_fixed: bool) -> bool {
+        scanner_fixed
+    }
+
+    #[inline]
+    fn is_remediated_at(&self, index: FindingIdx, _: bool) -> bool {
+        self.contains(index)
+    }
+}
+
+/// Asks `rule` about one finding the way its flags say: by position, by ids, or by the
+/// scanner status alone. Every caller in the crate goes through here.
+#[inline]
+pub(crate) fn decide<'a, R: Remediated>(
+    rule: &R,
+    ids: impl FnOnce() -> Option<(&'a AssetId, &'a VulnId)>,
+    index: impl FnOnce() -> Option<FindingIdx>,
+    scanner_fixed: bool,
+) -> bool {
+    if R::USES_INDEX {
+        match index() {
+            Some(i) => rule.is_remediated_at(i, scanner_fixed),
+            None => scanner_fixed,
+        }
+    } else if R::USES_IDS {
+        match ids() {
+            Some((a, v)) => rule.is_remediated(a, v, scanner_fixed),
+            None => scanner_fixed,
+        }
+    } else {
+        rule.is_remediated_by_status(scanner_fixed)
     }
 }
 

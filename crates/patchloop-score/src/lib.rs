@@ -161,7 +161,9 @@ pub use engine::{BYTES_PER_FINDING, Engine};
 pub use error::ScoreError;
 pub use hosts::{HostRank, host_order};
 pub use input::{Remediated, RemediatedSet, ScannerStatus};
-pub use patchloop_model::{Decision, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel};
+pub use patchloop_model::{
+    Decision, FindingIdx, FindingSet, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel,
+};
 pub use report::{HostReport, QueueItem, QueueReport, explain, hosts, queue};
 pub use rules::{ExploitationReason, ImpactBump};
 pub use scoring::{FindingScore, QueueCounts, Scoring};

@@ -10,9 +10,9 @@ use patchloop_model::{AssetId, Bundle, FindingStatus, Timestamp};
 use crate::ScoreError;
 use crate::detail::{Assessment, DetailInput, assess};
 use crate::hosts::{HostAcc, HostRank, p_of, rank_hosts};
-use crate::input::Remediated;
+use crate::input::{Remediated, decide};
 use crate::tables::{bod_table, ssvc_table};
-use patchloop_model::IdentityMap;
+use patchloop_model::{FindingIdx, IdentityMap};
 
 /// Every finding of an inventoried asset, assessed at `as_of`, sorted by
 /// (asset_id, vuln_id). Findings of unknown assets are skipped (the engine reports them).
@@ -52,7 +52,7 @@ pub fn assessments<R: Remediated>(
         exceptions.entry(&e.asset_id).or_default().push(i);
     }
     let mut out = Vec::new();
-    for f in &bundle.findings {
+    for (fi, f) in bundle.findings.iter().enumerate() {
         let Some(asset) = assets.get(&f.asset_id) else {
             continue;
         };
@@ -74,7 +74,12 @@ pub fn assessments<R: Remediated>(
                 severity: f.severity,
                 first_seen: f.first_seen.timestamp(),
                 scanner_fixed,
-                in_queue: !remediated.is_remediated(&f.asset_id, &f.vuln_id, scanner_fixed),
+                in_queue: !decide(
+                    remediated,
+                    || Some((&f.asset_id, &f.vuln_id)),
+                    || Some(FindingIdx(fi as u32)),
+                    scanner_fixed,
+                ),
             },
             candidates,
             as_of,

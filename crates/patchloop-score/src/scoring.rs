@@ -3,13 +3,13 @@
 use std::collections::BinaryHeap;
 
 use chrono::DateTime;
-use patchloop_model::Timestamp;
+use patchloop_model::{FindingIdx, Timestamp};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::{Columns, Engine, FLAG_FIXED};
 use crate::formula;
-use crate::input::Remediated;
+use crate::input::{Remediated, decide};
 use crate::rules::{self, ExcEffect, ExcState};
 use crate::tables::{SsvcTable, ssvc_index};
 use crate::vocab::{DecisionCode, SystemExposure};
@@ -256,17 +256,15 @@ fn kernel<R: Remediated>(
             st |= ST_PUBLIC;
         }
         let fixed = flags & FLAG_FIXED != 0;
-        let remediated = if R::USES_IDS {
-            match (
-                cols.asset_ids.get(a as usize),
-                cols.vuln_ids.get(v as usize),
-            ) {
-                (Some(aid), Some(vid)) => remediated.is_remediated(aid, vid, fixed),
-                _ => fixed,
-            }
-        } else {
-            remediated.is_remediated_by_status(fixed)
-        };
+        let remediated = decide(
+            remediated,
+            || Some((cols.asset_ids.get(a as usize)?, cols.vuln_ids.get(v as usize)?)),
+            || match &cols.f_src {
+                None => Some(FindingIdx((start + j) as u32)),
+                Some(src) => src.get(start + j).map(|&s| FindingIdx(s)),
+            },
+            fixed,
+        );
         if !remediated {
             st |= ST_OPEN;
         }

@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 
 use patchloop_graph::{Graph, GraphError};
 use patchloop_metrics::{Analysis, Inputs, MetricsError};
-use patchloop_model::{AssetId, Bundle, IdentityMap, Policy, SecretTrust, Timestamp, VulnId};
-use patchloop_score::{Engine, RemediatedSet, ScoreError, Scoring};
+use patchloop_model::{
+    AssetId, Bundle, FindingSet, IdentityMap, Policy, SecretTrust, Timestamp, VulnId,
+};
+use patchloop_score::{Engine, ScoreError, Scoring};
 
 /// Why a session could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +100,7 @@ pub struct Session {
     graph: OnceLock<Graph>,
     identity: OnceLock<IdentityMap>,
     trust: OnceLock<Vec<SecretTrust>>,
-    remediated: OnceLock<RemediatedSet>,
+    remediated: OnceLock<FindingSet>,
 }
 
 /// `OnceLock::get_or_try_init`, which is not stable: a race builds twice and keeps one,
@@ -171,9 +173,10 @@ impl Session {
         )?)
     }
 
-    /// The findings verified fixed at `as_of` per the closed loop (spec §5); they leave
-    /// the queue, while deployed-but-unverified ones stay.
-    pub fn remediated(&self) -> Result<&RemediatedSet, SessionError> {
+    /// The findings verified fixed at `as_of` per the closed loop (spec §5), a bit per
+    /// finding of the bundle; they leave the queue, while deployed-but-unverified ones
+    /// stay.
+    pub fn remediated(&self) -> Result<&FindingSet, SessionError> {
         if let Some(r) = self.remediated.get() {
             return Ok(r);
         }
@@ -181,17 +184,8 @@ impl Session {
         self.remediated_from(&analysis)
     }
 
-    fn remediated_from(&self, analysis: &Analysis<'_>) -> Result<&RemediatedSet, SessionError> {
-        try_once(&self.remediated, || {
-            let states = analysis.states(self.as_of)?;
-            Ok::<_, SessionError>(
-                states
-                    .iter()
-                    .filter(|s| s.state.is_remediated())
-                    .map(|s| (s.finding.asset_id.clone(), s.finding.vuln_id.clone()))
-                    .collect(),
-            )
-        })
+    fn remediated_from(&self, analysis: &Analysis<'_>) -> Result<&FindingSet, SessionError> {
+        try_once(&self.remediated, || analysis.remediated(self.as_of)).map_err(Into::into)
     }
 
     /// The score engine over the bundle and the graph's facts.

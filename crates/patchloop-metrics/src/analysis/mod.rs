@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use patchloop_model::{
-    Asset, AssetId, Bundle, CvssFacts, Exception, Finding, InputKind, KevEntry, Privilege,
+    Asset, AssetId, Bundle, CvssFacts, Exception, Finding, FindingIdx, InputKind, KevEntry, Privilege,
     ResourceId, Secret,
 };
 
@@ -226,6 +226,22 @@ impl<'a> Analysis<'a> {
         self.sla_unmatched = sla_unmatched;
         self.available.sla_input = true;
         Ok(self)
+    }
+
+    /// Where `f` (a finding of this analysis's bundle) sits in `bundle.findings`. The
+    /// analysis sorts references, not findings, so the position follows from the
+    /// address: an offset into the one slice every reference points into. `None` for a
+    /// reference from elsewhere.
+    pub(crate) fn position(&self, f: &Finding) -> Option<FindingIdx> {
+        let all = &self.bundle.findings;
+        let size = std::mem::size_of::<Finding>().max(1);
+        let off = std::ptr::from_ref(f)
+            .addr()
+            .checked_sub(all.as_ptr().addr())?;
+        let i = off / size;
+        (off % size == 0 && i < all.len())
+            .then(|| u32::try_from(i).ok().map(FindingIdx))
+            .flatten()
     }
 
     /// The sorted finding at `i`.

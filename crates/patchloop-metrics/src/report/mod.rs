@@ -2,7 +2,7 @@
 //! metrics of one window, a trend of consecutive windows, coverage and exception
 //! health. Each runs one pass over the findings and hands the counters to the section
 //! builders; the output types are in `types.rs`, the notes in `notes.rs`.
-use patchloop_model::Timestamp;
+use patchloop_model::{FindingSet, Timestamp};
 
 use crate::activity;
 use crate::analysis::Analysis;
@@ -74,6 +74,23 @@ impl<'a> Analysis<'a> {
                 })
             })
             .collect())
+    }
+
+    /// The findings remediated at `as_of` (remediated, closed or false confidence), as
+    /// a bit per finding of `bundle.findings`: what the scorer takes to leave them out
+    /// of the queue, without a lookup by id per finding.
+    pub fn remediated(&self, as_of: Timestamp) -> Result<FindingSet, MetricsError> {
+        let w = Window::new(as_of, self.bundle.policy.window_days.max(1))?;
+        let out = pass::run(self, &w, pass::Detail::States);
+        let mut set = FindingSet::new(self.bundle.findings.len());
+        for (i, l) in out.states {
+            if l.state.is_remediated()
+                && let Some(p) = self.finding(i as usize).and_then(|f| self.position(f))
+            {
+                set.insert(p);
+            }
+        }
+        Ok(set)
     }
 
     /// Every metric for window `w`.

@@ -187,3 +187,46 @@ fn the_report_agrees_with_the_views() {
     let m = s.metrics(None, None).unwrap().metrics;
     assert_eq!(r.metrics.on_time.rate, m.on_time.rate);
 }
+
+/// The remediated set travels as a bit per finding (`FindingSet`); on a bundle in any
+/// finding order it answers exactly as the set of id pairs did, and the queue does not
+/// depend on the order of `bundle.findings`.
+#[test]
+fn the_finding_set_answers_as_the_id_pairs_in_any_order() {
+    use patchloop::score::{Engine, RemediatedSet};
+    let s = session("../../../../examples/fleet");
+    let mut shuffled = s.bundle().clone();
+    shuffled.findings.reverse();
+    // A finding of an unknown asset shifts every position after it.
+    let mut stray = shuffled.findings[0].clone();
+    stray.asset_id = aid("not-in-the-inventory");
+    shuffled.findings.insert(3, stray);
+    let t = s.as_of();
+    let s2 = Session::builder(shuffled).as_of(t).build().unwrap();
+    let bits = s2.remediated().unwrap();
+    assert!(bits.count() > 0);
+    let pairs: RemediatedSet = bits
+        .iter()
+        .map(|i| {
+            let f = &s2.bundle().findings[i.get()];
+            (f.asset_id.clone(), f.vuln_id.clone())
+        })
+        .collect();
+    let identity = s2.host_identities().unwrap();
+    let engine = Engine::new(s2.bundle(), identity).unwrap();
+    let (a, b) = (engine.score(t, bits), engine.score(t, &pairs));
+    let row = |f: patchloop::score::FindingScore<'_>| {
+        (f.asset_id.clone(), f.vuln_id.clone(), f.in_queue, f.decision, f.due_at)
+    };
+    assert_eq!(
+        a.iter().map(row).collect::<Vec<_>>(),
+        b.iter().map(row).collect::<Vec<_>>()
+    );
+    let key = |q: patchloop::score::QueueReport| {
+        q.items
+            .into_iter()
+            .map(|i| (i.assessment.asset_id, i.assessment.vuln_id, i.assessment.decision))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(s.queue(None).unwrap()), key(s2.queue(None).unwrap()));
+}
