@@ -74,8 +74,8 @@
 //! ## Identity closure (spec §5)
 //!
 //! Applies when the vulnerability is in KEV, or its confidentiality impact is High
-//! (`bundle.cvss`; else the finding's own vector read as text: v4 `VC:H`, v3 `C:H`,
-//! v2 `C:C`), or there is no vector and `assume_secret_exposure` is set.
+//! in the CVSS facts the loader parsed (`bundle.cvss`, the scorer's facts too: v4 `VC:H`,
+//! v3 `C:H`, v2 `C:C`), or there are no facts and `assume_secret_exposure` is set.
 //! For each secret stored on the host, measured from the patch — the first
 //! `deploy_succeeded` of the current cycle (for a finding never reopened: its first
 //! deployment, as the spec says), or `remediated_at` when the scanner fixed it with no

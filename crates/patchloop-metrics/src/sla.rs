@@ -1,7 +1,7 @@
 //! Per-finding facts derived from the bundle alone: severity band, the fallback SLA and
 //! score used when the scorer's facts are not supplied, and whether identity closure applies.
 use chrono::TimeDelta;
-use patchloop_model::{Criticality, Exposure, Finding, Policy, Severity, Timestamp};
+use patchloop_model::{Criticality, Exposure, Finding, Policy, Severity, Timestamp, rules};
 
 use crate::analysis::VulnFacts;
 use crate::input::DAY;
@@ -51,7 +51,7 @@ pub(crate) fn score_base(policy: &Policy, vf: Option<&VulnFacts>, f: &Finding) -
         Some(_) => policy.kev_modifiers.listed,
         None => 1.0,
     };
-    (threat * (cvss / 10.0) * kev_mod).min(1.0)
+    rules::risk_base(threat, cvss / 10.0, kev_mod)
 }
 
 /// Fallback score: spec §3 with B(h) = 0, since the blast radius is the graph's.
@@ -61,71 +61,27 @@ pub(crate) fn fallback_score(
     exposure: Exposure,
     c: Criticality,
 ) -> f64 {
-    100.0 * base * policy.exposure_weights.get(exposure) * policy.criticality_weights.get(c) / 2.0
+    rules::score(
+        base,
+        policy.exposure_weights.get(exposure),
+        policy.criticality_weights.get(c),
+        0.0,
+    )
 }
 
 /// Whether the flaw could have exposed secrets (spec §5), and why.
-pub(crate) fn closure_basis(
-    policy: &Policy,
-    vf: Option<&VulnFacts>,
-    f: &Finding,
-) -> Option<ClosureBasis> {
+pub(crate) fn closure_basis(policy: &Policy, vf: Option<&VulnFacts>) -> Option<ClosureBasis> {
     if vf.and_then(|v| v.kev).is_some() {
         return Some(ClosureBasis::Kev);
     }
-    let high = match vf.and_then(|v| v.cvss) {
-        Some(c) => Some(c.confidentiality_high),
-        None => f
-            .cvss_vector
-            .as_deref()
-            .and_then(vector_confidentiality_high),
-    };
-    match high {
+    // The facts the loader parsed from the vector (`bundle.cvss`, filled from scanner
+    // and findings vectors at load), the same facts the scorer reads; a vector the
+    // loader could not parse is reported there and counts as no vector here too.
+    match vf.and_then(|v| v.cvss).map(|c| c.confidentiality_high) {
         Some(true) => Some(ClosureBasis::ConfidentialityHigh),
         Some(false) => None,
         None => policy
             .assume_secret_exposure
             .then_some(ClosureBasis::AssumedNoVector),
-    }
-}
-
-/// Reads the confidentiality metric of a vector the bundle has no facts for:
-/// v4 `VC:H`, v3 `C:H`, v2 `C:C`. `None` when the vector has no such metric.
-fn vector_confidentiality_high(v: &str) -> Option<bool> {
-    let v = v.trim();
-    let (key, high) = if v.starts_with("CVSS:4") {
-        ("VC", "H")
-    } else if v.starts_with("CVSS:3") {
-        ("C", "H")
-    } else {
-        ("C", "C")
-    };
-    v.split('/')
-        .filter_map(|part| part.split_once(':'))
-        .find(|(k, _)| *k == key)
-        .map(|(_, val)| val == high)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_confidentiality_from_vectors() {
-        assert_eq!(
-            vector_confidentiality_high("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"),
-            Some(true)
-        );
-        assert_eq!(
-            vector_confidentiality_high(
-                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:H/VA:H/SC:N/SI:N/SA:N"
-            ),
-            Some(false)
-        );
-        assert_eq!(
-            vector_confidentiality_high("AV:N/AC:L/Au:N/C:C/I:C/A:C"),
-            Some(true)
-        );
-        assert_eq!(vector_confidentiality_high("garbage"), None);
     }
 }

@@ -1,6 +1,7 @@
-//! Rules more than one analysis crate applies, written once: a secret's last renewal and
-//! whether it is long-lived (NHI7, spec §2 and §6), and a host's exploitation probability
-//! (spec §3). Exception states live on [`crate::Exception::state_at`].
+//! Rules more than one analysis crate applies, written once: the score's arithmetic and
+//! a host's exploitation probability (spec §3), a secret's last renewal and whether it is
+//! long-lived (NHI7, spec §2 and §6). Exception states live on
+//! [`crate::Exception::state_at`].
 use crate::{Event, EventKind, Secret, Timestamp};
 
 /// Seconds in a day: every day count of the spec is this many seconds.
@@ -33,12 +34,55 @@ pub fn is_long_lived(renewed: Timestamp, as_of: Timestamp, max_age_days: u32) ->
     (as_of - renewed).num_seconds() > i64::from(max_age_days) * DAY_SECS
 }
 
-/// A host's exploitation probability `1 − Π(1 − p)` over the probabilities of its open
-/// findings (spec §3), folded in the order given; callers pass them in a fixed order
-/// (by finding) so the result does not depend on threads.
-pub fn exploitation_probability(ps: impl IntoIterator<Item = f64>) -> f64 {
-    let miss: f64 = ps.into_iter().map(|p| 1.0 - p.clamp(0.0, 1.0)).product();
-    (1.0 - miss).clamp(0.0, 1.0)
+/// `base = min(1, threat × severity × kev_mod)`, multiplied left to right (spec §3;
+/// severity is CVSS / 10).
+#[inline]
+pub fn risk_base(threat: f64, severity: f64, kev_mod: f64) -> f64 {
+    (threat * severity * kev_mod).min(1.0)
+}
+
+/// `score = 100 × base × X × C × (1 + B) / 2`, evaluated left to right exactly as spec §3
+/// writes it. A zero result is normalised to `+0.0` so that the queue's bit-level
+/// ordering never meets `-0.0` (a `-0.0` weight is accepted by the policy).
+#[inline]
+pub fn score(base: f64, exposure_weight: f64, criticality_weight: f64, blast: f64) -> f64 {
+    // `+ 0.0` maps -0.0 to +0.0 and leaves every other value unchanged.
+    100.0 * base * exposure_weight * criticality_weight * (1.0 + blast) / 2.0 + 0.0
+}
+
+/// The probability of exploitation one open finding contributes to its host (spec §3):
+/// 1 for a KEV-listed vulnerability, else its EPSS, 0 when missing.
+#[inline]
+pub fn finding_probability(kev: bool, epss: Option<f64>) -> f64 {
+    if kev { 1.0 } else { epss.unwrap_or(0.0) }
+}
+
+/// A host's exploitation probability `1 − Π(1 − p)` over its open findings (spec §3),
+/// accumulated one finding at a time. Callers add in a fixed order (by finding), so the
+/// result does not depend on threads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnyOf {
+    survive: f64,
+}
+
+impl Default for AnyOf {
+    fn default() -> Self {
+        AnyOf { survive: 1.0 }
+    }
+}
+
+impl AnyOf {
+    /// Adds one finding's probability.
+    #[inline]
+    pub fn add(&mut self, p: f64) {
+        self.survive *= 1.0 - p;
+    }
+
+    /// The probability that at least one of them is exploited.
+    #[inline]
+    pub fn value(self) -> f64 {
+        1.0 - self.survive
+    }
 }
 
 #[cfg(test)]
@@ -76,7 +120,20 @@ mod tests {
 
     #[test]
     fn probability_of_any_of_several() {
-        assert_eq!(exploitation_probability([]), 0.0);
-        assert!((exploitation_probability([0.5, 0.5]) - 0.75).abs() < 1e-12);
+        let mut p = AnyOf::default();
+        assert_eq!(p.value(), 0.0);
+        p.add(finding_probability(false, Some(0.5)));
+        p.add(finding_probability(false, Some(0.5)));
+        assert_eq!(p.value(), 0.75);
+        p.add(finding_probability(true, None));
+        assert_eq!(p.value(), 1.0);
+    }
+
+    #[test]
+    fn score_matches_a_hand_computation() {
+        // KEV (threat 1), CVSS 9.8, ransomware: base = min(1, 1.078) = 1.
+        // internet (1.0), critical (1.0), B = 0.5: 100 × 1 × 1 × 1 × 1.5 / 2 = 75.
+        assert_eq!(score(risk_base(1.0, 0.98, 1.1), 1.0, 1.0, 0.5), 75.0);
+        assert_eq!(score(0.0, -0.0, 1.0, 0.0).to_bits(), 0.0f64.to_bits());
     }
 }

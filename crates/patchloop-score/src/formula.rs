@@ -1,31 +1,14 @@
-//! The score's arithmetic (spec §3) as plain functions of plain numbers, so
-//! that the hot path, the oracle and the tests evaluate one and the same expression.
+//! The score's arithmetic (spec §3) as plain functions of plain numbers, so that the hot
+//! path, the oracle, the tests and the closed loop's fallback evaluate one and the same
+//! expression: they are the model's rules (`patchloop_model::rules`), re-exported here.
 
-/// `base = min(1, threat × severity × kev_mod)`, multiplied left to right.
-///
-/// This is Grype's published risk formula without its final `× 100`; Grype's own
-/// `risk` is `100 × risk_base(threat, grype_severity, kev_mod)`. Grype's severity is not
-/// `cvss / 10` but the mean of the severity word's stand-in / 10 and the mean of all
-/// non-zero CVSS base scores / 10 (see the crate docs and `tests/it/grype_risk.rs`).
-#[inline]
-pub fn risk_base(threat: f64, severity: f64, kev_mod: f64) -> f64 {
-    (threat * severity * kev_mod).min(1.0)
-}
-
-/// `score = 100 × base × X × C × (1 + B) / 2`, evaluated left to right exactly as the
-/// spec writes it. A zero result is normalised to `+0.0` so that the queue's
-/// bit-level ordering never meets `-0.0` (a `-0.0` weight is accepted by the policy).
-#[inline]
-pub fn score(base: f64, exposure_weight: f64, criticality_weight: f64, blast: f64) -> f64 {
-    // `+ 0.0` maps -0.0 to +0.0 and leaves every other value unchanged.
-    100.0 * base * exposure_weight * criticality_weight * (1.0 + blast) / 2.0 + 0.0
-}
+pub use patchloop_model::rules::{risk_base, score};
 
 /// The probability of exploitation that one finding contributes to its host:
-/// 1 for a KEV-listed vulnerability, else its EPSS (0 when missing).
+/// 1 for a KEV-listed vulnerability, else its EPSS (0 when missing); the model's rule.
 #[inline]
 pub fn exploitation_probability(kev: bool, epss: f64) -> f64 {
-    if kev { 1.0 } else { epss }
+    patchloop_model::rules::finding_probability(kev, Some(epss))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::formula;
 use crate::scoring::{ST_DECISION, ST_EXCEPTED, ST_OPEN, Scoring};
 use patchloop_model::Decision;
+use patchloop_model::rules::AnyOf;
 use patchloop_model::{HostIdentity, NearestCrownJewel};
 
 /// One host of the ranking.
@@ -70,8 +71,8 @@ pub(crate) struct HostAcc {
     pub excepted: u64,
     pub immediate: u64,
     pub out_of_cycle: u64,
-    /// Π(1 − pᵢ) so far.
-    pub survive: f64,
+    /// 1 − Π(1 − pᵢ) so far (the model's rule).
+    pub exploited: AnyOf,
     pub max_score: f64,
 }
 
@@ -83,7 +84,7 @@ impl Default for HostAcc {
             excepted: 0,
             immediate: 0,
             out_of_cycle: 0,
-            survive: 1.0,
+            exploited: AnyOf::default(),
             max_score: 0.0,
         }
     }
@@ -98,7 +99,7 @@ impl HostAcc {
             Decision::OutOfCycle => self.out_of_cycle += 1,
             Decision::Scheduled | Decision::Defer => {}
         }
-        self.survive *= 1.0 - p;
+        self.exploited.add(p);
         self.max_score = self.max_score.max(score);
     }
 
@@ -118,7 +119,7 @@ impl HostAcc {
             excepted: self.excepted,
             immediate: self.immediate,
             out_of_cycle: self.out_of_cycle,
-            exploitation_probability: 1.0 - self.survive,
+            exploitation_probability: self.exploited.value(),
             max_score: self.max_score,
             blast_radius: identity.map_or(0.0, |h| h.blast),
             crown_jewels_reached: identity.map_or(0, |h| h.crown_jewels_reached),

@@ -145,7 +145,7 @@ pub(super) fn evaluate<'a>(
     };
 
     // Identity closure.
-    let basis = sla::closure_basis(policy, vf, f);
+    let basis = sla::closure_basis(policy, vf);
     let remediated = machine.remediated;
     let patch_at = machine.cycle_first_deploy.or(if remediated {
         machine.remediated_at

@@ -4,6 +4,7 @@
 //!
 //! `eval.rs` evaluates one finding, `acc.rs` holds the counters it is tallied into; this
 //! file walks the hosts and keeps what the caller asked for besides the counters.
+use patchloop_model::rules::{self, AnyOf};
 use patchloop_model::{FailureReason, Finding, Timestamp};
 use rayon::prelude::*;
 
@@ -102,7 +103,7 @@ fn host_pass(a: &Analysis, hi: usize, h: &Host, w: &Span, detail: Detail<'_>) ->
     let mut states = Vec::new();
     let mut exposed = vec![false; h.secrets.len()];
     let mut owner = OwnerAcc::default();
-    let mut prob_q = 1.0f64;
+    let mut exploited = AnyOf::default();
     let mut prob = HostProb {
         host: hi,
         probability: 0.0,
@@ -129,16 +130,10 @@ fn host_pass(a: &Analysis, hi: usize, h: &Host, w: &Span, detail: Detail<'_>) ->
                 .finding_vuln
                 .get(fi)
                 .and_then(|&v| a.vulns.get(v as usize));
-            let p = if vf.and_then(|v| v.kev).is_some() {
-                prob.kev += 1;
-                1.0
-            } else if let Some(e) = vf.and_then(|v| v.epss) {
-                e
-            } else {
-                prob.epss_missing += 1;
-                0.0
-            };
-            prob_q *= 1.0 - p;
+            let (kev, epss) = (vf.and_then(|v| v.kev).is_some(), vf.and_then(|v| v.epss));
+            prob.kev += u64::from(kev);
+            prob.epss_missing += u64::from(!kev && epss.is_none());
+            exploited.add(rules::finding_probability(kev, epss));
             if ev.sla_status == SlaStatus::Overdue {
                 host_overdue = true;
             }
@@ -169,7 +164,7 @@ fn host_pass(a: &Analysis, hi: usize, h: &Host, w: &Span, detail: Detail<'_>) ->
         }
     }
     if prob.open > 0 {
-        prob.probability = 1.0 - prob_q;
+        prob.probability = exploited.value();
         acc.epss_missing += prob.epss_missing;
         acc.hosts.push(prob);
     }
