@@ -60,15 +60,7 @@ impl fmt::Display for NhiCode {
     }
 }
 
-/// Which secret attribute showed that several records are one credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReuseKey {
-    /// `secrets.csv` `fingerprint` (for leaks, the keyed hash of the secret).
-    Fingerprint,
-    /// `secrets.csv` `external_id`: the issuer's id for the credential.
-    ExternalId,
-}
+pub use patchloop_model::ReuseKey;
 
 /// One hygiene finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,82 +197,57 @@ impl Graph {
     }
 
     fn reuse_findings(&self, out: &mut Vec<NhiFinding>) {
-        for key in [ReuseKey::Fingerprint, ReuseKey::ExternalId] {
-            let mut groups: BTreeMap<&Text, Vec<usize>> = BTreeMap::new();
-            for (i, info) in self.secrets.iter().enumerate() {
-                let value = info.secret.as_ref().and_then(|m| match key {
-                    ReuseKey::Fingerprint => m.fingerprint.as_ref(),
-                    ReuseKey::ExternalId => m.external_id.as_ref(),
+        // The model's one reuse rule, over the secrets the bundle has (a secret named only
+        // by a resource's `contains` has no fingerprint or key id to compare).
+        let env_of = |h: &AssetId| {
+            let i = self.host_node(h)?;
+            self.host_info(i)?.asset.as_ref()?.environment
+        };
+        let groups = rules::reuse_groups(
+            self.secrets.iter().filter_map(|s| s.secret.as_ref()),
+            env_of,
+        );
+        for g in groups {
+            let (key, value) = (g.key, g.value);
+            let secrets: Vec<SecretId> = g.secrets.iter().map(|s| s.id.clone()).collect();
+            let hosts: Vec<AssetId> = g.hosts.iter().map(|h| (*h).clone()).collect();
+            let what = key.as_str();
+            if g.across_hosts() {
+                out.push(NhiFinding {
+                    code: NhiCode::Nhi9,
+                    title: NhiCode::Nhi9.title().to_string(),
+                    matched_on: Some(key),
+                    shared_value: Some(value.clone()),
+                    principal: None,
+                    message: format!(
+                        "one credential ({what} {value}) is stored on {} hosts",
+                        hosts.len()
+                    ),
+                    secrets: secrets.clone(),
+                    hosts: hosts.clone(),
+                    environments: Vec::new(),
+                    resources: Vec::new(),
+                    age_days: None,
                 });
-                if let Some(v) = value {
-                    groups.entry(v).or_default().push(i);
-                }
             }
-            for (value, members) in groups {
-                if members.len() < 2 {
-                    continue;
-                }
-                let secrets: Vec<SecretId> = members
-                    .iter()
-                    .filter_map(|&i| self.secrets.get(i).map(|s| s.id.clone()))
-                    .collect();
-                let mut hosts: Vec<AssetId> = members
-                    .iter()
-                    .filter_map(|&i| self.secrets.get(i)?.secret.as_ref())
-                    .map(|m| m.asset_id.clone())
-                    .collect();
-                hosts.sort();
-                hosts.dedup();
-                let mut envs: Vec<Environment> = hosts
-                    .iter()
-                    .filter_map(|h| {
-                        let i = self.host_node(h)?;
-                        self.host_info(i)?.asset.as_ref()?.environment
-                    })
-                    .collect();
-                envs.sort();
-                envs.dedup();
-                let what = match key {
-                    ReuseKey::Fingerprint => "fingerprint",
-                    ReuseKey::ExternalId => "external_id",
-                };
-                if hosts.len() >= 2 {
-                    out.push(NhiFinding {
-                        code: NhiCode::Nhi9,
-                        title: NhiCode::Nhi9.title().to_string(),
-                        matched_on: Some(key),
-                        shared_value: Some(value.clone()),
-                        principal: None,
-                        message: format!(
-                            "one credential ({what} {value}) is stored on {} hosts",
-                            hosts.len()
-                        ),
-                        secrets: secrets.clone(),
-                        hosts: hosts.clone(),
-                        environments: Vec::new(),
-                        resources: Vec::new(),
-                        age_days: None,
-                    });
-                }
-                if envs.len() >= 2 {
-                    let names: Vec<&str> = envs.iter().map(|e| e.as_str()).collect();
-                    out.push(NhiFinding {
-                        code: NhiCode::Nhi8,
-                        title: NhiCode::Nhi8.title().to_string(),
-                        matched_on: Some(key),
-                        shared_value: Some(value.clone()),
-                        principal: None,
-                        message: format!(
-                            "one credential ({what} {value}) is used across environments: {}",
-                            names.join(", ")
-                        ),
-                        secrets,
-                        hosts,
-                        environments: envs,
-                        resources: Vec::new(),
-                        age_days: None,
-                    });
-                }
+            if g.across_environments() {
+                let names: Vec<&str> = g.environments.iter().map(|e| e.as_str()).collect();
+                out.push(NhiFinding {
+                    code: NhiCode::Nhi8,
+                    title: NhiCode::Nhi8.title().to_string(),
+                    matched_on: Some(key),
+                    shared_value: Some(value.clone()),
+                    principal: None,
+                    message: format!(
+                        "one credential ({what} {value}) is used across environments: {}",
+                        names.join(", ")
+                    ),
+                    secrets,
+                    hosts,
+                    environments: g.environments,
+                    resources: Vec::new(),
+                    age_days: None,
+                });
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Identity-closure figures (spec §6): the per-finding counts from the lifecycle pass,
 //! plus the secret-level ones — exposed secrets, resources still trusting a rotated
 //! secret, reuse (OWASP NHI9, NHI8) and long-lived secrets (NHI7).
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use patchloop_model::{AssetId, Environment, EventKind, ResourceId, SecretId, Timestamp, rules};
 use serde::Serialize;
@@ -21,15 +21,7 @@ pub struct StillTrusting {
     pub rotated_at: Timestamp,
 }
 
-/// Which attribute several secrets share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReuseKey {
-    /// The same `fingerprint`.
-    Fingerprint,
-    /// The same `external_id` (issuer key id).
-    ExternalId,
-}
+pub use patchloop_model::ReuseKey;
 
 /// One credential stored in several places. The shared value itself is not repeated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -199,46 +191,31 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
     }
 }
 
-/// Groups of secrets sharing a fingerprint or an external id across hosts or environments.
+/// Credentials reused across hosts or environments, by the model's one rule (the same
+/// groups `nhi` lists).
 fn reuse(a: &Analysis) -> Vec<ReusedSecret> {
-    let mut groups: BTreeMap<(ReuseKey, &str), Vec<usize>> = BTreeMap::new();
-    for (i, sc) in a.secrets.iter().enumerate() {
-        if let Some(fp) = sc.secret.fingerprint.as_deref() {
-            groups
-                .entry((ReuseKey::Fingerprint, fp))
-                .or_default()
-                .push(i);
-        }
-        if let Some(x) = sc.secret.external_id.as_deref() {
-            groups.entry((ReuseKey::ExternalId, x)).or_default().push(i);
-        }
-    }
-    let mut out: Vec<ReusedSecret> = groups
-        .into_iter()
-        .filter_map(|((key, _), members)| {
-            let secrets: Vec<_> = members.iter().filter_map(|&i| a.secrets.get(i)).collect();
-            let hosts: BTreeSet<&AssetId> = secrets.iter().map(|s| &s.secret.asset_id).collect();
-            let envs: BTreeSet<Environment> = hosts
-                .iter()
-                .filter_map(|h| crate::analysis::find_asset(&a.assets, h))
-                .filter_map(|x| x.environment)
-                .collect();
-            let mut nhi = Vec::new();
-            if hosts.len() > 1 {
-                nhi.push("NHI9");
-            }
-            if envs.len() > 1 {
-                nhi.push("NHI8");
-            }
-            (!nhi.is_empty()).then(|| ReusedSecret {
-                key,
-                secret_ids: secrets.iter().map(|s| s.secret.id.clone()).collect(),
-                asset_ids: hosts.into_iter().cloned().collect(),
-                environments: envs.into_iter().collect(),
-                owasp_nhi: nhi,
+    let env_of =
+        |h: &AssetId| crate::analysis::find_asset(&a.assets, h).and_then(|x| x.environment);
+    let mut out: Vec<ReusedSecret> =
+        rules::reuse_groups(a.secrets.iter().map(|s| s.secret), env_of)
+            .into_iter()
+            .map(|g| {
+                let mut nhi = Vec::new();
+                if g.across_hosts() {
+                    nhi.push("NHI9");
+                }
+                if g.across_environments() {
+                    nhi.push("NHI8");
+                }
+                ReusedSecret {
+                    key: g.key,
+                    secret_ids: g.secrets.iter().map(|s| s.id.clone()).collect(),
+                    asset_ids: g.hosts.into_iter().cloned().collect(),
+                    environments: g.environments,
+                    owasp_nhi: nhi,
+                }
             })
-        })
-        .collect();
+            .collect();
     out.sort_by(|x, y| (&x.secret_ids, x.key).cmp(&(&y.secret_ids, y.key)));
     out
 }

@@ -2,7 +2,9 @@
 //! a host's exploitation probability (spec §3), a secret's last renewal and whether it is
 //! long-lived (NHI7, spec §2 and §6). Exception states live on
 //! [`crate::Exception::state_at`].
-use crate::{Event, EventKind, Secret, Timestamp};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::{AssetId, Environment, Event, EventKind, ReuseKey, Secret, Text, Timestamp};
 
 /// Seconds in a day: every day count of the spec is this many seconds.
 pub const DAY_SECS: i64 = 86_400;
@@ -85,6 +87,72 @@ impl AnyOf {
     }
 }
 
+/// One credential held in several secret records (the same fingerprint, or the same
+/// external id), on two or more hosts (NHI9) or in two or more environments (NHI8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReuseGroup<'a> {
+    /// What the records share.
+    pub key: ReuseKey,
+    /// The shared value (a fingerprint or key id, never the secret itself).
+    pub value: &'a Text,
+    /// The records, in the order given.
+    pub secrets: Vec<&'a Secret>,
+    /// The hosts storing it, sorted, each once.
+    pub hosts: Vec<&'a AssetId>,
+    /// The environments of those hosts, where the inventory says, sorted, each once.
+    pub environments: Vec<Environment>,
+}
+
+impl ReuseGroup<'_> {
+    /// NHI9: stored on two or more hosts.
+    pub fn across_hosts(&self) -> bool {
+        self.hosts.len() >= 2
+    }
+
+    /// NHI8: held in two or more environments.
+    pub fn across_environments(&self) -> bool {
+        self.environments.len() >= 2
+    }
+}
+
+/// The credentials reused across hosts or environments (spec §2, NHI9 and NHI8), by key
+/// (fingerprint first) then shared value: one rule for `nhi`, the report and the
+/// identity metrics. `environment_of` gives a host's environment from the inventory.
+pub fn reuse_groups<'a>(
+    secrets: impl IntoIterator<Item = &'a Secret>,
+    environment_of: impl Fn(&AssetId) -> Option<Environment>,
+) -> Vec<ReuseGroup<'a>> {
+    let mut groups: BTreeMap<(ReuseKey, &'a Text), Vec<&'a Secret>> = BTreeMap::new();
+    for s in secrets {
+        if let Some(v) = &s.fingerprint {
+            groups
+                .entry((ReuseKey::Fingerprint, v))
+                .or_default()
+                .push(s);
+        }
+        if let Some(v) = &s.external_id {
+            groups.entry((ReuseKey::ExternalId, v)).or_default().push(s);
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 2)
+        .filter_map(|((key, value), secrets)| {
+            let hosts: BTreeSet<&AssetId> = secrets.iter().map(|s| &s.asset_id).collect();
+            let environments: BTreeSet<Environment> =
+                hosts.iter().filter_map(|h| environment_of(h)).collect();
+            let g = ReuseGroup {
+                key,
+                value,
+                secrets,
+                hosts: hosts.into_iter().collect(),
+                environments: environments.into_iter().collect(),
+            };
+            (g.across_hosts() || g.across_environments()).then_some(g)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +184,30 @@ mod tests {
         );
         assert!(!is_long_lived(t("2026-03-01"), t("2026-04-01"), 90));
         assert!(is_long_lived(t("2025-01-01"), t("2026-04-01"), 90));
+    }
+
+    #[test]
+    fn reuse_is_one_credential_on_several_hosts_or_environments() {
+        let mut a = Secret::new(SecretId::new("a").unwrap(), AssetId::new("h1").unwrap());
+        a.fingerprint = Some(Text::from("fp"));
+        let mut b = Secret::new(SecretId::new("b").unwrap(), AssetId::new("h2").unwrap());
+        b.fingerprint = Some(Text::from("fp"));
+        b.external_id = Some(Text::from("k1"));
+        let mut c = Secret::new(SecretId::new("c").unwrap(), AssetId::new("h2").unwrap());
+        c.external_id = Some(Text::from("k1"));
+        let all = [a, b, c];
+        let env = |h: &AssetId| {
+            Some(if h.as_str() == "h1" {
+                Environment::Prod
+            } else {
+                Environment::Dev
+            })
+        };
+        let g = reuse_groups(&all, env);
+        // fp on two hosts (NHI9) and two environments (NHI8); k1 twice on one host: none.
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].key, ReuseKey::Fingerprint);
+        assert!(g[0].across_hosts() && g[0].across_environments());
     }
 
     #[test]

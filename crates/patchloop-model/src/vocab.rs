@@ -428,3 +428,13 @@ vocab!(
         Invalid = "invalid",
     }
 );
+
+vocab!(
+    /// Which secret attribute shows that several records are one credential (NHI9, NHI8).
+    ReuseKey, "reuse key", "fingerprint|external_id" {
+        /// `secrets.csv` `fingerprint` (for leaks, the keyed hash of the secret).
+        Fingerprint = "fingerprint",
+        /// `secrets.csv` `external_id`: the issuer's id for the credential.
+        ExternalId = "external_id",
+    }
+);
