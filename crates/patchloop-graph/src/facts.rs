@@ -6,6 +6,8 @@ use patchloop_model::{
 };
 
 use crate::GraphError;
+// The model's `TrustingResource` is the exchange form (resource and privilege); the
+// graph's `ResourceTrust` adds how the trust arises, for explanations.
 use crate::blast::blast_radius_all;
 use crate::build::Graph;
 

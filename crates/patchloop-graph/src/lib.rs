@@ -11,7 +11,7 @@
 //! | one host, with the nodes listed | [`Graph::blast_radius`] | [`BlastRadius`] |
 //! | path to the nearest crown jewel | [`Graph::path_to_crown_jewel`] | [`CrownJewelPath`] of [`PathStep`]s |
 //! | secrets a host exposes | [`Graph::exposed_secrets`] | `Vec<`[`ExposedSecret`]`>` |
-//! | resources that trust a secret | [`Graph::trusting_resources`] | `Vec<`[`TrustingResource`]`>` |
+//! | resources that trust a secret | [`Graph::trusting_resources`] | `Vec<`[`ResourceTrust`]`>` |
 //! | closure plan for a host (section 5) | [`Graph::closure_plan`] | [`ClosurePlan`] of [`ClosureBatch`]es |
 //! | OWASP NHI hygiene | [`Graph::nhi_checks`] | [`NhiReport`] of [`NhiFinding`]s (NHI5, NHI7, NHI8, NHI9) |
 //! | Graphviz DOT | [`Graph::to_dot`], [`Graph::neighbourhood_dot`] | `String` |
@@ -128,7 +128,7 @@ pub use export::{
 pub use nhi::{NhiCode, NhiFinding, NhiReport, ReuseKey};
 pub use path::{CrownJewelPath, PathStep};
 pub use secrets::{
-    ClosureAction, ClosureBatch, ClosurePlan, ExposedSecret, SecretClosure, TrustingResource,
+    ClosureAction, ClosureBatch, ClosurePlan, ExposedSecret, SecretClosure, ResourceTrust,
 };
 pub use types::{EdgeKind, NodeKind, NodeRef};
 

@@ -33,9 +33,11 @@ pub struct ExposedSecret {
     pub crown_jewel_access: bool,
 }
 
-/// A resource that accepts a secret, directly or through the secret's identity.
+/// A resource that accepts a secret, directly or through the secret's identity, with how:
+/// the graph's detailed form ([`patchloop_model::TrustingResource`] is the exchange form
+/// the closed loop takes, built from this by [`Graph::secret_trust`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrustingResource {
+pub struct ResourceTrust {
     /// The resource.
     pub resource_id: ResourceId,
     /// Its kind, when known.
@@ -168,12 +170,12 @@ impl Graph {
         by.into_iter().map(|(r, (a, b))| (r, a, b)).collect()
     }
 
-    pub(crate) fn trusting(&self, s: u32) -> Vec<TrustingResource> {
+    pub(crate) fn trusting(&self, s: u32) -> Vec<ResourceTrust> {
         self.trust_of(s)
             .into_iter()
             .filter_map(|(r, direct, via_identity)| {
                 let info = self.resource_info(r)?;
-                Some(TrustingResource {
+                Some(ResourceTrust {
                     resource_id: info.id.clone(),
                     kind: info.kind,
                     crown_jewel: info.crown_jewel,
@@ -217,7 +219,7 @@ impl Graph {
     pub fn trusting_resources(
         &self,
         secret: &SecretId,
-    ) -> Result<Vec<TrustingResource>, GraphError> {
+    ) -> Result<Vec<ResourceTrust>, GraphError> {
         let s = self
             .secret_node(secret)
             .ok_or_else(|| GraphError::UnknownSecret(secret.clone()))?;

@@ -1,5 +1,5 @@
 //! Exposed secrets, trusting resources and closure plans (spec §5).
-use patchloop_graph::{ClosureAction, TrustingResource};
+use patchloop_graph::{ClosureAction, ResourceTrust};
 use patchloop_model::{Criticality, EventKind, Privilege, ResourceKind, SecretKind};
 
 use crate::common::*;
@@ -126,7 +126,7 @@ fn trusting_resources_come_directly_or_through_the_identity() {
     assert_eq!(
         t,
         vec![
-            TrustingResource {
+            ResourceTrust {
                 resource_id: rid("V"),
                 kind: Some(ResourceKind::SecretStore),
                 crown_jewel: false,
@@ -134,7 +134,7 @@ fn trusting_resources_come_directly_or_through_the_identity() {
                 direct: None,
                 via_identity: Some(Privilege::Read),
             },
-            TrustingResource {
+            ResourceTrust {
                 resource_id: rid("prod"),
                 kind: Some(ResourceKind::Cluster),
                 crown_jewel: true,
