@@ -20,7 +20,7 @@
 //! | [`leaks`] | gitleaks JSON and trufflehog NDJSON reports |
 //! | [`config`] | `patchloop.toml` |
 //! | [`mod@bundle`] | a whole bundle directory |
-//! | [`write`] | writes a bundle's CSV files |
+//! | [`mod@write`] | writes a bundle's CSV files |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

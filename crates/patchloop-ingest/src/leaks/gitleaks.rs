@@ -1,8 +1,9 @@
 //! gitleaks JSON reports: one array of findings, each read through the allow-list.
 use serde::de::DeserializeSeed;
 
+use super::LeakError;
 use super::project::{Material, Node, Project, Shape, syntax};
-use super::{Finding, LeakError, Sink, describe};
+use super::sink::{Finding, Sink, describe};
 
 /// The fields read from a finding. `Match` and `Line` (the matched text and the whole
 /// source line, both holding the secret), `Author`, `Email`, `Message` and everything

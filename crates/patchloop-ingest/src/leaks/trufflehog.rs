@@ -3,8 +3,9 @@
 use patchloop_model::IdentityName;
 use serde::de::DeserializeSeed;
 
+use super::LeakError;
 use super::project::{Material, Node, Project, Shape, category};
-use super::{Finding, LeakError, Sink, describe};
+use super::sink::{Finding, Sink, describe};
 
 /// What is read of `SourceMetadata.Data.<source>`: where the finding is. `email`,
 /// `repository`, `link` and the rest are skipped.

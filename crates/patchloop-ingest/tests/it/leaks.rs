@@ -4,11 +4,17 @@
 //! fixtures as published and for truncated, mistyped and byte-flipped variants of them.
 //!
 //! Failure messages say which output leaked and where, never the leaked text.
+//!
+//! How each scanner's fields are read is in `leaks_gitleaks` and `leaks_trufflehog`;
+//! what holds for every report (ids, the key, errors) in `leaks_reports`. This module
+//! keeps the search for secret material, and the helpers the others share. The
+//! proptests stay here so the seeds in `tests/proptest-regressions/leaks.txt` keep
+//! being replayed.
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use patchloop_ingest::leaks::{LeakError, LeakFormat, LeakKey, read_leaks};
-use patchloop_model::{AssetId, Secret, SecretKind, SecretLocation, SecretOrigin};
+use patchloop_ingest::leaks::{LeakKey, read_leaks};
+use patchloop_model::{AssetId, Secret, SecretOrigin};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -42,21 +48,21 @@ const SECRET_FIELDS: &[&str] = &[
 /// occur in innocent text.
 const WINDOW: usize = 8;
 
-fn key() -> LeakKey {
+pub(crate) fn key() -> LeakKey {
     LeakKey::new(b"test-only key, from configuration").unwrap()
 }
 
-fn host(name: &str) -> AssetId {
+pub(crate) fn host(name: &str) -> AssetId {
     AssetId::new(name).unwrap()
 }
 
-fn read(data: &[u8], host_name: &str, key: &LeakKey) -> Vec<Secret> {
+pub(crate) fn read(data: &[u8], host_name: &str, key: &LeakKey) -> Vec<Secret> {
     let p = read_leaks(data, "r", &host(host_name), key).unwrap();
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     p.value.secrets
 }
 
-fn read_fixture_secrets(rel: &str) -> Vec<Secret> {
+pub(crate) fn read_fixture_secrets(rel: &str) -> Vec<Secret> {
     read(&read_fixture(rel), "ci-runner-01", &key())
 }
 
@@ -110,7 +116,7 @@ fn collect(v: &Value, field: Option<&str>, out: &mut Vec<String>) {
 }
 
 /// The fixture's entries: the array's elements, or one per line.
-fn entries(rel: &str) -> Vec<Value> {
+pub(crate) fn entries(rel: &str) -> Vec<Value> {
     let data = read_fixture(rel);
     let text = String::from_utf8(data).unwrap();
     if rel.ends_with(".jsonl") {
@@ -218,66 +224,7 @@ fn the_fixtures_do_hold_secrets_to_look_for() {
     }
 }
 
-#[test]
-fn every_fixture_parses_to_the_expected_secrets() {
-    for (rel, format, n) in [
-        ("gitleaks/json_simple.json", LeakFormat::Gitleaks, 1),
-        ("gitleaks/baseline.json", LeakFormat::Gitleaks, 2),
-        // 4 findings; the AWS key is in two commits.
-        (
-            "gitleaks/defectdojo/gitleaks8_many.json",
-            LeakFormat::Gitleaks,
-            3,
-        ),
-        (
-            "trufflehog/readme_example_git.jsonl",
-            LeakFormat::Trufflehog,
-            1,
-        ),
-        // 4 lines; the URI is reported twice.
-        (
-            "trufflehog/defectdojo/v3_git.jsonl",
-            LeakFormat::Trufflehog,
-            3,
-        ),
-        (
-            "trufflehog/defectdojo/v3_github.jsonl",
-            LeakFormat::Trufflehog,
-            3,
-        ),
-    ] {
-        let p = read_leaks(
-            read_fixture(rel).as_slice(),
-            rel,
-            &host("ci-runner-01"),
-            &key(),
-        )
-        .unwrap();
-        assert!(p.errors.is_empty(), "{rel}: {:?}", p.errors);
-        assert_eq!(p.value.format, format, "{rel}");
-        assert_eq!(p.value.secrets.len(), n, "{rel}");
-        let ids: Vec<_> = p.value.secrets.iter().map(|s| s.id.clone()).collect();
-        assert!(
-            ids.windows(2).all(|w| w[0] < w[1]),
-            "{rel}: sorted and distinct"
-        );
-        for s in &p.value.secrets {
-            assert_eq!(s.asset_id.as_str(), "ci-runner-01");
-            assert!(
-                s.id.as_str().starts_with("leak-") && s.id.as_str().len() == 37,
-                "{rel}"
-            );
-            assert!(s.id.as_str()[5..].bytes().all(|b| b.is_ascii_hexdigit()));
-            assert_eq!(s.fingerprint.as_deref(), Some(s.id.as_str()));
-            assert_eq!(s.external_id, None);
-            assert!(
-                matches!(&s.origin, SecretOrigin::Leak { scanner, .. } if **scanner == *format.as_str())
-            );
-        }
-    }
-}
-
-fn origin(s: &Secret) -> (Option<&str>, Option<&str>, Option<u64>, Option<bool>) {
+pub(crate) fn origin(s: &Secret) -> (Option<&str>, Option<&str>, Option<u64>, Option<bool>) {
     match &s.origin {
         SecretOrigin::Leak {
             rule,
@@ -290,168 +237,11 @@ fn origin(s: &Secret) -> (Option<&str>, Option<&str>, Option<u64>, Option<bool>)
     }
 }
 
-fn by_rule<'a>(secrets: &'a [Secret], rule: &str) -> Vec<&'a Secret> {
+pub(crate) fn by_rule<'a>(secrets: &'a [Secret], rule: &str) -> Vec<&'a Secret> {
     secrets
         .iter()
         .filter(|s| origin(s).0 == Some(rule))
         .collect()
-}
-
-#[test]
-fn gitleaks_fields() {
-    let s = read_fixture_secrets("gitleaks/json_simple.json");
-    assert_eq!(
-        origin(&s[0]),
-        (Some("test-rule"), Some("auth.py"), Some(1), None)
-    );
-    assert_eq!(s[0].kind, Some(SecretKind::Other));
-    assert_eq!(s[0].location, Some(SecretLocation::Disk));
-    assert_eq!(
-        s[0].created_at.map(|t| t.to_rfc3339()),
-        Some("2003-10-19T00:00:00+00:00".into())
-    );
-
-    let s = read_fixture_secrets("gitleaks/defectdojo/gitleaks8_many.json");
-    let aws = by_rule(&s, "aws-access-token");
-    assert_eq!(aws.len(), 1);
-    assert_eq!(aws[0].kind, Some(SecretKind::CloudAccessKey));
-    assert_eq!(aws[0].location, Some(SecretLocation::Config), "a .tf file");
-    assert_eq!(
-        aws[0].created_at.map(|t| t.to_rfc3339()),
-        Some("2021-10-14T17:05:15+00:00".into())
-    );
-    let rsa = by_rule(&s, "RSA-PK");
-    assert_eq!(rsa[0].kind, Some(SecretKind::SshKey));
-    assert_eq!(
-        rsa[0].created_at, None,
-        "an empty Date is no date, and no error"
-    );
-    assert_eq!(
-        origin(rsa[0]),
-        (Some("RSA-PK"), Some("conf/rsa.pk"), Some(57), None)
-    );
-    assert_eq!(
-        by_rule(&s, "generic-api-key")[0].kind,
-        Some(SecretKind::ApiKey)
-    );
-
-    // Redacted secrets: named from rule, file, line and commit, so the two lines differ
-    // and a second run agrees.
-    let s = read_fixture_secrets("gitleaks/baseline.json");
-    assert_eq!(
-        s.iter().map(|x| x.kind).collect::<Vec<_>>(),
-        [Some(SecretKind::Token); 2]
-    );
-    assert_eq!(s, read_fixture_secrets("gitleaks/baseline.json"));
-}
-
-#[test]
-fn trufflehog_fields() {
-    let s = read_fixture_secrets("trufflehog/readme_example_git.jsonl");
-    let aws = &s[0];
-    assert_eq!(aws.kind, Some(SecretKind::CloudAccessKey));
-    assert_eq!(
-        origin(aws),
-        (Some("AWS"), Some("keys"), Some(4), Some(true))
-    );
-    assert_eq!(aws.location, Some(SecretLocation::Disk));
-    assert_eq!(
-        aws.created_at.map(|t| t.to_rfc3339()),
-        Some("2022-06-16T17:17:40+00:00".into())
-    );
-    let identity = aws
-        .identity
-        .as_ref()
-        .map(|i| i.as_str())
-        .unwrap_or_default();
-    assert!(
-        identity.starts_with("arn:aws:iam::595918472158:user/"),
-        "{identity}"
-    );
-
-    let git = read_fixture_secrets("trufflehog/defectdojo/v3_git.jsonl");
-    let kinds: Vec<_> = git
-        .iter()
-        .map(|s| (origin(s).0.unwrap_or_default(), s.kind))
-        .collect();
-    for want in [
-        ("AWS", Some(SecretKind::CloudAccessKey)),
-        ("URI", Some(SecretKind::Password)),
-        ("PrivateKey", Some(SecretKind::SshKey)),
-    ] {
-        assert!(kinds.contains(&want), "{kinds:?}");
-    }
-    assert_eq!(
-        origin(by_rule(&git, "PrivateKey")[0]),
-        (Some("PrivateKey"), Some("keys"), Some(1), Some(true))
-    );
-    assert_eq!(
-        by_rule(&git, "URI")[0].created_at.map(|t| t.to_rfc3339()),
-        Some("2022-06-16T17:27:56+00:00".into()),
-        "`-0700 -0700`, as the 2022 format writes it"
-    );
-
-    // The `github` source reports the same credentials as the `git` source: same ids.
-    let github = read_fixture_secrets("trufflehog/defectdojo/v3_github.jsonl");
-    let ids = |v: &[Secret]| v.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
-    assert_eq!(ids(&git), ids(&github));
-    // Documented limit: `Raw` is hashed as given, base64 in 2022 and plain now, so the
-    // README's AWS key and the 2022 one get different ids.
-    assert_ne!(aws.id, by_rule(&git, "AWS")[0].id);
-}
-
-#[test]
-fn ids_are_keyed_stable_and_shared_across_hosts() {
-    let data = read_fixture("gitleaks/defectdojo/gitleaks8_many.json");
-    let on_a = read(&data, "a", &key());
-    let on_b = read(&data, "b", &key());
-    let other = read(
-        &data,
-        "a",
-        &LeakKey::new(b"a completely different key").unwrap(),
-    );
-    assert_eq!(on_a, read(&data, "a", &key()), "same key, same ids");
-    let fp = |v: &[Secret]| v.iter().map(|s| s.fingerprint.clone()).collect::<Vec<_>>();
-    assert_eq!(
-        fp(&on_a),
-        fp(&on_b),
-        "the same secret on two hosts has the same fingerprint (NHI9)"
-    );
-    assert!(on_b.iter().all(|s| s.asset_id.as_str() == "b"));
-    for s in &other {
-        assert!(
-            on_a.iter().all(|a| a.id != s.id),
-            "a different key gives different ids"
-        );
-    }
-}
-
-#[test]
-fn the_key_is_redacted_and_must_be_long() {
-    let k = LeakKey::new(b"0123456789abcdef").unwrap();
-    assert_eq!(format!("{k:?}"), "LeakKey(<redacted>)");
-    assert!(!format!("{:?}", LoadsKey { key: k }).contains("0123"));
-    let e = LeakKey::new(b"0123456789abcde").unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "leak key: the leak key must be at least 16 bytes"
-    );
-    assert!(LeakKey::new(b"").is_err());
-}
-
-/// A struct holding a key, as configuration does: its derived Debug stays redacted.
-#[derive(Debug)]
-#[allow(dead_code)]
-struct LoadsKey {
-    key: LeakKey,
-}
-
-#[test]
-fn input_order_does_not_matter() {
-    let mut e = entries("gitleaks/defectdojo/gitleaks8_many.json");
-    let forward = read(&serde_json::to_vec(&e).unwrap(), "h", &key());
-    e.reverse();
-    assert_eq!(forward, read(&serde_json::to_vec(&e).unwrap(), "h", &key()));
 }
 
 #[test]
@@ -472,7 +262,7 @@ fn no_fixture_secret_survives_any_truncation() {
 }
 
 /// Reassembles a fixture from (possibly altered) entries in its own format.
-fn assemble(rel: &str, entries: &[Value]) -> Vec<u8> {
+pub(crate) fn assemble(rel: &str, entries: &[Value]) -> Vec<u8> {
     if rel.ends_with(".jsonl") {
         entries
             .iter()
@@ -485,7 +275,7 @@ fn assemble(rel: &str, entries: &[Value]) -> Vec<u8> {
 }
 
 /// Sets `path` (object keys) in `v`, creating objects on the way.
-fn set(v: &mut Value, path: &[&str], to: Value) {
+pub(crate) fn set(v: &mut Value, path: &[&str], to: Value) {
     let mut at = v;
     for (i, k) in path.iter().enumerate() {
         let Some(o) = at.as_object_mut() else { return };
@@ -588,111 +378,6 @@ fn no_fixture_secret_survives_broken_json() {
             }
         }
     }
-}
-
-#[test]
-fn a_mistyped_field_is_reported_and_the_finding_kept() {
-    let mut e = entries("gitleaks/defectdojo/gitleaks8_many.json");
-    set(&mut e[2], &["StartLine"], json!("x"));
-    set(&mut e[3], &["Secret"], json!({"nested": "value"}));
-    let p = read_leaks(
-        assemble("g.json", &e).as_slice(),
-        "g.json",
-        &host("h"),
-        &key(),
-    )
-    .unwrap();
-    assert_eq!(p.value.secrets.len(), 3);
-    assert_eq!(
-        p.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        [
-            "g.json: [2]: `StartLine`: expected a line number, found the string \"x\"",
-            "g.json: [3]: `Secret`: expected a string, found an object (not shown); the finding is named from its rule, file, line and commit",
-        ]
-    );
-    assert!(matches!(&p.errors[0], LeakError::BadField { field, .. } if field == "StartLine"));
-
-    let line = r#"{"DetectorName":"AWS","Raw":"r-value-1","SourceMetadata":{"Data":{"Git":{"line":"4","timestamp":"soon"}}}}"#;
-    let p = read_leaks(
-        format!("{line}\n\n[]\n{{\"x\":1}}\n").as_bytes(),
-        "t.jsonl",
-        &host("h"),
-        &key(),
-    )
-    .unwrap();
-    assert_eq!(p.value.secrets.len(), 1);
-    assert_eq!(
-        p.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        [
-            "t.jsonl: line 1: `SourceMetadata.Data.Git.line`: expected a line number, found the string \"4\"",
-            "t.jsonl: line 1: `SourceMetadata.Data.Git.timestamp`: cannot read the date \"soon\" (expected RFC 3339, MM-DD-YYYY or `YYYY-MM-DD HH:MM:SS ±hhmm`)",
-            "t.jsonl: line 3: expected a trufflehog finding (an object), found an array",
-            "t.jsonl: line 4: none of `DetectorName`, `SourceMetadata`, `Raw` or `stringsFound` is present: not a trufflehog finding",
-        ]
-    );
-}
-
-#[test]
-fn unusable_reports_say_so() {
-    let err = |data: &[u8]| {
-        read_leaks(data, "x.json", &host("h"), &key())
-            .unwrap_err()
-            .to_string()
-    };
-    assert_eq!(
-        err(b"hello"),
-        "x.json: not a gitleaks or trufflehog report (expected JSON)"
-    );
-    assert_eq!(err(b"  \n "), "x.json: empty report");
-    assert_eq!(
-        err(b"[{\"RuleID\": \"x\", \"Secret\": \"abc"),
-        "x.json: not a gitleaks JSON array: unexpected end of input at line 1 column 31"
-    );
-    assert_eq!(
-        err(b"{\"DetectorName\": \"AWS\", \"Raw\": \"abc"),
-        "x.json: not a trufflehog JSON-lines report: line 1: not a JSON object: unexpected end of input at column 35"
-    );
-    // A trufflehog report cut after its first line keeps that line.
-    let data = read_fixture("trufflehog/defectdojo/v3_git.jsonl");
-    let cut = data.iter().position(|b| *b == b'\n').unwrap() + 40;
-    let p = read_leaks(&data[..cut], "x.jsonl", &host("h"), &key()).unwrap();
-    assert_eq!(p.value.secrets.len(), 1);
-    assert_eq!(p.errors.len(), 1);
-    assert!(
-        p.errors[0]
-            .to_string()
-            .starts_with("x.jsonl: line 2: not a JSON object: unexpected end of input")
-    );
-}
-
-#[test]
-fn legacy_trufflehog_2_lines() {
-    let line = json!({
-        "branch": "origin/master", "commit": "msg", "commitHash": "abc123", "date": "2017-03-13 09:39:39",
-        "diff": "+aws_key = legacy-value-one", "path": "conf/app.cfg", "printDiff": "legacy-value-one",
-        "reason": "AWS API Key", "stringsFound": ["legacy-value-one", "legacy-value-two", "legacy-value-one"],
-    });
-    let p = read_leaks(format!("{line}\n").as_bytes(), "t", &host("h"), &key()).unwrap();
-    assert!(p.errors.is_empty(), "{:?}", p.errors);
-    assert_eq!(p.value.format, LeakFormat::Trufflehog);
-    assert_eq!(p.value.secrets.len(), 2, "one per distinct string found");
-    for s in &p.value.secrets {
-        assert_eq!(s.kind, Some(SecretKind::CloudAccessKey));
-        assert_eq!(s.location, Some(SecretLocation::Config));
-        assert_eq!(
-            origin(s),
-            (Some("AWS API Key"), Some("conf/app.cfg"), None, None)
-        );
-        assert_eq!(
-            s.created_at.map(|t| t.to_rfc3339()),
-            Some("2017-03-13T09:39:39+00:00".into())
-        );
-    }
-    assert!(!format!("{p:?}").contains("legacy-value"));
-    // The same string reported by gitleaks gets the same id.
-    let g = json!([{"RuleID": "aws-access-token", "Secret": "legacy-value-two"}]);
-    let from_gitleaks = read(g.to_string().as_bytes(), "h", &key());
-    assert!(p.value.secrets.iter().any(|s| s.id == from_gitleaks[0].id));
 }
 
 /// The fixtures, read once.

@@ -1,0 +1,271 @@
+//! Which report files a bundle may hold and how each is read: the KEV catalog and EPSS
+//! scores under `intel/`, scanner reports under `scans/`, leak reports under
+//! `identity/leaks/`. A report's host is named after its file (spec §1.1), unless
+//! `patchloop.toml` maps the file to another host.
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use patchloop_model::{AssetId, EpssProvenance, InputKind, KevProvenance};
+
+use super::provenance::Ctx;
+use super::{IngestError, LoadOptions};
+use crate::config::BundleConfig;
+use crate::leaks::LeakKey;
+
+/// Files matching `*.ext` (or `*.ext2`) directly in `dir`, sorted by name.
+fn files_in(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| exts.iter().any(|x| n.to_ascii_lowercase().ends_with(x)))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The file name without its report extension: the host a report is about, unless
+/// `patchloop.toml` says otherwise.
+fn stem(p: &Path) -> String {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    for ext in [".jsonl", ".ndjson", ".json"] {
+        if let Some(s) = name.strip_suffix(ext) {
+            return s.to_string();
+        }
+    }
+    name.to_string()
+}
+
+/// The host a report is about: the one `patchloop.toml` maps its file stem to, else the
+/// stem itself. `None`, with the error recorded, when the stem is not a valid asset id.
+fn host_of(
+    cx: &mut Ctx<'_>,
+    path: &Path,
+    rel: &str,
+    hosts: &BTreeMap<String, AssetId>,
+) -> Option<AssetId> {
+    let stem = stem(path);
+    match hosts
+        .get(&stem)
+        .cloned()
+        .map(Ok)
+        .unwrap_or_else(|| AssetId::new(&stem))
+    {
+        Ok(h) => Some(h),
+        Err(e) => {
+            cx.errors.push(IngestError::File {
+                file: rel.to_string(),
+                message: format!("cannot name a host after the file: {e}"),
+            });
+            None
+        }
+    }
+}
+
+/// Reads `intel/kev.json` (else `intel/kev.csv`) and `intel/epss.csv` (else
+/// `intel/epss.csv.gz`), recording each catalog's provenance: a score without the date
+/// it was published cannot be judged stale.
+pub(super) fn load_intel(cx: &mut Ctx<'_>) {
+    let intel = cx.dir.join("intel");
+    let (json, csvp) = (intel.join("kev.json"), intel.join("kev.csv"));
+    let kev = if json.is_file() {
+        cx.open(&json).map(|f| {
+            (
+                crate::kev::read_kev_json(f, "intel/kev.json"),
+                "intel/kev.json",
+                "kev-json",
+            )
+        })
+    } else if csvp.is_file() {
+        cx.open(&csvp).map(|f| {
+            (
+                crate::kev::read_kev_csv(f, "intel/kev.csv"),
+                "intel/kev.csv",
+                "kev-csv",
+            )
+        })
+    } else {
+        cx.bundle.provenance.absent.push("intel/kev.json".into());
+        None
+    };
+    if let Some((res, path, format)) = kev {
+        match res {
+            Ok(p) => {
+                cx.record(
+                    path.into(),
+                    InputKind::Kev,
+                    format,
+                    p.value.entries.len(),
+                    p.errors.len(),
+                );
+                cx.bundle.provenance.kev = Some(KevProvenance {
+                    catalog_version: p.value.catalog_version.clone(),
+                    date_released: p.value.date_released,
+                    count: p.value.entries.len() as u64,
+                });
+                cx.errors.extend(p.errors.into_iter().map(IngestError::Kev));
+                cx.bundle.kev = Some(p.value);
+            }
+            Err(e) => {
+                cx.record(path.into(), InputKind::Kev, format, 0, 1);
+                cx.errors.push(e.into());
+            }
+        }
+    }
+    let epss = ["epss.csv", "epss.csv.gz"]
+        .into_iter()
+        .map(|n| intel.join(n))
+        .find(|p| p.is_file());
+    match epss {
+        None => cx.bundle.provenance.absent.push("intel/epss.csv".into()),
+        Some(p) => {
+            let rel = cx.rel(&p);
+            let format = if rel.ends_with(".gz") {
+                "epss-csv-gz"
+            } else {
+                "epss-csv"
+            };
+            if let Some(f) = cx.open(&p) {
+                match crate::epss::read_epss(f, &rel) {
+                    Ok(parsed) => {
+                        cx.record(
+                            rel,
+                            InputKind::Epss,
+                            format,
+                            parsed.value.scores.len(),
+                            parsed.errors.len(),
+                        );
+                        cx.bundle.provenance.epss = Some(EpssProvenance {
+                            model_version: parsed.value.model_version.clone(),
+                            score_date: parsed.value.score_date,
+                            count: parsed.value.scores.len() as u64,
+                        });
+                        cx.errors
+                            .extend(parsed.errors.into_iter().map(IngestError::Epss));
+                        cx.bundle.epss = Some(parsed.value);
+                    }
+                    Err(e) => {
+                        cx.record(rel, InputKind::Epss, format, 0, 1);
+                        cx.errors.push(e.into());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads every `scans/*.json` report into `rows`, beside the `findings.csv` rows: the
+/// caller merges them all at once, so the same finding from two sources is one finding.
+pub(super) fn load_scans(
+    cx: &mut Ctx<'_>,
+    config: &BundleConfig,
+    rows: &mut Vec<patchloop_model::Finding>,
+) {
+    let dir = cx.dir.join("scans");
+    if !dir.is_dir() {
+        cx.bundle.provenance.absent.push("scans/*.json".into());
+        return;
+    }
+    for path in files_in(&dir, &[".json"]) {
+        let rel = cx.rel(&path);
+        let Some(host) = host_of(cx, &path, &rel, &config.scan_hosts) else {
+            continue;
+        };
+        let Some(f) = cx.open(&path) else { continue };
+        let ctx = crate::scan::ScanContext {
+            source: &rel,
+            host: &host,
+            fallback_first_seen: cx.bundle.as_of,
+        };
+        match crate::scan::read_scan(f, &ctx) {
+            Ok(p) => {
+                cx.record(
+                    rel.clone(),
+                    InputKind::Scan,
+                    p.value.format.as_str(),
+                    p.value.findings.len(),
+                    p.errors.len(),
+                );
+                cx.errors
+                    .extend(p.errors.into_iter().map(IngestError::Scan));
+                rows.extend(p.value.findings);
+            }
+            Err(e) => {
+                cx.record(rel, InputKind::Scan, "unknown", 0, 1);
+                cx.errors.push(e.into());
+            }
+        }
+    }
+}
+
+/// Reads every `identity/leaks/*.json{,l}` and `*.ndjson` report. Without a leak key no
+/// report is read (ids would not be stable across runs) and each one says so.
+pub(super) fn load_leaks(cx: &mut Ctx<'_>, config: &BundleConfig, opts: &LoadOptions) {
+    let dir = cx.dir.join("identity/leaks");
+    if !dir.is_dir() {
+        cx.bundle
+            .provenance
+            .absent
+            .push("identity/leaks/*.json".into());
+        return;
+    }
+    let files = files_in(&dir, &[".json", ".jsonl", ".ndjson"]);
+    let key = match (&opts.leak_key, &config.leak_key) {
+        (Some(k), _) => Ok(k.clone()),
+        (None, Some(k)) => LeakKey::new(k.as_bytes()).map_err(|e| e.to_string()),
+        (None, None) => Err("no leak key configured: set [leaks] key in patchloop.toml or PATCHLOOP_LEAK_KEY; leak reports were not read".to_string()),
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(message) => {
+            for path in files {
+                let file = cx.rel(&path);
+                cx.record(file.clone(), InputKind::Leak, "unknown", 0, 1);
+                cx.errors.push(IngestError::File {
+                    file,
+                    message: message.clone(),
+                });
+            }
+            return;
+        }
+    };
+    for path in files {
+        let rel = cx.rel(&path);
+        let Some(host) = host_of(cx, &path, &rel, &config.leak_hosts) else {
+            continue;
+        };
+        let Some(f) = cx.open(&path) else { continue };
+        match crate::leaks::read_leaks(f, &rel, &host, &key) {
+            Ok(p) => {
+                cx.record(
+                    rel,
+                    InputKind::Leak,
+                    p.value.format.as_str(),
+                    p.value.secrets.len(),
+                    p.errors.len(),
+                );
+                cx.errors
+                    .extend(p.errors.into_iter().map(IngestError::Leak));
+                let known: BTreeSet<_> = cx.bundle.secrets.iter().map(|s| s.id.clone()).collect();
+                // The same leaked credential may also be in the inventory: the inventory row wins.
+                cx.bundle.secrets.extend(
+                    p.value
+                        .secrets
+                        .into_iter()
+                        .filter(|s| !known.contains(&s.id)),
+                );
+            }
+            Err(e) => {
+                cx.record(rel, InputKind::Leak, "unknown", 0, 1);
+                cx.errors.push(e.into());
+            }
+        }
+    }
+}

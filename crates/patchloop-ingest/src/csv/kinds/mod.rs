@@ -1,0 +1,51 @@
+//! One loader per CSV kind: the canonical columns and how each row becomes a model record.
+//!
+//! Each file below holds a kind's column list beside its row loader, because the loader
+//! reads columns by their index in that list and the two change together:
+//! `inventory.rs` (assets, discovery), `findings.rs`, `events.rs` (events, exceptions),
+//! `identity.rs` (secrets, access, resources) and `cvss.rs`.
+mod cvss;
+mod events;
+mod findings;
+mod identity;
+mod inventory;
+#[cfg(test)]
+mod tests;
+
+use super::{Col, CsvKind};
+
+pub use cvss::read_cvss;
+pub use events::{read_events, read_exceptions};
+pub use findings::read_findings;
+pub use identity::{read_access, read_resources, read_secrets};
+pub use inventory::{read_assets, read_discovery};
+
+/// A column the file must have.
+const fn req(name: &'static str) -> Col {
+    Col {
+        name,
+        required: true,
+    }
+}
+/// A column the file may have.
+const fn opt(name: &'static str) -> Col {
+    Col {
+        name,
+        required: false,
+    }
+}
+
+/// The canonical columns of `kind`, in the order its loader reads them by index.
+pub(super) fn columns(kind: CsvKind) -> &'static [Col] {
+    match kind {
+        CsvKind::Assets => inventory::ASSETS,
+        CsvKind::Discovery => inventory::DISCOVERY,
+        CsvKind::Findings => findings::FINDINGS,
+        CsvKind::Events => events::EVENTS,
+        CsvKind::Exceptions => events::EXCEPTIONS,
+        CsvKind::Secrets => identity::SECRETS,
+        CsvKind::Access => identity::ACCESS,
+        CsvKind::Resources => identity::RESOURCES,
+        CsvKind::Cvss => cvss::CVSS,
+    }
+}

@@ -1,0 +1,192 @@
+//! The KEV catalog's JSON form, as CISA publishes it: provenance fields at the top, one
+//! object per entry under `vulnerabilities`, each read on its own so one bad entry is
+//! reported with its JSON path and the rest still loads.
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use patchloop_model::{KevCatalog, Text, VulnId, parse_timestamp};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{KevError, Key, Raw, entry};
+use crate::Parsed;
+
+/// The catalog's top level; only what patchloop reads, each field kept as raw JSON so a
+/// wrongly typed provenance field is a reported error, not a failed catalog.
+#[derive(Deserialize)]
+struct RawCatalog {
+    #[serde(rename = "catalogVersion")]
+    catalog_version: Option<Value>,
+    #[serde(rename = "dateReleased")]
+    date_released: Option<Value>,
+    count: Option<Value>,
+    vulnerabilities: Option<Vec<Value>>,
+}
+
+/// One JSON entry: every field optional and untyped, so that a bad entry is reported
+/// field by field instead of failing the whole catalog.
+#[derive(Deserialize, Default)]
+struct RawEntry {
+    #[serde(rename = "cveID")]
+    cve: Option<Value>,
+    #[serde(rename = "vendorProject")]
+    vendor_project: Option<Value>,
+    product: Option<Value>,
+    #[serde(rename = "dateAdded")]
+    date_added: Option<Value>,
+    #[serde(rename = "dueDate")]
+    due_date: Option<Value>,
+    #[serde(rename = "knownRansomwareCampaignUse")]
+    ransomware: Option<Value>,
+}
+
+impl Raw {
+    /// A JSON field: a string is text; anything else but `null` is shown as found.
+    fn from_json(v: Option<&Value>) -> Raw {
+        match v {
+            None | Some(Value::Null) => Raw::Missing,
+            Some(Value::String(s)) => Raw::from_str(s),
+            Some(other) => Raw::Bad {
+                shown: json_text(other),
+                why: "expected a string",
+            },
+        }
+    }
+}
+
+/// Short JSON text of a value, for error messages.
+fn json_text(v: &Value) -> String {
+    crate::clip(&v.to_string())
+}
+
+/// Reads the JSON catalog as CISA publishes it (either the cisa.gov form with `\/`
+/// escapes or the GitHub copy).
+///
+/// Truncated or invalid JSON, or JSON without a `vulnerabilities` array, is `Err`, with
+/// the line and column serde_json gives.
+pub fn read_kev_json<R: Read>(
+    reader: R,
+    source: &str,
+) -> Result<Parsed<KevCatalog, KevError>, KevError> {
+    let unusable = |message: String| KevError::Unusable {
+        file: source.to_string(),
+        message,
+    };
+    let mut reader = std::io::BufReader::new(reader);
+    // A catalog saved from PowerShell or a Windows editor starts with a byte-order mark,
+    // which serde_json refuses as "expected value at line 1 column 1".
+    let head = std::io::BufRead::fill_buf(&mut reader)
+        .map_err(|e| unusable(format!("cannot read the catalog: {e}")))?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(unusable(
+            "the catalog is UTF-16 encoded; save it as UTF-8 JSON".into(),
+        ));
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        std::io::BufRead::consume(&mut reader, 3);
+    }
+    let raw: RawCatalog = serde_json::from_reader(reader)
+        .map_err(|e| unusable(format!("not a KEV JSON catalog: {}", crate::json_error(&e))))?;
+    let vulns = raw
+        .vulnerabilities
+        .ok_or_else(|| unusable("not a KEV JSON catalog: no `vulnerabilities` array".into()))?;
+    let mut errors = Vec::new();
+    let bad =
+        |path: String, field: &'static str, value: String, problem: String| KevError::BadJson {
+            file: source.to_string(),
+            path,
+            field,
+            value,
+            problem,
+        };
+    let mut cat = KevCatalog::default();
+    match Raw::from_json(raw.catalog_version.as_ref()) {
+        Raw::Missing => {}
+        Raw::Text(s) => cat.catalog_version = Some(Text::from(s)),
+        Raw::Bad { shown, why } => errors.push(bad(
+            "catalogVersion".into(),
+            "catalogVersion",
+            shown,
+            why.into(),
+        )),
+    }
+    match Raw::from_json(raw.date_released.as_ref()) {
+        Raw::Missing => {}
+        Raw::Text(s) => match parse_timestamp(&s) {
+            Ok(t) => cat.date_released = Some(t),
+            Err(e) => errors.push(bad(
+                "dateReleased".into(),
+                "dateReleased",
+                crate::clip(&s),
+                e.to_string(),
+            )),
+        },
+        Raw::Bad { shown, .. } => errors.push(bad(
+            "dateReleased".into(),
+            "dateReleased",
+            shown,
+            "expected an RFC 3339 timestamp string".into(),
+        )),
+    }
+    // A `count` that disagrees with the array is the one sign of a catalog cut or
+    // edited after CISA published it.
+    if let Some(count) = raw.count.as_ref().filter(|c| !c.is_null())
+        && count.as_u64() != Some(vulns.len() as u64)
+    {
+        errors.push(bad(
+            "count".into(),
+            "count",
+            json_text(count),
+            format!(
+                "the catalog says it has this many entries but has {}",
+                vulns.len()
+            ),
+        ));
+    }
+    let mut first_index: BTreeMap<VulnId, usize> = BTreeMap::new();
+    for (i, v) in vulns.iter().enumerate() {
+        // Checked first: serde would read a JSON array positionally into the struct.
+        let raw = match v {
+            Value::Object(_) => RawEntry::deserialize(v).ok(),
+            _ => None,
+        };
+        let Some(raw) = raw else {
+            errors.push(bad(
+                format!("vulnerabilities[{i}]"),
+                "entry",
+                json_text(v),
+                "expected an object; entry skipped".into(),
+            ));
+            continue;
+        };
+        let (e, problems) = entry(|key| {
+            Raw::from_json(match key {
+                Key::Cve => raw.cve.as_ref(),
+                Key::VendorProject => raw.vendor_project.as_ref(),
+                Key::Product => raw.product.as_ref(),
+                Key::DateAdded => raw.date_added.as_ref(),
+                Key::DueDate => raw.due_date.as_ref(),
+                Key::Ransomware => raw.ransomware.as_ref(),
+            })
+        });
+        let path = |key: Key| format!("vulnerabilities[{i}].{}", key.name());
+        errors.extend(
+            problems
+                .into_iter()
+                .map(|p| bad(path(p.key), p.key.name(), p.value, p.problem)),
+        );
+        let Some(e) = e else { continue };
+        if let Some(first) = first_index.get(&e.cve) {
+            errors.push(bad(
+                path(Key::Cve),
+                Key::Cve.name(),
+                e.cve.to_string(),
+                format!("duplicate of vulnerabilities[{first}]; entry skipped"),
+            ));
+            continue;
+        }
+        first_index.insert(e.cve.clone(), i);
+        cat.entries.insert(e.cve.clone(), e);
+    }
+    Ok(Parsed { value: cat, errors })
+}
