@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use patchloop::graph::{Graph, blast_radius_all};
 use patchloop::model::{AssetId, Bundle, Policy};
-use patchloop_benches::{fleet, pool, smoke, real_intel, rss_mb, segmented_estate};
+use patchloop_benches::{fleet, pool, real_intel, rss_mb, smoke};
+use patchloop_testkit::segmented_estate;
 
 const HOSTS: usize = 100_000;
 
@@ -28,7 +29,7 @@ fn estates() -> Vec<(&'static str, Bundle)> {
     // Findings do not enter the graph; one per host on average keeps the setup short.
     vec![
         ("fleet", fleet(hosts, 1.0, intel.as_ref())),
-        ("segmented", segmented_estate(hosts, 42)),
+        ("segmented", segmented_estate(hosts, 200, 42)),
     ]
 }
 

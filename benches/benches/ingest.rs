@@ -29,7 +29,11 @@ fn findings(c: &mut Criterion) {
         let data = findings_csv(rows, rows / 20);
         let parsed = read_findings(data.as_bytes(), "findings.csv", &ColumnMap::new())
             .unwrap_or_else(|e| panic!("findings_csv/{rows}: {e}"));
-        assert!(parsed.errors.is_empty(), "findings_csv/{rows}: {:?}", parsed.errors.first());
+        assert!(
+            parsed.errors.is_empty(),
+            "findings_csv/{rows}: {:?}",
+            parsed.errors.first()
+        );
         assert_eq!(parsed.value.len(), rows, "findings_csv/{rows}");
         g.throughput(Throughput::Elements(rows as u64));
         g.bench_with_input(BenchmarkId::new("parse", rows), &data, |b, data| {

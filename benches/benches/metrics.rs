@@ -1,5 +1,5 @@
 //! Metrics benchmarks (issue 5), on the metrics crate's scale estate (see
-//! `patchloop_benches::metrics_estate`): 10k hosts × 100 findings with 500k events by
+//! `patchloop_testkit::metrics_estate`): 10k hosts × 100 findings with 500k events by
 //! default, and the issue's 100k hosts × 100 findings (10M) with 5M events when
 //! `PATCHLOOP_BENCH_10M=1` (several GB; each 10M sample is a single iteration).
 //!
@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use patchloop::metrics::{Analysis, Decision, FindingSla, Inputs, Window};
-use patchloop_benches::{enabled, smoke, metrics_as_of, metrics_estate, pool, rss_mb};
+use patchloop_benches::{enabled, pool, rss_mb, smoke};
+use patchloop_testkit::{metrics_as_of, metrics_estate};
 
 fn metrics(c: &mut Criterion) {
     let (p1, p2) = (pool(1), pool(2));

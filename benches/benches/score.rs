@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use patchloop::model::{FindingIdx, FindingSet, FindingStatus};
 use patchloop::score::{BYTES_PER_FINDING, Engine, RemediatedSet, ScannerStatus};
-use patchloop_benches::{enabled, smoke, fleet, fleet_as_of, identity_map, pool, real_intel, rss_mb};
+use patchloop_benches::{
+    enabled, fleet, fleet_as_of, identity_map, pool, real_intel, rss_mb, smoke,
+};
 
 /// (label, hosts, mean findings per host asked of the generator). The generator's tail
 /// flattens against each platform's pool of CVEs, so the mean asked is above the mean
@@ -82,7 +84,11 @@ fn score(c: &mut Criterion) {
         // on 1 and 2 threads.
         let oracle_top = scoring.top_sequential(1000);
         for p in [&p1, &p2] {
-            assert_eq!(p.install(|| scoring.top(1000)), oracle_top, "score/{label} top 1000");
+            assert_eq!(
+                p.install(|| scoring.top(1000)),
+                oracle_top,
+                "score/{label} top 1000"
+            );
         }
         assert_eq!(p2.install(|| scoring.queue()).len() as u64, in_queue);
         // The three forms of "remediated" agree: scanner status, id pairs, bits.

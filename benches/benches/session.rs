@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use patchloop::{ReportOptions, Session};
-use patchloop_benches::{enabled, smoke, fleet, fleet_as_of, identity_map, real_intel, rss_mb};
+use patchloop_benches::{enabled, fleet, fleet_as_of, identity_map, real_intel, rss_mb, smoke};
 
 const SIZES: [(&str, usize, f64); 3] = [
     ("10k", 100, 102.0),
@@ -48,7 +48,9 @@ fn session(c: &mut Criterion) {
         // graph crate alone, and a queue in the spec's order.
         let s = open();
         assert_eq!(s.host_identities().ok(), Some(&identity_map(&bundle)));
-        let q = s.queue(Some(100)).unwrap_or_else(|e| panic!("session/{label}: {e}"));
+        let q = s
+            .queue(Some(100))
+            .unwrap_or_else(|e| panic!("session/{label}: {e}"));
         assert_eq!(q.items.len(), 100.min(q.counts.in_queue as usize));
         // Decision first (immediate first), then score descending within a decision.
         assert!(q.items.windows(2).all(|w| {

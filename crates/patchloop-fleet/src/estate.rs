@@ -13,7 +13,7 @@ use crate::GenOptions;
 use crate::days;
 use crate::hosts::{make_assets, make_discovery};
 use crate::packages::Platform;
-use crate::rng::{Rng, pick, purpose};
+use crate::rng::{Rng, purpose};
 
 /// Everything except findings, events and exceptions: small enough to hold in memory.
 pub(crate) struct Estate {
@@ -46,7 +46,7 @@ fn hosts_of(
             let idx = if pool.is_empty() {
                 r.below(assets.len() as u64) as usize
             } else {
-                *pick(r, &pool)?
+                *r.pick(&pool)?
             };
             assets.get(idx).map(|a| a.id.clone())
         })
@@ -73,7 +73,7 @@ pub(crate) fn build_estate(opts: &GenOptions) -> Estate {
     let n_res = (n / 5).max(5);
     let mut resources: Vec<Resource> = Vec::with_capacity(n_res);
     for k in 0..n_res {
-        let mut r = Rng::new(opts.seed, purpose::RESOURCE, k as u64);
+        let mut r = Rng::stream(opts.seed, purpose::RESOURCE, k as u64);
         let crown_jewel = k % 100 == 7;
         let kind = if crown_jewel {
             r.choose(&[
@@ -150,7 +150,7 @@ pub(crate) fn build_estate(opts: &GenOptions) -> Estate {
     let mut secrets = Vec::new();
     let mut host_secrets = vec![Vec::new(); n];
     for (i, a) in assets.iter().enumerate() {
-        let mut r = Rng::new(opts.seed, purpose::SECRET, i as u64);
+        let mut r = Rng::stream(opts.seed, purpose::SECRET, i as u64);
         let role = a.role.unwrap_or(Role::Other);
         let (lo, hi) = match role {
             Role::CiRunner => (6, 12),
@@ -207,9 +207,9 @@ pub(crate) fn build_estate(opts: &GenOptions) -> Estate {
             let identity = if !r.chance(0.8) {
                 None
             } else if role.is_privileged() && r.chance(0.7) {
-                pick(&mut r, ops).cloned()
+                r.pick(ops).cloned()
             } else {
-                pick(&mut r, apps).cloned()
+                r.pick(apps).cloned()
             };
             let external_id = matches!(
                 kind,
@@ -252,9 +252,9 @@ pub(crate) fn build_estate(opts: &GenOptions) -> Estate {
             Some(ResourceKind::CloudAccount) => (0, 3),
             _ => continue,
         };
-        let mut r = Rng::new(opts.seed ^ 0xC047, purpose::RESOURCE, k as u64);
+        let mut r = Rng::stream(opts.seed ^ 0xC047, purpose::RESOURCE, k as u64);
         res.contains = (0..r.range(lo, hi))
-            .filter_map(|_| pick(&mut r, &secrets).map(|s| s.id.clone()))
+            .filter_map(|_| r.pick(&secrets).map(|s| s.id.clone()))
             .collect();
         res.contains.sort();
         res.contains.dedup();
@@ -293,25 +293,25 @@ pub(crate) fn build_estate(opts: &GenOptions) -> Estate {
         .collect();
     let all: Vec<&Resource> = resources.iter().collect();
     for (k, ident) in idents.iter().enumerate() {
-        let mut r = Rng::new(opts.seed, purpose::IDENTITY, k as u64);
+        let mut r = Rng::stream(opts.seed, purpose::IDENTITY, k as u64);
         let (count, w, targets) = if k < n_ops {
             (r.range(3, 9), [20, 40, 40], &all)
         } else {
             (r.range(1, 4), [90, 8, 2], &app_facing)
         };
         for _ in 0..count {
-            if let Some(res) = pick(&mut r, targets) {
+            if let Some(res) = r.pick(targets) {
                 grant(ident.as_str(), res, privs(&mut r, w), &mut access);
             }
         }
     }
     // A few secrets carry grants of their own (a key created outside any identity).
     for (k, s) in secrets.iter().enumerate() {
-        let mut r = Rng::new(opts.seed, purpose::DIRECT, k as u64);
+        let mut r = Rng::stream(opts.seed, purpose::DIRECT, k as u64);
         if r.chance(0.15) {
             for _ in 0..r.range(1, 3) {
                 let targets = if r.chance(0.1) { &all } else { &app_facing };
-                if let Some(res) = pick(&mut r, targets) {
+                if let Some(res) = r.pick(targets) {
                     grant(s.id.as_str(), res, privs(&mut r, [85, 12, 3]), &mut access);
                 }
             }

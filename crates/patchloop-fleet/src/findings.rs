@@ -10,7 +10,7 @@ use crate::GenOptions;
 use crate::estate::Estate;
 use crate::packages::Platform;
 use crate::pool::{Candidates, Pool, PoolVuln};
-use crate::rng::{Rng, pick, purpose};
+use crate::rng::{Rng, purpose};
 use crate::{days, hours};
 
 /// The Pareto scale that gives `mean` findings per non-clean host once capped at `cap`:
@@ -164,7 +164,7 @@ impl<'a> Ctx<'a> {
             return;
         };
         let as_of = self.opts.as_of;
-        let mut r = Rng::new(self.opts.seed, purpose::HOST, i as u64);
+        let mut r = Rng::stream(self.opts.seed, purpose::HOST, i as u64);
         let count = self.finding_count(&mut r, platform);
         let Some(cands) = self.pool.by_platform.get(&platform) else {
             return;
@@ -278,7 +278,7 @@ impl<'a> Ctx<'a> {
                 None => as_of - hours(r.range(1, 72)),
             }
             .max(first_seen);
-            let scanner = pick(&mut r, &self.scanners).cloned();
+            let scanner = r.pick(&self.scanners).cloned();
             // Only trivy and grype put a vector in their reports.
             let vector = if scanner.as_deref() == Some("qualys") {
                 None
@@ -323,7 +323,7 @@ mod tests {
     fn pareto_scale_meets_the_mean_under_the_cap() {
         for (mean, cap) in [(20.0, 200.0), (20.0, 2000.0), (5.0, 30.0)] {
             let xm = pareto_scale(mean, ALPHA, cap);
-            let mut r = Rng::new(1, 1, 1);
+            let mut r = Rng::stream(1, 1, 1);
             let total: f64 = (0..200_000)
                 .map(|_| (xm * (1.0 - r.unit()).powf(-1.0 / ALPHA)).min(cap))
                 .sum();

@@ -5,7 +5,7 @@ use patchloop_model::{
 };
 
 use crate::findings::{Ctx, HostRows};
-use crate::rng::{Rng, pick};
+use crate::rng::Rng;
 use crate::{days, hours};
 
 impl Ctx<'_> {
@@ -110,15 +110,12 @@ impl Ctx<'_> {
             asset_id: a.id.clone(),
             scope,
             reason: Some(Text::from(
-                *pick(
-                    r,
-                    &[
-                        "vendor patch breaks a dependency",
-                        "change freeze",
-                        "appliance awaiting vendor build",
-                        "legacy application certified on this build",
-                    ],
-                )
+                *r.pick(&[
+                    "vendor patch breaks a dependency",
+                    "change freeze",
+                    "appliance awaiting vendor build",
+                    "legacy application certified on this build",
+                ])
                 .unwrap_or(&"change freeze"),
             )),
             compensating_control: (kind != 2)

@@ -88,7 +88,7 @@ pub(crate) fn make_assets(opts: &GenOptions) -> (Vec<Asset>, Vec<Platform>, Vec<
     let as_of = opts.as_of;
     let mut rows: Vec<(Asset, Platform, bool)> = Vec::with_capacity(opts.hosts);
     for i in 0..opts.hosts {
-        let mut r = Rng::new(opts.seed, purpose::ASSET, i as u64);
+        let mut r = Rng::stream(opts.seed, purpose::ASSET, i as u64);
         let role = r.choose(ROLES).unwrap_or(Role::Other);
         let env = r
             .choose(&[
@@ -204,7 +204,7 @@ pub(crate) fn make_discovery(
         ("mdm", 10),
     ];
     for (i, a) in assets.iter().enumerate() {
-        let mut r = Rng::new(opts.seed, purpose::DISCOVERY, i as u64);
+        let mut r = Rng::stream(opts.seed, purpose::DISCOVERY, i as u64);
         // 95% seen lately, 3% last seen long ago (stale), 2% never seen at all.
         let last_seen = match r.weighted(&[95, 3, 2]) {
             0 => as_of - hours(r.range(1, 24 * 5)),
@@ -231,7 +231,7 @@ pub(crate) fn make_discovery(
     }
     // Shadow hosts: about 2% more than the inventory, with cloud-default names.
     for k in 0..assets.len() / 50 {
-        let mut r = Rng::new(opts.seed, purpose::SHADOW, k as u64);
+        let mut r = Rng::stream(opts.seed, purpose::SHADOW, k as u64);
         let (x, y) = ((k >> 8) & 255, k & 255);
         discovery.push(DiscoveryRecord {
             hostname: HostName::new(&format!("ip-172-16-{x}-{y}")),

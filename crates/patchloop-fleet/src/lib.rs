@@ -21,7 +21,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | `rng` | the splitmix64 streams and their purposes |
+//! | `rng` | the splitmix64 streams and their purposes; [`Rng`], the workspace's one generator |
 //! | `builtin` | the built-in table of real CVE ids |
 //! | `packages` | package versions, platforms, synthetic CVSS vectors |
 //! | `pool` | the vulnerabilities findings are drawn from |
@@ -50,6 +50,7 @@ mod rng;
 use estate::{Estate, build_estate};
 use findings::{Ctx, HostRows};
 use pool::{Pool, build_pool};
+pub use rng::Rng;
 
 /// Real intelligence to draw CVE ids from (`patchloop gen --intel DIR`).
 #[derive(Debug, Clone)]

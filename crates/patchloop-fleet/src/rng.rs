@@ -1,46 +1,80 @@
 //! The generator's randomness: a hand-written splitmix64 stream per (seed, purpose,
-//! position), a stable string hash, and the stream purposes.
+//! position), a stable string hash, and the stream purposes. [`Rng`] is public: it is
+//! the workspace's one generator (tests, examples and benches draw from it too).
 
 /// splitmix64: tiny, fast and well distributed; enough for synthetic data, and
 /// hand-written so the bytes cannot change under a dependency upgrade.
-pub(crate) struct Rng(u64);
+///
+/// The workspace's one random number generator: the fleet generator draws from one
+/// stream per (seed, purpose, position) ([`Rng::stream`]); tests, examples and benches
+/// draw from a plain seeded stream ([`Rng::new`]). Every draw is a pure function of the
+/// seed and the draws before it.
+///
+/// ```
+/// use patchloop_fleet::Rng;
+///
+/// let mut a = Rng::new(7);
+/// let mut b = Rng::new(7);
+/// assert_eq!(a.next_u64(), b.next_u64());
+/// assert!(a.below(10) < 10);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
 
 impl Rng {
-    pub(crate) fn new(seed: u64, purpose: u64, stream: u64) -> Self {
+    /// The stream whose state starts at `seed`: its first draw is splitmix64's output
+    /// for `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The generator's stream for (`seed`, `purpose`, `position`): the three are mixed
+    /// into one state and the first output is discarded, so neighbouring positions and
+    /// purposes do not start correlated. `patchloop gen` output depends on this exact
+    /// mixing; changing it changes every generated bundle.
+    pub fn stream(seed: u64, purpose: u64, position: u64) -> Self {
         let mut r = Rng(seed
             ^ purpose.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        r.next();
+            ^ position.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        r.next_u64();
         r
     }
-    pub(crate) fn next(&mut self) -> u64 {
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+
     /// Uniform in [0, 1).
-    pub(crate) fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
-    /// Uniform in [0, n); 0 when n is 0.
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+
+    /// Uniform in [0, n) (multiply-shift, one draw); 0 when n is 0.
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
+
     /// Uniform in [lo, hi); lo when the range is empty.
-    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
         if hi <= lo {
             lo
         } else {
             lo + self.below((hi - lo) as u64) as i64
         }
     }
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
+
+    /// True with probability `p` (one draw: `unit() < p`).
+    pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
-    /// An index drawn with the given weights.
-    pub(crate) fn weighted(&mut self, weights: &[u32]) -> usize {
+
+    /// An index drawn with the given weights (0 when they are all zero).
+    pub fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
         let mut x = self.below(total.max(1));
         for (i, w) in weights.iter().enumerate() {
@@ -51,8 +85,9 @@ impl Rng {
         }
         0
     }
+
     /// One of `xs`, drawn with the weights beside it.
-    pub(crate) fn choose<T: Copy>(&mut self, xs: &[(T, u32)]) -> Option<T> {
+    pub fn choose<T: Copy>(&mut self, xs: &[(T, u32)]) -> Option<T> {
         let total: u64 = xs.iter().map(|x| u64::from(x.1)).sum();
         let mut at = self.below(total.max(1));
         for x in xs {
@@ -63,10 +98,19 @@ impl Rng {
         }
         xs.first().map(|x| x.0)
     }
-}
 
-pub(crate) fn pick<'a, T>(rng: &mut Rng, xs: &'a [T]) -> Option<&'a T> {
-    xs.get(rng.below(xs.len() as u64) as usize)
+    /// One element of `xs`, uniformly; `None` when it is empty.
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> Option<&'a T> {
+        xs.get(self.below(xs.len() as u64) as usize)
+    }
+
+    /// Shuffles `xs` in place (Fisher–Yates, from the end).
+    pub fn shuffle<T>(&mut self, xs: &mut [T]) {
+        for i in (1..xs.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            xs.swap(i, j);
+        }
+    }
 }
 
 /// A stable hash of a string, so a CVE's vector and package do not depend on the seed.
@@ -95,7 +139,7 @@ mod tests {
 
     #[test]
     fn rng_is_uniform_enough() {
-        let mut r = Rng::new(1, 2, 3);
+        let mut r = Rng::stream(1, 2, 3);
         let mut buckets = [0u32; 10];
         for _ in 0..10_000 {
             buckets[r.below(10) as usize] += 1;

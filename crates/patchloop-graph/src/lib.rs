@@ -128,7 +128,7 @@ pub use export::{
 pub use nhi::{NhiCode, NhiFinding, NhiReport, ReuseKey};
 pub use path::{CrownJewelPath, PathStep};
 pub use secrets::{
-    ClosureAction, ClosureBatch, ClosurePlan, ExposedSecret, SecretClosure, ResourceTrust,
+    ClosureAction, ClosureBatch, ClosurePlan, ExposedSecret, ResourceTrust, SecretClosure,
 };
 pub use types::{EdgeKind, NodeKind, NodeRef};
 

@@ -216,10 +216,7 @@ impl Graph {
     }
 
     /// The resources that trust `secret`, directly or through its identity, sorted by id.
-    pub fn trusting_resources(
-        &self,
-        secret: &SecretId,
-    ) -> Result<Vec<ResourceTrust>, GraphError> {
+    pub fn trusting_resources(&self, secret: &SecretId) -> Result<Vec<ResourceTrust>, GraphError> {
         let s = self
             .secret_node(secret)
             .ok_or_else(|| GraphError::UnknownSecret(secret.clone()))?;

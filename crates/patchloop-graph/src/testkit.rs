@@ -1,12 +1,11 @@
 //! Test support: random small estates for property tests, and a plain reference walk
-//! written straight from spec §2 to check the fast index against.
+//! written straight from spec §2 to check the fast index against. Records are built
+//! with the workspace's test kit (`patchloop-testkit`).
 #![allow(clippy::unwrap_used)] // test support unwraps what it constructs itself
 use std::collections::{BTreeSet, VecDeque};
 
-use patchloop_model::{
-    AccessEdge, Asset, AssetId, Criticality, IdentityName, Principal, Privilege, Resource,
-    ResourceId, Secret, SecretId, SecretOrigin,
-};
+use patchloop_model::{AccessEdge, Asset, Criticality, Privilege, Resource, Secret};
+pub(crate) use patchloop_testkit::{aid, grant, rid, sid};
 use proptest::prelude::*;
 
 use crate::build::Graph;
@@ -34,40 +33,10 @@ impl Estate {
     }
 }
 
-pub(crate) fn aid(s: &str) -> AssetId {
-    AssetId::new(s).unwrap()
-}
-
-pub(crate) fn sid(s: &str) -> SecretId {
-    SecretId::new(s).unwrap()
-}
-
-pub(crate) fn rid(s: &str) -> ResourceId {
-    ResourceId::new(s).unwrap()
-}
-
 pub(crate) fn secret(id: &str, host: &str, identity: Option<&str>) -> Secret {
-    Secret {
-        id: sid(id),
-        kind: None,
-        asset_id: aid(host),
-        location: None,
-        identity: identity.map(|i| IdentityName::new(i).unwrap()),
-        external_id: None,
-        created_at: None,
-        rotated_at: None,
-        expires_at: None,
-        fingerprint: None,
-        origin: SecretOrigin::Inventory,
-    }
-}
-
-pub(crate) fn grant(principal: &str, resource: &str, p: Privilege) -> AccessEdge {
-    AccessEdge {
-        principal: Principal(principal.into()),
-        resource_id: rid(resource),
-        privilege: p,
-    }
+    patchloop_testkit::secret(id, host)
+        .identity(identity)
+        .build()
 }
 
 const CRIT: [Criticality; 4] = [
@@ -112,12 +81,11 @@ pub(crate) fn estate(max: usize) -> impl Strategy<Value = Estate> {
             }
             for (i, (c, cj, runs, contains)) in resources.iter().enumerate() {
                 e.resources.push(Resource {
-                    id: rid(&format!("r{i}")),
-                    kind: None,
                     criticality: c.map(|c| CRIT[c]),
                     crown_jewel: *cj,
                     runs_on: runs.iter().map(|h| aid(&format!("h{h}"))).collect(),
                     contains: contains.iter().map(|s| sid(&format!("s{s}"))).collect(),
+                    ..Resource::new(rid(&format!("r{i}")))
                 });
             }
             for (p, r, pr) in access {

@@ -47,6 +47,28 @@ pub struct Exception {
 }
 
 impl Exception {
+    /// An exception of `scope` on `asset_id` from `granted_at` to `expires_at` with no
+    /// reason, control or approver (so not yet well formed) and line 0, for builders and
+    /// tests.
+    pub fn new(
+        asset_id: AssetId,
+        scope: ExceptionScope,
+        granted_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Exception {
+        Exception {
+            asset_id,
+            scope,
+            reason: None,
+            compensating_control: None,
+            approver: None,
+            granted_at,
+            expires_at,
+            exposure_override: None,
+            line: 0,
+        }
+    }
+
     /// Active at `t`: `granted_at ≤ t < expires_at`.
     pub fn is_active(&self, t: Timestamp) -> bool {
         self.granted_at <= t && t < self.expires_at

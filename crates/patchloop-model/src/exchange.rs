@@ -125,7 +125,9 @@ impl FindingSet {
     #[inline]
     pub fn contains(&self, i: FindingIdx) -> bool {
         let i = i.get();
-        self.bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+        self.bits
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 == 1)
     }
 
     /// How many findings are in the set.
@@ -155,6 +157,9 @@ mod tests {
         assert!(!s.insert(FindingIdx(130)), "outside the universe");
         assert!(s.contains(FindingIdx(129)) && !s.contains(FindingIdx(64)));
         assert_eq!(s.count(), 2);
-        assert_eq!(s.iter().collect::<Vec<_>>(), [FindingIdx(0), FindingIdx(129)]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            [FindingIdx(0), FindingIdx(129)]
+        );
     }
 }

@@ -43,6 +43,27 @@ pub struct Finding {
     pub severity: Option<Severity>,
 }
 
+impl Finding {
+    /// An open finding of `vuln_id` on `asset_id`, first seen at `first_seen`, with
+    /// nothing else known, for builders and tests.
+    pub fn new(asset_id: AssetId, vuln_id: VulnId, first_seen: Timestamp) -> Finding {
+        Finding {
+            asset_id,
+            vuln_id,
+            package: None,
+            installed_version: None,
+            fixed_version: None,
+            first_seen,
+            last_seen: None,
+            status: FindingStatus::Open,
+            fixed_at: None,
+            scanner: None,
+            cvss_vector: None,
+            severity: None,
+        }
+    }
+}
+
 /// Merges rows with the same (asset_id, vuln_id) into one finding (spec §1.1):
 /// earliest first_seen, latest last_seen, fixed only if every row is fixed (then the
 /// latest fixed_at). Other fields come from the first row that has them. The result is

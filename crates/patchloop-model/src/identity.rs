@@ -89,6 +89,32 @@ pub struct Resource {
     pub contains: Vec<SecretId>,
 }
 
+impl AccessEdge {
+    /// `principal` (a secret id or identity name) reaches `resource_id` with `privilege`.
+    pub fn new(principal: &str, resource_id: ResourceId, privilege: Privilege) -> AccessEdge {
+        AccessEdge {
+            principal: Principal(Text::from(principal)),
+            resource_id,
+            privilege,
+        }
+    }
+}
+
+impl Resource {
+    /// A resource with nothing known: no kind or criticality, not a crown jewel, running
+    /// on no host and containing no secret, for builders and tests.
+    pub fn new(id: ResourceId) -> Resource {
+        Resource {
+            id,
+            kind: None,
+            criticality: None,
+            crown_jewel: false,
+            runs_on: Vec::new(),
+            contains: Vec::new(),
+        }
+    }
+}
+
 impl Secret {
     /// An inventory secret stored on `asset_id` with nothing else known, for builders
     /// and tests.

@@ -23,6 +23,21 @@ pub struct KevEntry {
     pub ransomware: bool,
 }
 
+impl KevEntry {
+    /// The entry of `cve`, added on `date_added`, with no vendor, product or due date and
+    /// no known ransomware use, for builders and tests.
+    pub fn new(cve: VulnId, date_added: NaiveDate) -> KevEntry {
+        KevEntry {
+            cve,
+            vendor_project: None,
+            product: None,
+            date_added,
+            due_date: None,
+            ransomware: false,
+        }
+    }
+}
+
 /// A KEV catalog with its provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct KevCatalog {

@@ -11,6 +11,7 @@ use patchloop_model::{
     parse_timestamp,
 };
 use patchloop_score::{BYTES_PER_FINDING, Engine, HostIdentity, IdentityMap, ScannerStatus};
+use patchloop_testkit::Rng;
 
 /// Process CPU time (user + system) in milliseconds, from `/proc/self/stat` (Linux; 0
 /// elsewhere). On a shared machine wall-clock time says little; CPU time says what the
@@ -47,13 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t0 = parse_timestamp("2026-01-01")?;
     let as_of = parse_timestamp("2026-06-01")?;
     let mut b = Bundle::default();
-    let mut x: u64 = 0x1234_5678;
-    let mut rnd = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = Rng::new(0x1234_5678);
+    let mut rnd = move || rng.next_u64();
     let crits = [
         Criticality::Low,
         Criticality::Medium,

@@ -258,7 +258,12 @@ fn kernel<R: Remediated>(
         let fixed = flags & FLAG_FIXED != 0;
         let remediated = decide(
             remediated,
-            || Some((cols.asset_ids.get(a as usize)?, cols.vuln_ids.get(v as usize)?)),
+            || {
+                Some((
+                    cols.asset_ids.get(a as usize)?,
+                    cols.vuln_ids.get(v as usize)?,
+                ))
+            },
             || match &cols.f_src {
                 None => Some(FindingIdx((start + j) as u32)),
                 Some(src) => src.get(start + j).map(|&s| FindingIdx(s)),

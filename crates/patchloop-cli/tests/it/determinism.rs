@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use patchloop_testkit::Rng;
+
 use crate::{copy_dir, scratch, workspace};
 
 /// The subcommands and formats compared. Add new subcommands here.
@@ -22,25 +24,6 @@ const RUNS: &[&[&str]] = &[
     &["report", "--format", "md"],
     &["report", "--format", "html"],
 ];
-
-/// A small fixed-seed generator (xorshift64*): the shuffle is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
-}
 
 /// Shuffles the data rows of every CSV file under `dir`; comment lines (`#`, EPSS) and
 /// the header stay first. Returns how many files changed.
@@ -235,7 +218,7 @@ fn outputs_do_not_depend_on_threads_or_row_order() {
     let shuffled = root.join("shuffled");
     copy_dir(&fleet, &plain.join("fleet"));
     copy_dir(&fleet, &shuffled.join("fleet"));
-    let changed = shuffle_csvs(&shuffled.join("fleet"), &mut Rng(0x5EED_D1CE));
+    let changed = shuffle_csvs(&shuffled.join("fleet"), &mut Rng::new(0x5EED_D1CE));
     assert!(changed >= 5, "only {changed} CSV files were reordered");
 
     for args in RUNS {

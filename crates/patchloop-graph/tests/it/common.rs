@@ -1,27 +1,15 @@
-//! Builders for small estates, so scenarios read like the spec's tables.
+//! Small estates, so scenarios read like the spec's tables: the records come from the
+//! workspace's test kit (`patchloop-testkit`); an [`Estate`] keeps them in the order
+//! given and hands them to the graph.
 #![allow(dead_code)]
 
 use patchloop_graph::{Graph, GraphInput};
 use patchloop_model::{
-    AccessEdge, Asset, AssetId, Criticality, Environment, IdentityName, Principal, Privilege,
-    Resource, ResourceId, ResourceKind, Secret, SecretId, SecretKind, SecretOrigin,
+    AccessEdge, Asset, Criticality, Environment, Privilege, Resource, ResourceKind, Secret,
+    SecretKind,
 };
-
-pub fn aid(s: &str) -> AssetId {
-    AssetId::new(s).unwrap()
-}
-
-pub fn sid(s: &str) -> SecretId {
-    SecretId::new(s).unwrap()
-}
-
-pub fn rid(s: &str) -> ResourceId {
-    ResourceId::new(s).unwrap()
-}
-
-pub fn ident(s: &str) -> IdentityName {
-    IdentityName::new(s).unwrap()
-}
+use patchloop_testkit as kit;
+pub use patchloop_testkit::{aid, ident, rid, sid};
 
 /// An estate under construction.
 #[derive(Debug, Clone, Default)]
@@ -38,18 +26,13 @@ impl Estate {
     }
 
     pub fn host(mut self, id: &str, c: Criticality) -> Self {
-        let mut a = Asset::new(aid(id));
-        a.criticality = c;
-        a.criticality_assumed = false;
-        self.assets.push(a);
+        self.assets.push(kit::asset(id).criticality(c).build());
         self
     }
 
     pub fn host_in(mut self, id: &str, c: Criticality, env: Environment) -> Self {
-        let mut a = Asset::new(aid(id));
-        a.criticality = c;
-        a.environment = Some(env);
-        self.assets.push(a);
+        self.assets
+            .push(kit::asset(id).criticality(c).environment(env).build());
         self
     }
 
@@ -71,14 +54,14 @@ impl Estate {
         runs_on: &[&str],
         contains: &[&str],
     ) -> Self {
-        self.resources.push(Resource {
-            id: rid(id),
-            kind: None,
-            criticality: c,
-            crown_jewel,
-            runs_on: runs_on.iter().map(|h| aid(h)).collect(),
-            contains: contains.iter().map(|s| sid(s)).collect(),
-        });
+        self.resources.push(
+            kit::resource(id)
+                .criticality(c)
+                .crown_jewel(crown_jewel)
+                .runs_on(runs_on)
+                .contains(contains)
+                .build(),
+        );
         self
     }
 
@@ -94,11 +77,7 @@ impl Estate {
     }
 
     pub fn grant(mut self, principal: &str, resource: &str, p: Privilege) -> Self {
-        self.access.push(AccessEdge {
-            principal: Principal(principal.into()),
-            resource_id: rid(resource),
-            privilege: p,
-        });
+        self.access.push(kit::grant(principal, resource, p));
         self
     }
 
@@ -118,26 +97,11 @@ impl Estate {
 }
 
 pub fn secret(id: &str, host: &str, identity: Option<&str>) -> Secret {
-    Secret {
-        id: sid(id),
-        kind: None,
-        asset_id: aid(host),
-        location: None,
-        identity: identity.map(ident),
-        external_id: None,
-        created_at: None,
-        rotated_at: None,
-        expires_at: None,
-        fingerprint: None,
-        origin: SecretOrigin::Inventory,
-    }
+    kit::secret(id, host).identity(identity).build()
 }
 
 pub fn secret_of_kind(id: &str, host: &str, identity: Option<&str>, k: SecretKind) -> Secret {
-    Secret {
-        kind: Some(k),
-        ..secret(id, host, identity)
-    }
+    kit::secret(id, host).identity(identity).kind(k).build()
 }
 
 /// The chain of the issue: web → its secret → identity → (write) CI pipeline → runs on

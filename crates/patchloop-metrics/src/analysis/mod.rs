@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use patchloop_model::{
-    Asset, AssetId, Bundle, CvssFacts, Exception, Finding, FindingIdx, InputKind, KevEntry, Privilege,
-    ResourceId, Secret,
+    Asset, AssetId, Bundle, CvssFacts, Exception, Finding, FindingIdx, InputKind, KevEntry,
+    Privilege, ResourceId, Secret,
 };
 
 use crate::issues::EventIssue;

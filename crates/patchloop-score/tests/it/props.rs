@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::TimeDelta;
 use patchloop_model::{AssetId, Bundle, Criticality, Exposure, Timestamp, VulnId};
 use patchloop_score::{Engine, IdentityMap, RemediatedSet, ScannerStatus, oracle};
+use patchloop_testkit::Rng; // named, since proptest's prelude has a trait `Rng` too
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -138,11 +139,11 @@ proptest! {
     #[test]
     fn engine_equals_oracle_with_a_remediated_set(seed in any::<u64>(), hours in 0u64..(24 * 200)) {
         let (b, id) = random_bundle(seed, 5, 6, 60);
-        let mut r = SeedRng::new(seed ^ 0x5eed);
+        let mut r = Rng::new(seed ^ 0x5eed);
         let set: RemediatedSet = b
             .findings
             .iter()
-            .filter(|_| r.chance(30))
+            .filter(|_| r.chance(0.3))
             .map(|f| (f.asset_id.clone(), f.vuln_id.clone()))
             .collect();
         check_against_oracle(&b, &id, as_of(hours), Some(&set));
@@ -154,10 +155,10 @@ proptest! {
         let t = as_of(hours);
         let want = check_against_oracle(&b, &id, t, None);
         let mut p = b.clone();
-        let mut r = SeedRng::new(!seed);
-        shuffle(&mut r, &mut p.findings);
-        shuffle(&mut r, &mut p.assets);
-        shuffle(&mut r, &mut p.exceptions);
+        let mut r = Rng::new(!seed);
+        r.shuffle(&mut p.findings);
+        r.shuffle(&mut p.assets);
+        r.shuffle(&mut p.exceptions);
         let got = check_against_oracle(&p, &id, t, None);
         prop_assert_eq!(&got, &want);
         let (e1, e2) = (Engine::new(&b, &id).unwrap(), Engine::new(&p, &id).unwrap());

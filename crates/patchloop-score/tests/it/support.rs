@@ -1,50 +1,23 @@
-//! Builders for bundles in code, and a seeded generator of random bundles for the
-//! property tests (a tiny splitmix64, so the tests need no extra crate).
-use chrono::NaiveDate;
+//! Builders for bundles in code, on the workspace's test kit (`patchloop-testkit`), and a
+//! seeded generator of random bundles for the property tests (the kit's `Rng`).
 use patchloop_model::{
-    Asset, AssetId, Bundle, Criticality, CvssFacts, CvssScore, CvssVersion, EpssScore, EpssSet,
-    Exception, ExceptionScope, ExploitMaturity, Exposure, Finding, FindingStatus, KevCatalog,
-    KevEntry, Probability, ResourceId, Role, Severity, Text, Timestamp, VulnId, parse_timestamp,
+    Asset, Bundle, Criticality, CvssFacts, Exception, ExploitMaturity, Exposure, Finding,
+    FindingStatus, KevEntry, Role, Severity,
 };
-use patchloop_score::{HostIdentity, IdentityMap, NearestCrownJewel};
-
-pub fn ts(s: &str) -> Timestamp {
-    parse_timestamp(s).unwrap()
-}
-
-pub fn aid(s: &str) -> AssetId {
-    AssetId::new(s).unwrap()
-}
-
-pub fn vid(s: &str) -> VulnId {
-    VulnId::new(s).unwrap()
-}
+use patchloop_score::{HostIdentity, IdentityMap};
+use patchloop_testkit as kit;
+pub use patchloop_testkit::{Rng, aid, set_epss, set_kev, t as ts, vid};
 
 pub fn asset(id: &str, criticality: Criticality, exposure: Exposure, role: Option<Role>) -> Asset {
-    let mut a = Asset::new(aid(id));
-    a.criticality = criticality;
-    a.criticality_assumed = false;
-    a.exposure = exposure;
-    a.exposure_assumed = false;
-    a.role = role;
-    a
+    kit::asset(id)
+        .criticality(criticality)
+        .exposure(exposure)
+        .role(role)
+        .build()
 }
 
 pub fn finding(asset: &str, vuln: &str, first_seen: &str) -> Finding {
-    Finding {
-        asset_id: aid(asset),
-        vuln_id: vid(vuln),
-        package: None,
-        installed_version: None,
-        fixed_version: None,
-        first_seen: ts(first_seen),
-        last_seen: None,
-        status: FindingStatus::Open,
-        fixed_at: None,
-        scanner: None,
-        cvss_vector: None,
-        severity: None,
-    }
+    kit::finding(asset, vuln, first_seen).build()
 }
 
 pub fn facts(
@@ -53,47 +26,20 @@ pub fn facts(
     total: bool,
     maturity: Option<ExploitMaturity>,
 ) -> CvssFacts {
-    CvssFacts {
-        version: if maturity.is_some() {
-            CvssVersion::V4_0
-        } else {
-            CvssVersion::V3_1
-        },
-        vector: Text::from("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
-        base_score: CvssScore::new(score).unwrap(),
-        automatable,
-        total_impact: total,
-        confidentiality_high: total,
-        exploit_maturity: maturity,
-    }
+    kit::cvss(score)
+        .automatable(automatable)
+        .total_impact(total)
+        .confidentiality_high(total)
+        .maturity(maturity)
+        .build()
 }
 
 pub fn kev_entry(vuln: &str, due: Option<&str>, ransomware: bool) -> KevEntry {
-    KevEntry {
-        cve: vid(vuln),
-        vendor_project: None,
-        product: None,
-        date_added: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
-        due_date: due.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
-        ransomware,
-    }
-}
-
-pub fn set_kev(b: &mut Bundle, e: KevEntry) {
-    b.kev
-        .get_or_insert_with(KevCatalog::default)
-        .entries
-        .insert(e.cve.clone(), e);
-}
-
-pub fn set_epss(b: &mut Bundle, vuln: &str, p: f64) {
-    b.epss.get_or_insert_with(EpssSet::default).scores.insert(
-        vid(vuln),
-        EpssScore {
-            probability: Probability::new(p).unwrap(),
-            percentile: Probability::new(0.5).unwrap(),
-        },
-    );
+    kit::kev_entry(vuln)
+        .added("2026-01-02")
+        .due(due)
+        .ransomware(ransomware)
+        .build()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -106,63 +52,22 @@ pub fn exception(
     exposure_override: Option<Exposure>,
     line: u64,
 ) -> Exception {
-    Exception {
-        asset_id: aid(asset),
-        scope: vuln.map_or(ExceptionScope::AllFindings, |v| {
-            ExceptionScope::Vuln(vid(v))
-        }),
-        reason: None,
-        compensating_control: complete.then(|| Text::from("waf rule 12")),
-        approver: complete.then(|| Text::from("ciso")),
-        granted_at: ts(granted),
-        expires_at: ts(expires),
-        exposure_override,
-        line,
-    }
+    kit::exception(asset, granted, expires)
+        .vuln(vuln)
+        .control(complete.then_some("waf rule 12"))
+        .approver(complete.then_some("ciso"))
+        .exposure_override(exposure_override)
+        .line(line)
+        .build()
 }
 
 pub fn identity(blast: f64, crown: Option<(&str, u32)>) -> HostIdentity {
-    HostIdentity {
-        blast,
-        crown_jewels_reached: u32::from(crown.is_some()),
-        nearest_crown_jewel: crown.map(|(r, hops)| NearestCrownJewel {
-            resource_id: ResourceId::new(r).unwrap(),
-            hops,
-        }),
-    }
+    kit::host_identity(blast, crown)
 }
 
-/// splitmix64: enough randomness for generated bundles, reproducible from a seed.
-pub struct SeedRng(u64);
-
-impl SeedRng {
-    pub fn new(seed: u64) -> Self {
-        SeedRng(seed)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
+/// One of `xs`, uniformly (`xs` is never empty here).
+fn pick<'a, T>(r: &mut Rng, xs: &'a [T]) -> &'a T {
+    r.pick(xs).unwrap()
 }
 
 pub const AS_OF: &str = "2026-06-01T12:00:00Z";
@@ -172,8 +77,8 @@ pub const AS_OF: &str = "2026-06-01T12:00:00Z";
 /// exceptions of every kind and identity facts. Ids are zero-padded so that id order and
 /// number order agree, which keeps failures readable.
 pub fn random_bundle(seed: u64, hosts: usize, vulns: usize, density: u64) -> (Bundle, IdentityMap) {
-    let mut r = SeedRng::new(seed);
-    let mut b = Bundle::default();
+    let mut r = Rng::new(seed);
+    let mut b = kit::BundleBuilder::new();
     let crits = [
         Criticality::Low,
         Criticality::Medium,
@@ -189,14 +94,19 @@ pub fn random_bundle(seed: u64, hosts: usize, vulns: usize, density: u64) -> (Bu
         Some(Role::IdentityProvider),
     ];
     let mut ident = IdentityMap::new();
+    let mut assets = Vec::new();
     for h in 0..hosts {
         let id = format!("h{h:04}");
-        b.assets
-            .push(asset(&id, *r.pick(&crits), *r.pick(&exps), *r.pick(&roles)));
-        if r.chance(60) {
-            let blast = if r.chance(20) { 1.0 } else { r.unit() };
+        let (c, e, role) = (
+            *pick(&mut r, &crits),
+            *pick(&mut r, &exps),
+            *pick(&mut r, &roles),
+        );
+        assets.push(asset(&id, c, e, role));
+        if r.chance(0.6) {
+            let blast = if r.chance(0.2) { 1.0 } else { r.unit() };
             let crown = r
-                .chance(30)
+                .chance(0.3)
                 .then(|| (format!("db-{}", r.below(3)), 1 + r.below(5) as u32));
             ident.insert(
                 aid(&id),
@@ -223,33 +133,32 @@ pub fn random_bundle(seed: u64, hosts: usize, vulns: usize, density: u64) -> (Bu
     let mut vuln_ids = Vec::new();
     for v in 0..vulns {
         let id = format!("CVE-2025-{v:05}");
-        if r.chance(70) {
+        if r.chance(0.7) {
             let score = r.below(101) as f64 / 10.0;
-            b.cvss.insert(
-                vid(&id),
-                facts(score, r.chance(50), r.chance(50), *r.pick(&maturities)),
-            );
+            let (automatable, total) = (r.chance(0.5), r.chance(0.5));
+            let maturity = *pick(&mut r, &maturities);
+            b = b.cvss(&id, facts(score, automatable, total, maturity));
         }
-        if r.chance(25) {
+        if r.chance(0.25) {
             let due = r
-                .chance(80)
+                .chance(0.8)
                 .then(|| format!("2026-{:02}-{:02}", 1 + r.below(9), 1 + r.below(28)));
-            set_kev(&mut b, kev_entry(&id, due.as_deref(), r.chance(40)));
+            b = b.kev(kev_entry(&id, due.as_deref(), r.chance(0.4)));
         }
-        if r.chance(85) {
+        if r.chance(0.85) {
             // Some exact ties with the PoC threshold, some zeros.
             let p = match r.below(6) {
                 0 => 0.1,
                 1 => 0.0,
                 _ => r.unit(),
             };
-            set_epss(&mut b, &id, p);
+            b = b.epss(&id, p);
         }
         vuln_ids.push(id);
     }
-    for a in b.assets.clone() {
+    for a in &assets {
         for v in &vuln_ids {
-            if !r.chance(density) {
+            if !r.chance(density as f64 / 100.0) {
                 continue;
             }
             let mut f = finding(
@@ -258,54 +167,46 @@ pub fn random_bundle(seed: u64, hosts: usize, vulns: usize, density: u64) -> (Bu
                 &format!("2026-{:02}-{:02}", 1 + r.below(5), 1 + r.below(28)),
             );
             f.first_seen += chrono::TimeDelta::seconds(r.below(86_400) as i64);
-            f.severity = *r.pick(&sevs);
-            if r.chance(20) {
+            f.severity = *pick(&mut r, &sevs);
+            if r.chance(0.2) {
                 f.status = FindingStatus::Fixed;
             }
-            b.findings.push(f);
+            b = b.finding(f);
         }
     }
     for k in 0..r.below(3) {
-        let v = r.pick(&vuln_ids).clone();
-        b.findings
-            .push(finding(&format!("ghost-{k}"), &v, "2026-02-01"));
+        let v = pick(&mut r, &vuln_ids).clone();
+        b = b.finding(finding(&format!("ghost-{k}"), &v, "2026-02-01"));
     }
     let n_exc = r.below(5);
     for line in 0..n_exc {
-        let a = if hosts > 0 && r.chance(90) {
+        let a = if hosts > 0 && r.chance(0.9) {
             format!("h{:04}", r.below(hosts as u64))
         } else {
             "ghost-x".to_string()
         };
-        let v = r.chance(60).then(|| r.pick(&vuln_ids).clone());
+        let v = r.chance(0.6).then(|| pick(&mut r, &vuln_ids).clone());
         let granted = format!("2026-{:02}-01", 1 + r.below(6));
         let expires = format!("2026-{:02}-15", 1 + r.below(9));
-        let over = r
-            .pick(&[
+        let over = *pick(
+            &mut r,
+            &[
                 None,
                 Some(Exposure::Isolated),
                 Some(Exposure::Internet),
                 Some(Exposure::Internal),
-            ])
-            .to_owned();
-        b.exceptions.push(exception(
+            ],
+        );
+        let complete = r.chance(0.75);
+        b = b.exception(exception(
             &a,
             v.as_deref(),
             &granted,
             &expires,
-            r.chance(75),
+            complete,
             over,
             line + 2,
         ));
     }
-    b.findings = patchloop_model::merge_findings(std::mem::take(&mut b.findings));
-    (b, ident)
-}
-
-/// Shuffles a slice with the generator (Fisher–Yates).
-pub fn shuffle<T>(r: &mut SeedRng, xs: &mut [T]) {
-    for i in (1..xs.len()).rev() {
-        let j = r.below(i as u64 + 1) as usize;
-        xs.swap(i, j);
-    }
+    (b.assets(assets).build(), ident)
 }

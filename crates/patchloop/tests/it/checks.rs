@@ -216,7 +216,13 @@ fn the_finding_set_answers_as_the_id_pairs_in_any_order() {
     let engine = Engine::new(s2.bundle(), identity).unwrap();
     let (a, b) = (engine.score(t, bits), engine.score(t, &pairs));
     let row = |f: patchloop::score::FindingScore<'_>| {
-        (f.asset_id.clone(), f.vuln_id.clone(), f.in_queue, f.decision, f.due_at)
+        (
+            f.asset_id.clone(),
+            f.vuln_id.clone(),
+            f.in_queue,
+            f.decision,
+            f.due_at,
+        )
     };
     assert_eq!(
         a.iter().map(row).collect::<Vec<_>>(),
@@ -225,7 +231,13 @@ fn the_finding_set_answers_as_the_id_pairs_in_any_order() {
     let key = |q: patchloop::score::QueueReport| {
         q.items
             .into_iter()
-            .map(|i| (i.assessment.asset_id, i.assessment.vuln_id, i.assessment.decision))
+            .map(|i| {
+                (
+                    i.assessment.asset_id,
+                    i.assessment.vuln_id,
+                    i.assessment.decision,
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(key(s.queue(None).unwrap()), key(s2.queue(None).unwrap()));
