@@ -128,9 +128,9 @@ pub use export::{
 pub use nhi::{NhiCode, NhiFinding, NhiReport, ReuseKey};
 pub use path::{CrownJewelPath, PathStep};
 pub use secrets::{
-    ClosureAction, ClosureBatch, ClosurePlan, ExposedSecret, ResourceTrust, SecretClosure,
+    ClosureBatch, ClosurePlan, ExposedSecret, PlannedAction, ResourceTrust, SecretClosure,
 };
 pub use types::{EdgeKind, NodeKind, NodeRef};
 
 #[doc(no_inline)]
-pub use patchloop_model::{AssetId, IdentityName, ResourceId, SecretId};
+pub use patchloop_model::{AssetId, ClosureAction, IdentityName, ResourceId, SecretId};

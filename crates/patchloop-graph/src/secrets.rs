@@ -4,8 +4,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 use patchloop_model::{
-    AssetId, EventKind, IdentityName, Privilege, ResourceId, ResourceKind, SecretId, SecretKind,
-    SecretLocation,
+    AssetId, ClosureAction, EventKind, IdentityName, Privilege, ResourceId, ResourceKind, SecretId,
+    SecretKind, SecretLocation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -52,42 +52,68 @@ pub struct ResourceTrust {
     pub via_identity: Option<Privilege>,
 }
 
-/// One thing closure needs for a secret (spec §5). Each names the event that
-/// records it done.
+/// One thing closure needs for a secret (spec §5): the action, in the model's one
+/// vocabulary (named by the event that records it done), with what it applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum ClosureAction {
-    /// Issue a new credential and invalidate the old one at its issuer.
-    Rotate,
-    /// Revoke sessions and tokens derived from it (token, api_key, service_account_key,
-    /// cloud_access_key).
-    RevokeSessions,
-    /// Confirm the resource no longer accepts the old credential.
-    VerifyTrust {
-        /// The resource.
-        resource_id: ResourceId,
-        /// The privilege it granted.
-        privilege: Privilege,
-    },
-    /// Reassess the privilege: some of the access is `admin`.
-    ReviewPrivilege {
-        /// The resources it administers, sorted.
-        admin_on: Vec<ResourceId>,
-    },
-    /// Put detection for reuse of the old credential in place.
-    EnableDetection,
+pub struct PlannedAction {
+    /// The action.
+    pub action: ClosureAction,
+    /// For `trust_verified`: the resource that must stop accepting the old credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<ResourceId>,
+    /// For `trust_verified`: the privilege that resource granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privilege: Option<Privilege>,
+    /// For `privilege_reviewed`: the resources it administers, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admin_on: Vec<ResourceId>,
 }
 
-impl ClosureAction {
+impl PlannedAction {
+    fn bare(action: ClosureAction) -> Self {
+        PlannedAction {
+            action,
+            resource_id: None,
+            privilege: None,
+            admin_on: Vec::new(),
+        }
+    }
+
+    /// Issue a new credential and invalidate the old one at its issuer.
+    pub fn rotate() -> Self {
+        Self::bare(ClosureAction::SecretRotated)
+    }
+
+    /// Revoke sessions and tokens derived from it.
+    pub fn revoke_sessions() -> Self {
+        Self::bare(ClosureAction::SessionsRevoked)
+    }
+
+    /// Confirm `resource_id` (granting `privilege`) no longer accepts the old credential.
+    pub fn verify_trust(resource_id: ResourceId, privilege: Privilege) -> Self {
+        PlannedAction {
+            resource_id: Some(resource_id),
+            privilege: Some(privilege),
+            ..Self::bare(ClosureAction::TrustVerified)
+        }
+    }
+
+    /// Reassess the privilege: it administers `admin_on`.
+    pub fn review_privilege(admin_on: Vec<ResourceId>) -> Self {
+        PlannedAction {
+            admin_on,
+            ..Self::bare(ClosureAction::PrivilegeReviewed)
+        }
+    }
+
+    /// Put detection for reuse of the old credential in place.
+    pub fn enable_detection() -> Self {
+        Self::bare(ClosureAction::DetectionEnabled)
+    }
+
     /// The `events.csv` kind that records this action done.
     pub fn event_kind(&self) -> EventKind {
-        match self {
-            ClosureAction::Rotate => EventKind::SecretRotated,
-            ClosureAction::RevokeSessions => EventKind::SessionsRevoked,
-            ClosureAction::VerifyTrust { .. } => EventKind::TrustVerified,
-            ClosureAction::ReviewPrivilege { .. } => EventKind::PrivilegeReviewed,
-            ClosureAction::EnableDetection => EventKind::DetectionEnabled,
-        }
+        self.action.event_kind()
     }
 }
 
@@ -106,11 +132,11 @@ pub struct SecretClosure {
     /// review privilege, enable detection. The graph lists every action closure needs;
     /// `patchloop::Session::closure_plan` keeps here only those still missing after the
     /// patch and moves the recorded ones to `done`.
-    pub actions: Vec<ClosureAction>,
+    pub actions: Vec<PlannedAction>,
     /// Actions already recorded done after the host's patch (filled by the session from
     /// the events; the graph alone leaves it empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub done: Vec<ClosureAction>,
+    pub done: Vec<PlannedAction>,
 }
 
 /// Secrets to rotate together.
@@ -319,29 +345,30 @@ impl Graph {
         })
     }
 
-    fn actions_for(&self, s: u32) -> Vec<ClosureAction> {
+    fn actions_for(&self, s: u32) -> Vec<PlannedAction> {
         let kind = self
             .secret_info(s)
             .and_then(|i| i.secret.as_ref())
             .and_then(|m| m.kind);
         let trust = self.trusting(s);
-        let mut actions = vec![ClosureAction::Rotate];
+        let mut actions = vec![PlannedAction::rotate()];
         if kind.is_some_and(SecretKind::needs_session_revocation) {
-            actions.push(ClosureAction::RevokeSessions);
+            actions.push(PlannedAction::revoke_sessions());
         }
-        actions.extend(trust.iter().map(|t| ClosureAction::VerifyTrust {
-            resource_id: t.resource_id.clone(),
-            privilege: t.privilege,
-        }));
+        actions.extend(
+            trust
+                .iter()
+                .map(|t| PlannedAction::verify_trust(t.resource_id.clone(), t.privilege)),
+        );
         let admin_on: Vec<ResourceId> = trust
             .iter()
             .filter(|t| t.privilege == Privilege::Admin)
             .map(|t| t.resource_id.clone())
             .collect();
         if !admin_on.is_empty() {
-            actions.push(ClosureAction::ReviewPrivilege { admin_on });
+            actions.push(PlannedAction::review_privilege(admin_on));
         }
-        actions.push(ClosureAction::EnableDetection);
+        actions.push(PlannedAction::enable_detection());
         actions
     }
 }

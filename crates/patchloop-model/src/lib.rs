@@ -66,6 +66,6 @@ pub use num::{CvssScore, NumberError, Probability};
 pub use policy::Policy;
 pub use time::{Timestamp, TimestampError, parse_timestamp};
 pub use vocab::{
-    Criticality, Decision, Environment, ExceptionRowState, Exposure, Privilege, ResourceKind,
-    ReuseKey, Role, SecretKind, SecretLocation, Severity, VocabError,
+    ClosureAction, Criticality, Decision, Environment, ExceptionRowState, Exposure, Privilege,
+    ResourceKind, ReuseKey, Role, SecretKind, SecretLocation, Severity, VocabError,
 };

@@ -438,3 +438,39 @@ vocab!(
         ExternalId = "external_id",
     }
 );
+
+vocab!(
+    /// One identity-closure action (spec §5), named by the `events.csv` kind that records
+    /// it done: the closure plan lists them, the closed loop checks them, `status` names
+    /// the missing ones, all in these words.
+    ClosureAction, "closure action",
+    "secret_rotated|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled" {
+        /// Issue a new credential and invalidate the old one at its issuer, at or after
+        /// the patch.
+        SecretRotated = "secret_rotated",
+        /// Revoke sessions and tokens derived from it (token, api_key,
+        /// service_account_key, cloud_access_key), at or after that rotation.
+        SessionsRevoked = "sessions_revoked",
+        /// Confirm one trusting resource no longer accepts the old credential, at or after
+        /// that rotation.
+        TrustVerified = "trust_verified",
+        /// Reassess the privilege when any trusting access is `admin`, at or after the
+        /// patch.
+        PrivilegeReviewed = "privilege_reviewed",
+        /// Put detection for reuse of the old credential in place, at or after the patch.
+        DetectionEnabled = "detection_enabled",
+    }
+);
+
+impl ClosureAction {
+    /// The `events.csv` kind that records this action done.
+    pub fn event_kind(self) -> crate::EventKind {
+        match self {
+            ClosureAction::SecretRotated => crate::EventKind::SecretRotated,
+            ClosureAction::SessionsRevoked => crate::EventKind::SessionsRevoked,
+            ClosureAction::TrustVerified => crate::EventKind::TrustVerified,
+            ClosureAction::PrivilegeReviewed => crate::EventKind::PrivilegeReviewed,
+            ClosureAction::DetectionEnabled => crate::EventKind::DetectionEnabled,
+        }
+    }
+}

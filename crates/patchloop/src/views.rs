@@ -1,14 +1,15 @@
 //! The questions a [`Session`] answers, one method per CLI view, each returning plain
 //! serialisable data: the CLI only renders these, and an embedder gets the same answers.
 use patchloop_graph::{
-    BlastRadius, ClosureAction, ClosurePlan, CrownJewelPath, HostBlast, NhiReport,
+    BlastRadius, ClosurePlan, CrownJewelPath, HostBlast, NhiReport, PlannedAction,
 };
 use patchloop_metrics::{
-    ClosureAction as DoneAction, CoverageMetrics, ExceptionMetrics, FindingLifecycle, LoopReport,
-    LoopState, MetricsReport, TrendReport, Window,
+    CoverageMetrics, ExceptionMetrics, FindingLifecycle, LoopReport, LoopState, MetricsReport,
+    TrendReport, Window,
 };
 use patchloop_model::{
-    AssetId, ExceptionRowState, ExceptionScope, Finding, ResourceId, Timestamp, VulnId,
+    AssetId, ClosureAction, ExceptionRowState, ExceptionScope, Finding, ResourceId, Timestamp,
+    VulnId,
 };
 use patchloop_score::{Assessment, HostReport, QueueReport};
 use serde::Serialize;
@@ -178,7 +179,7 @@ impl Session {
             .collect();
         for batch in &mut plan.batches {
             for secret in &mut batch.secrets {
-                let done_everywhere = |a: &ClosureAction| {
+                let done_everywhere = |a: &PlannedAction| {
                     !closures.is_empty()
                         && closures.iter().all(|c| {
                             c.secrets.iter().any(|s| {
@@ -249,16 +250,8 @@ impl Session {
     }
 }
 
-/// Whether the graph's planned action `a` is the closed loop's done action `d`.
-fn same_action(a: &ClosureAction, d: DoneAction, resource: Option<&ResourceId>) -> bool {
-    match (a, d) {
-        (ClosureAction::Rotate, DoneAction::SecretRotated)
-        | (ClosureAction::RevokeSessions, DoneAction::SessionsRevoked)
-        | (ClosureAction::ReviewPrivilege { .. }, DoneAction::PrivilegeReviewed)
-        | (ClosureAction::EnableDetection, DoneAction::DetectionEnabled) => true,
-        (ClosureAction::VerifyTrust { resource_id, .. }, DoneAction::TrustVerified) => {
-            resource == Some(resource_id)
-        }
-        _ => false,
-    }
+/// Whether the planned action `a` is the closed loop's done action `d` (the same action,
+/// and for `trust_verified` the same resource).
+fn same_action(a: &PlannedAction, d: ClosureAction, resource: Option<&ResourceId>) -> bool {
+    a.action == d && (d != ClosureAction::TrustVerified || a.resource_id.as_ref() == resource)
 }

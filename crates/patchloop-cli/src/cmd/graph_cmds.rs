@@ -2,7 +2,7 @@
 //! `nhi` and `graph export`.
 use std::fmt::Write as _;
 
-use patchloop::graph::HostBlast;
+use patchloop::graph::{ClosureAction, HostBlast, PlannedAction};
 use patchloop::model::AssetId;
 
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
@@ -285,26 +285,32 @@ pub struct ClosureArgs {
     format: ListFormat,
 }
 
-fn action_text(a: &patchloop::graph::ClosureAction) -> String {
-    use patchloop::graph::ClosureAction as A;
-    match a {
-        A::Rotate => {
+fn action_text(a: &PlannedAction) -> String {
+    let list = |v: &[patchloop::model::ResourceId]| {
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match a.action {
+        ClosureAction::SecretRotated => {
             "rotate: issue a new credential and invalidate the old one at its issuer".into()
         }
-        A::RevokeSessions => "revoke sessions and tokens derived from it".into(),
-        A::VerifyTrust {
-            resource_id,
-            privilege,
-        } => format!("verify {resource_id} ({privilege}) no longer accepts the old credential"),
-        A::ReviewPrivilege { admin_on } => format!(
-            "review privilege: admin on {}",
-            admin_on
-                .iter()
+        ClosureAction::SessionsRevoked => "revoke sessions and tokens derived from it".into(),
+        ClosureAction::TrustVerified => format!(
+            "verify {} ({}) no longer accepts the old credential",
+            a.resource_id
+                .as_ref()
                 .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+                .unwrap_or_default(),
+            a.privilege.map(|p| p.to_string()).unwrap_or_default()
         ),
-        A::EnableDetection => "enable detection for reuse of the old credential".into(),
+        ClosureAction::PrivilegeReviewed => {
+            format!("review privilege: admin on {}", list(&a.admin_on))
+        }
+        ClosureAction::DetectionEnabled => {
+            "enable detection for reuse of the old credential".into()
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Exposed secrets, trusting resources and closure plans (spec §5).
-use patchloop_graph::{ClosureAction, ResourceTrust};
+use patchloop_graph::{PlannedAction, ResourceTrust};
 use patchloop_model::{Criticality, EventKind, Privilege, ResourceKind, SecretKind};
 
 use crate::common::*;
@@ -73,12 +73,9 @@ fn each_secret_gets_the_actions_its_kind_and_access_need() {
     assert_eq!(
         by_id("s-c"),
         vec![
-            ClosureAction::Rotate,
-            ClosureAction::VerifyTrust {
-                resource_id: rid("W"),
-                privilege: Privilege::Read
-            },
-            ClosureAction::EnableDetection,
+            PlannedAction::rotate(),
+            PlannedAction::verify_trust(rid("W"), Privilege::Read),
+            PlannedAction::enable_detection(),
         ]
     );
     // An API key whose identity administers a crown jewel: revoke sessions, verify both
@@ -86,23 +83,15 @@ fn each_secret_gets_the_actions_its_kind_and_access_need() {
     assert_eq!(
         by_id("s-b"),
         vec![
-            ClosureAction::Rotate,
-            ClosureAction::RevokeSessions,
-            ClosureAction::VerifyTrust {
-                resource_id: rid("V"),
-                privilege: Privilege::Read
-            },
-            ClosureAction::VerifyTrust {
-                resource_id: rid("prod"),
-                privilege: Privilege::Admin
-            },
-            ClosureAction::ReviewPrivilege {
-                admin_on: vec![rid("prod")]
-            },
-            ClosureAction::EnableDetection,
+            PlannedAction::rotate(),
+            PlannedAction::revoke_sessions(),
+            PlannedAction::verify_trust(rid("V"), Privilege::Read),
+            PlannedAction::verify_trust(rid("prod"), Privilege::Admin),
+            PlannedAction::review_privilege(vec![rid("prod")]),
+            PlannedAction::enable_detection(),
         ]
     );
-    let events: Vec<EventKind> = by_id("s-a").iter().map(ClosureAction::event_kind).collect();
+    let events: Vec<EventKind> = by_id("s-a").iter().map(PlannedAction::event_kind).collect();
     assert_eq!(
         events,
         [
@@ -112,10 +101,11 @@ fn each_secret_gets_the_actions_its_kind_and_access_need() {
             EventKind::DetectionEnabled
         ]
     );
+    // The plan speaks the closed loop's words: each action is the event that records it.
     let json = serde_json::to_value(&by_id("s-b")[3]).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"action": "verify_trust", "resource_id": "prod", "privilege": "admin"})
+        serde_json::json!({"action": "trust_verified", "resource_id": "prod", "privilege": "admin"})
     );
 }
 

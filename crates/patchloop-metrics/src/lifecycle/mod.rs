@@ -216,23 +216,7 @@ pub enum ClosureStatus {
     Undetermined,
 }
 
-patchloop_model::vocab!(
-    /// One closure action (spec §5), named by the event that records it done.
-    ClosureAction, "closure action",
-    "secret_rotated|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled" {
-        /// `secret_rotated` at or after the patch.
-        SecretRotated = "secret_rotated",
-        /// `sessions_revoked` at or after that rotation (token, api_key,
-        /// service_account_key, cloud_access_key).
-        SessionsRevoked = "sessions_revoked",
-        /// `trust_verified` at or after that rotation, for one trusting resource.
-        TrustVerified = "trust_verified",
-        /// `privilege_reviewed` at or after the patch, when any trusting access is admin.
-        PrivilegeReviewed = "privilege_reviewed",
-        /// `detection_enabled` at or after the patch.
-        DetectionEnabled = "detection_enabled",
-    }
-);
+pub use patchloop_model::ClosureAction;
 
 /// An action that is needed (missing or unknown).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
