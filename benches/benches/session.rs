@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use patchloop::{ReportOptions, Session};
-use patchloop_benches::{enabled, fleet, fleet_as_of, identity_map, real_intel, rss_mb, smoke};
+use patchloop_benches::{enabled, fleet, fleet_as_of, real_intel, rss_mb, smoke};
 
 const SIZES: [(&str, usize, f64); 3] = [
     ("10k", 100, 102.0),
@@ -47,7 +47,10 @@ fn session(c: &mut Criterion) {
         // The session's answer is the plumbing's answer: same identity facts as the
         // graph crate alone, and a queue in the spec's order.
         let s = open();
-        assert_eq!(s.host_identities().ok(), Some(&identity_map(&bundle)));
+        let graph_alone = patchloop::graph::Graph::from_bundle(&bundle)
+            .and_then(|g| g.host_identities(&bundle.policy))
+            .unwrap_or_else(|e| panic!("session/{label}: {e}"));
+        assert_eq!(s.host_identities().ok(), Some(&graph_alone));
         let q = s
             .queue(Some(100))
             .unwrap_or_else(|e| panic!("session/{label}: {e}"));

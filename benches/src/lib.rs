@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use patchloop::graph::Graph;
+use patchloop::Session;
 use patchloop::ingest::epss::read_epss;
 use patchloop::ingest::kev::read_kev_json;
 use patchloop::model::{Bundle, IdentityMap, Timestamp, parse_timestamp};
@@ -88,11 +88,15 @@ pub fn fleet(hosts: usize, findings_per_host: f64, intel: Option<&Intel>) -> Bun
 }
 
 /// The graph's per-host facts as the session hands them to the scorer (B(h), crown
-/// jewels reached, the nearest one at the end of the shortest path): the graph crate's
-/// own `host_identities`, so the benches measure the CLI's wiring, not a copy of it.
+/// jewels reached, the nearest one at the end of the shortest path), taken from a
+/// `Session` so the score benches measure the CLI's wiring, not a copy of it. Set-up
+/// only: the session works on a clone of the bundle.
 pub fn identity_map(bundle: &Bundle) -> IdentityMap {
-    Graph::from_bundle(bundle)
-        .and_then(|g| g.host_identities(&bundle.policy))
+    Session::builder(bundle.clone())
+        .as_of(fleet_as_of())
+        .build()
+        .ok()
+        .and_then(|s| s.host_identities().ok().cloned())
         .unwrap_or_default()
 }
 
