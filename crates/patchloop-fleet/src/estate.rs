@@ -270,7 +270,7 @@ pub(crate) fn build_estate(opts: &GenOptions) -> Estate {
                 .or_default()
                 .push(res.id.clone());
             access.push(AccessEdge {
-                principal: Principal(p),
+                principal: Principal::Unknown(p),
                 resource_id: res.id.clone(),
                 privilege,
             });

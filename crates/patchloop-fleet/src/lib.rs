@@ -166,12 +166,15 @@ pub fn generate(opts: &GenOptions) -> Bundle {
         e.line = k as u64 + 2;
     }
     events.sort_by_key(|e| (e.at, e.line));
-    Bundle {
+    let mut bundle = Bundle {
         findings: patchloop_model::merge_findings(findings),
         events,
         exceptions,
         ..small_bundle(opts, pool, estate)
-    }
+    };
+    // As the loader gives it: principals resolved.
+    bundle.resolve_principals();
+    bundle
 }
 
 /// Generates straight to `dir` (created if needed), streaming findings and events host

@@ -76,7 +76,7 @@
 //!     contains: vec![],
 //! };
 //! let grant = AccessEdge {
-//!     principal: Principal("db-password".into()),
+//!     principal: Principal::Unknown("db-password".into()),
 //!     resource_id: db.id.clone(),
 //!     privilege: Privilege::Read,
 //! };

@@ -367,7 +367,7 @@ pub fn write_access<W: Write>(w: W, rows: &[AccessEdge]) -> std::io::Result<()> 
         .map_err(enc)?;
     for a in rows {
         c.write_record([
-            &*a.principal.0,
+            a.principal.name(),
             a.resource_id.as_str(),
             a.privilege.as_str(),
         ])

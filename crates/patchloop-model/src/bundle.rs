@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AccessEdge, Asset, AssetId, CvssFacts, DiscoveryRecord, EpssSet, Event, Exception, Finding,
-    KevCatalog, Policy, Resource, Secret, Text, Timestamp, VulnId,
+    KevCatalog, Policy, Principal, PrincipalResolver, Resource, Secret, Text, Timestamp, VulnId,
 };
 
 /// Which input of the bundle a file is.
@@ -186,6 +186,32 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// Resolves every access grant's principal by the one rule ([`PrincipalResolver`]):
+    /// a secret id first, else an identity a secret authenticates as, else unknown.
+    /// The loader calls it once every file is read; a bundle built by hand calls it
+    /// after adding its secrets and grants. Returns the names that are both a secret id
+    /// and an identity name (read as the secret), sorted, each once.
+    pub fn resolve_principals(&mut self) -> Vec<Text> {
+        let resolver = PrincipalResolver::new(&self.secrets);
+        let mut ambiguous: Vec<Text> = Vec::new();
+        let resolved: Vec<Principal> = self
+            .access
+            .iter()
+            .map(|a| {
+                if resolver.is_ambiguous(a.principal.name()) {
+                    ambiguous.push(Text::from(a.principal.name()));
+                }
+                resolver.resolved(&a.principal)
+            })
+            .collect();
+        for (a, p) in self.access.iter_mut().zip(resolved) {
+            a.principal = p;
+        }
+        ambiguous.sort();
+        ambiguous.dedup();
+        ambiguous
+    }
+
     /// Index of each asset by id, for joins.
     pub fn asset_index(&self) -> HashMap<&AssetId, usize> {
         self.assets

@@ -1,4 +1,6 @@
 //! Stored credentials, what they can reach, and the resources that trust them.
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -55,11 +57,95 @@ pub struct Secret {
     pub origin: SecretOrigin,
 }
 
-/// Who holds an access grant: a secret or an identity. `access.csv` does not say which;
-/// the graph resolves the name against the known secret ids first, then identities.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Principal(pub Text);
+/// Who holds an access grant (spec §2). `access.csv` names it without saying which kind it
+/// is; the loader resolves the name once ([`crate::Bundle::resolve_principals`], by the
+/// rule in [`PrincipalResolver`]) and every analysis reads the result. Serialised as the
+/// name, as `access.csv` writes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Principal {
+    /// A secret of the bundle.
+    Secret(SecretId),
+    /// An identity that some secret of the bundle authenticates as.
+    Identity(IdentityName),
+    /// A name that is neither, or one not resolved yet (as read, before resolution).
+    Unknown(Text),
+}
+
+impl Principal {
+    /// The name as `access.csv` gives it.
+    pub fn name(&self) -> &str {
+        match self {
+            Principal::Secret(s) => s.as_str(),
+            Principal::Identity(i) => i.as_str(),
+            Principal::Unknown(t) => t,
+        }
+    }
+}
+
+impl Serialize for Principal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Principal {
+    /// A name read back is unresolved until [`crate::Bundle::resolve_principals`] runs.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Principal::Unknown(Text::from(
+            String::deserialize(d)?.as_str(),
+        )))
+    }
+}
+
+/// The one rule for what a principal's name means (spec §2): a secret id of the bundle
+/// first, else an identity some secret authenticates as, else unknown. A name that is
+/// both is read as the secret and is [`PrincipalResolver::is_ambiguous`].
+#[derive(Debug, Clone)]
+pub struct PrincipalResolver<'a> {
+    secrets: HashMap<&'a str, &'a SecretId>,
+    identities: HashMap<&'a str, &'a IdentityName>,
+}
+
+impl<'a> PrincipalResolver<'a> {
+    /// The resolver for a bundle's secrets.
+    pub fn new(secrets: impl IntoIterator<Item = &'a Secret>) -> Self {
+        let mut r = PrincipalResolver {
+            secrets: HashMap::new(),
+            identities: HashMap::new(),
+        };
+        for s in secrets {
+            r.secrets.insert(s.id.as_str(), &s.id);
+            if let Some(i) = &s.identity {
+                r.identities.insert(i.as_str(), i);
+            }
+        }
+        r
+    }
+
+    /// What `name` means.
+    pub fn resolve(&self, name: &str) -> Principal {
+        if let Some(s) = self.secrets.get(name) {
+            Principal::Secret((*s).clone())
+        } else if let Some(i) = self.identities.get(name) {
+            Principal::Identity((*i).clone())
+        } else {
+            Principal::Unknown(Text::from(name))
+        }
+    }
+
+    /// `p` as the rule reads it: an unresolved name is resolved, a resolved one kept.
+    pub fn resolved(&self, p: &Principal) -> Principal {
+        match p {
+            Principal::Unknown(name) => self.resolve(name),
+            other => other.clone(),
+        }
+    }
+
+    /// Whether `name` is both a secret id and an identity name (read as the secret).
+    pub fn is_ambiguous(&self, name: &str) -> bool {
+        self.secrets.contains_key(name) && self.identities.contains_key(name)
+    }
+}
 
 /// One access grant (a row of `identity/access.csv`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,10 +176,11 @@ pub struct Resource {
 }
 
 impl AccessEdge {
-    /// `principal` (a secret id or identity name) reaches `resource_id` with `privilege`.
+    /// `principal` (a secret id or identity name, resolved later by
+    /// [`crate::Bundle::resolve_principals`]) reaches `resource_id` with `privilege`.
     pub fn new(principal: &str, resource_id: ResourceId, privilege: Privilege) -> AccessEdge {
         AccessEdge {
-            principal: Principal(Text::from(principal)),
+            principal: Principal::Unknown(Text::from(principal)),
             resource_id,
             privilege,
         }
@@ -132,5 +219,29 @@ impl Secret {
             fingerprint: None,
             origin: SecretOrigin::Inventory,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_principal_is_a_secret_first_then_an_identity() {
+        let mut s = Secret::new(SecretId::new("k1").unwrap(), AssetId::new("h").unwrap());
+        s.identity = Some(IdentityName::new("svc").unwrap());
+        let mut twin = Secret::new(SecretId::new("svc").unwrap(), AssetId::new("h").unwrap());
+        twin.identity = None;
+        let all = [s];
+        let r = PrincipalResolver::new(&all);
+        assert!(matches!(r.resolve("k1"), Principal::Secret(_)));
+        assert!(matches!(r.resolve("svc"), Principal::Identity(_)));
+        assert!(matches!(r.resolve("nobody"), Principal::Unknown(_)));
+        let both = [all[0].clone(), twin];
+        let r = PrincipalResolver::new(&both);
+        assert!(matches!(r.resolve("svc"), Principal::Secret(_)));
+        assert!(r.is_ambiguous("svc"));
+        let json = serde_json::to_string(&Principal::Identity(IdentityName::new("svc").unwrap()));
+        assert_eq!(json.unwrap(), "\"svc\"");
     }
 }

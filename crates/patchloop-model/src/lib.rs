@@ -58,7 +58,7 @@ pub use exchange::{
 };
 pub use finding::{Finding, FindingStatus, merge_findings};
 pub use id::{AssetId, HostName, IdError, IdentityName, ResourceId, SecretId, Text, VulnId};
-pub use identity::{AccessEdge, Principal, Resource, Secret, SecretOrigin};
+pub use identity::{AccessEdge, Principal, PrincipalResolver, Resource, Secret, SecretOrigin};
 pub use intel::{
     CvssFacts, CvssVersion, EpssScore, EpssSet, ExploitMaturity, KevCatalog, KevEntry,
 };

@@ -2,7 +2,9 @@
 //! the inputs to node numbers, emit the edges (stores, authenticates-as, access,
 //! `runs_on`, contains), merge parallel ones, and assemble the petgraph graph.
 
-use patchloop_model::Privilege;
+use std::borrow::Cow;
+
+use patchloop_model::{Principal, PrincipalResolver, Privilege, Text};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::GraphWarning;
@@ -79,7 +81,8 @@ pub(super) fn collect(
     let lookup = Lookup::new(nodes);
     let mut edges: Vec<RawEdge> = Vec::with_capacity(capacity);
     secret_edges(sorted, nodes, mentions, secret_pos, &lookup, &mut edges);
-    access_edges(sorted, &lookup, &mut edges, warnings);
+    let resolver = PrincipalResolver::new(sorted.secrets.iter().copied());
+    access_edges(sorted, &lookup, &resolver, &mut edges, warnings);
     resource_edges(sorted, mentions, &lookup, &mut edges);
     edges
 }
@@ -117,12 +120,16 @@ fn secret_edges(
 
 /// Secret or Identity → Resource, one per access grant, carrying its privilege.
 ///
-/// A principal resolves against secret ids first, then identity names (spec §2): a name
-/// that is both is read as the secret and reported as ambiguous; a name that is neither
-/// is reported and its grant left out, never silently dropped.
+/// The principal is read by the model's one rule (`PrincipalResolver`, spec §2: a secret
+/// id first, then an identity name), which the loader has already applied; a grant built
+/// by hand arrives unresolved and is resolved here by the same rule. A name that is both
+/// is read as the secret and reported as ambiguous; a name that is neither is reported
+/// and its grant left out, never silently dropped — unless it names a secret the graph
+/// knows only from a resource's `contains`, which has no record to resolve against.
 fn access_edges(
     sorted: &Sorted<'_>,
     lookup: &Lookup<'_>,
+    resolver: &PrincipalResolver<'_>,
     edges: &mut Vec<RawEdge>,
     warnings: &mut Vec<GraphWarning>,
 ) {
@@ -132,20 +139,24 @@ fn access_edges(
         let Some(&ri) = lookup.resource.get(a.resource_id.as_str()) else {
             continue;
         };
-        let name: &str = &a.principal.0;
-        let from = match lookup.identity.get(name) {
-            Some(&(_, Some(s))) => {
-                ambiguous.push(a.principal.0.clone());
-                s
-            }
-            Some(&(i, None)) => i,
-            None => match lookup.secret.get(name) {
-                Some(&s) => s,
-                None => {
-                    unknown_principals.push((a.principal.0.clone(), a.resource_id.clone()));
-                    continue;
+        let name = a.principal.name();
+        let resolved = match &a.principal {
+            Principal::Unknown(n) => Cow::Owned(resolver.resolve(n)),
+            p => Cow::Borrowed(p),
+        };
+        let from = match resolved.as_ref() {
+            Principal::Secret(id) => {
+                if resolver.is_ambiguous(name) {
+                    ambiguous.push(Text::from(name));
                 }
-            },
+                lookup.secret.get(id.as_str()).copied()
+            }
+            Principal::Identity(i) => lookup.identity.get(i.as_str()).map(|&(node, _)| node),
+            Principal::Unknown(n) => lookup.secret.get(&**n).copied(),
+        };
+        let Some(from) = from else {
+            unknown_principals.push((Text::from(name), a.resource_id.clone()));
+            continue;
         };
         edges.push((from, ri, EdgeKind::Access, Some(a.privilege)));
     }

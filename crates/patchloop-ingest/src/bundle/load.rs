@@ -199,6 +199,9 @@ pub fn load_bundle(dir: &Path, opts: &LoadOptions) -> Result<Loaded, BundleError
     check_references(&mut cx);
 
     cx.bundle.secrets.sort_by(|a, b| a.id.cmp(&b.id));
+    // Every grant's principal is resolved once, here, by the model's rule; the graph
+    // reports the ambiguous names.
+    cx.bundle.resolve_principals();
     cx.bundle
         .provenance
         .inputs

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use patchloop_model::{
-    Asset, AssetId, Bundle, Finding, Privilege, ResourceId, Secret, SecretId, VulnId,
+    Asset, AssetId, Bundle, Finding, Principal, PrincipalResolver, Privilege, ResourceId, Secret,
+    SecretId, VulnId,
 };
 use rayon::prelude::*;
 
@@ -153,18 +154,20 @@ pub(super) fn join_sla<'a>(
 }
 
 /// Each secret with the resources that trust it: the caller's trust rows when given,
-/// else the access edges whose principal is the secret's id or (when that name is not
-/// itself a secret id, as the graph resolves it) the secret's identity.
+/// else the access grants whose principal, read by the model's one rule
+/// (`PrincipalResolver`, as the loader and the graph read it), is the secret or the
+/// identity it authenticates as.
 pub(super) fn secret_contexts<'a>(
     bundle: &'a Bundle,
     secrets: &[&'a Secret],
     inputs: Inputs<'a>,
     available: Availability,
 ) -> Result<(Vec<SecretCtx<'a>>, u64), MetricsError> {
-    let mut by_principal: BTreeMap<&str, Vec<(&ResourceId, Privilege)>> = BTreeMap::new();
+    let resolver = PrincipalResolver::new(secrets.iter().copied());
+    let mut by_principal: BTreeMap<Principal, Vec<(&ResourceId, Privilege)>> = BTreeMap::new();
     for e in &bundle.access {
         by_principal
-            .entry(&e.principal.0)
+            .entry(resolver.resolved(&e.principal))
             .or_default()
             .push((&e.resource_id, e.privilege));
     }
@@ -174,9 +177,6 @@ pub(super) fn secret_contexts<'a>(
             return Err(MetricsError::DuplicateTrust(t.secret_id.clone()));
         }
     }
-    let secret_ids: std::collections::HashSet<&str> =
-        secrets.iter().map(|s| s.id.as_str()).collect();
-    let is_secret_id = |name: &str| secret_ids.contains(name);
     let mut matched = 0u64;
     let out = secrets
         .iter()
@@ -194,16 +194,16 @@ pub(super) fn secret_contexts<'a>(
                         )
                     }
                     None => {
+                        // A name that is also a secret id resolves to that secret, so
+                        // the identity's grants are only those resolved to it.
                         let mut v: Vec<(&ResourceId, Privilege)> = by_principal
-                            .get(secret.id.as_str())
+                            .get(&Principal::Secret(secret.id.clone()))
                             .cloned()
                             .unwrap_or_default();
-                        if let Some(identity) = &secret.identity
-                            && !is_secret_id(identity.as_str())
-                        {
+                        if let Some(identity) = &secret.identity {
                             v.extend(
                                 by_principal
-                                    .get(identity.as_str())
+                                    .get(&Principal::Identity(identity.clone()))
                                     .cloned()
                                     .unwrap_or_default(),
                             );

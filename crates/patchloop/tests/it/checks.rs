@@ -242,3 +242,31 @@ fn the_finding_set_answers_as_the_id_pairs_in_any_order() {
     };
     assert_eq!(key(s.queue(None).unwrap()), key(s2.queue(None).unwrap()));
 }
+
+/// Principals are resolved once, at load, by the model's rule; the graph and the closed
+/// loop read the result (the example names one identity and several secrets).
+#[test]
+fn principals_are_resolved_at_load() {
+    use patchloop::model::Principal;
+    let s = session("../../../../examples/fleet");
+    let access = &s.bundle().access;
+    assert!(
+        access
+            .iter()
+            .any(|a| matches!(a.principal, Principal::Identity(_)))
+    );
+    assert!(
+        access
+            .iter()
+            .any(|a| matches!(a.principal, Principal::Secret(_)))
+    );
+    for a in access {
+        if let Principal::Unknown(name) = &a.principal {
+            // Unknown at load means unknown to the graph too: it says so.
+            let warned = s.graph().unwrap().warnings().iter().any(|w| {
+                matches!(w, patchloop::graph::GraphWarning::UnknownPrincipal { principal, .. } if principal == name)
+            });
+            assert!(warned, "{name}");
+        }
+    }
+}

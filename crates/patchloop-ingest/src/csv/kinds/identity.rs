@@ -120,7 +120,7 @@ pub fn read_access<R: Read>(
     let mut assumed = 0u64;
     t.for_each_row(&mut errors, |r| {
         let principal = r.req(0, |s| {
-            Ok::<_, std::convert::Infallible>(Principal(interner.intern(s)))
+            Ok::<_, std::convert::Infallible>(Principal::Unknown(interner.intern(s)))
         });
         let resource_id = r.req(1, ResourceId::new);
         let privilege = r.opt(2, str::parse::<Privilege>);
