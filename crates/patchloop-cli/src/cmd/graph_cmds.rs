@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use patchloop::graph::{ClosureAction, HostBlast, PlannedAction};
 use patchloop::model::AssetId;
 
+use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
 use crate::error::CliError;
 
@@ -127,42 +128,6 @@ pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
         usize::MAX
     });
     all.truncate(top);
-    let header = [
-        "rank",
-        "asset_id",
-        "blast",
-        "weight",
-        "resources",
-        "hosts",
-        "secrets",
-        "crown_jewels",
-        "hops_to_crown_jewel",
-        "in_inventory",
-    ];
-    let rows: Vec<Vec<String>> = all
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            vec![
-                (i + 1).to_string(),
-                h.asset_id.to_string(),
-                fmt_b(h.blast),
-                h.weight.to_string(),
-                h.reached_resources.to_string(),
-                h.reached_hosts.to_string(),
-                h.reached_secrets.to_string(),
-                h.crown_jewels
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                h.hops_to_crown_jewel
-                    .map(|x| x.to_string())
-                    .unwrap_or_default(),
-                h.in_inventory.to_string(),
-            ]
-        })
-        .collect();
     match args.format {
         ListFormat::Json => {
             #[derive(serde::Serialize)]
@@ -181,30 +146,46 @@ pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
                 common::envelope(s, "patchloop.blast-radius/v1", "hosts", &items)?
             );
         }
-        ListFormat::Csv => out!("{}", common::csv_text(&header, &rows)),
-        ListFormat::Table => {
-            let hdr = [
-                "RANK",
-                "HOST",
-                "B(h)",
-                "WEIGHT",
-                "RES",
-                "HOSTS",
-                "SECRETS",
-                "CROWN JEWELS",
-                "HOPS",
-            ];
-            let rows: Vec<Vec<String>> = rows
-                .into_iter()
-                .map(|mut r| {
-                    r.truncate(9);
-                    r
-                })
-                .collect();
-            out!("{}", common::table(&hdr, &rows, &[0, 2, 3, 4, 5, 6, 8]));
+        ListFormat::Csv | ListFormat::Table => {
+            let ranked: Vec<(usize, &HostBlast)> =
+                all.iter().enumerate().map(|(i, h)| (i + 1, h)).collect();
+            let cols = blast_columns();
+            if args.format == ListFormat::Csv {
+                out!("{}", columns::csv(&cols, &ranked));
+            } else {
+                out!("{}", columns::table(&cols, &ranked, &|_, _| None));
+            }
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The columns of `blast-radius`.
+fn blast_columns<'a>() -> [Column<(usize, &'a HostBlast)>; 10] {
+    type C<'a> = Column<(usize, &'a HostBlast)>;
+    [
+        C::shown("rank", "RANK", |(r, _)| r.to_string()).numeric(),
+        C::shown("asset_id", "HOST", |(_, h)| h.asset_id.to_string()),
+        C::shown("blast", "B(h)", |(_, h)| fmt_b(h.blast)).numeric(),
+        C::shown("weight", "WEIGHT", |(_, h)| h.weight.to_string()).numeric(),
+        C::shown("resources", "RES", |(_, h)| h.reached_resources.to_string()).numeric(),
+        C::shown("hosts", "HOSTS", |(_, h)| h.reached_hosts.to_string()).numeric(),
+        C::shown("secrets", "SECRETS", |(_, h)| h.reached_secrets.to_string()).numeric(),
+        C::shown("crown_jewels", "CROWN JEWELS", |(_, h)| {
+            h.crown_jewels
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(";")
+        }),
+        C::shown("hops_to_crown_jewel", "HOPS", |(_, h)| {
+            h.hops_to_crown_jewel
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        })
+        .numeric(),
+        C::csv("in_inventory", |(_, h)| h.in_inventory.to_string()),
+    ]
 }
 
 /// Flags of `patchloop paths`.
