@@ -4,8 +4,8 @@
 //! the top 100, on generated fleets of 10k and 1M findings (10M with
 //! `PATCHLOOP_BENCH_10M=1`, about 6 GB).
 //!
-//! Each sample opens a fresh session on a clone of the bundle (the clone is set-up, not
-//! timed), so nothing cached by a previous sample is reused.
+//! Each sample opens a fresh session on a clone of the bundle (the clone and the drop are
+//! set-up, not timed), so nothing cached by a previous sample is reused.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::time::{Duration, Instant};
@@ -68,14 +68,14 @@ fn session(c: &mut Criterion) {
         g.warm_up_time(Duration::from_secs(1));
         g.measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 3 }));
         g.bench_function(BenchmarkId::new("queue_top100", "2t"), |b| {
-            b.iter_batched(
+            b.iter_batched_ref(
                 open,
                 |s| s.queue(Some(100)).map(|q| q.items.len()),
                 BatchSize::PerIteration,
             )
         });
         g.bench_function(BenchmarkId::new("report", "2t"), |b| {
-            b.iter_batched(
+            b.iter_batched_ref(
                 open,
                 |s| s.report(&ReportOptions::new()).map(|r| r.queue.items.len()),
                 BatchSize::PerIteration,
