@@ -15,6 +15,7 @@ use crate::{GraphError, NodeKind};
 /// Everything excludes the host itself, even when the host can reach itself through a
 /// cycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HostBlast {
     /// The host.
     pub asset_id: AssetId,
@@ -39,6 +40,7 @@ pub struct HostBlast {
 
 /// One host's blast radius with the reached nodes listed, for explanations and exports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlastRadius {
     /// The numbers, exactly as [`blast_radius_all`] gives them.
     #[serde(flatten)]

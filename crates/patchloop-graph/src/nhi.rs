@@ -64,6 +64,7 @@ pub use patchloop_model::ReuseKey;
 
 /// One hygiene finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NhiFinding {
     /// The OWASP code.
     pub code: NhiCode,
@@ -97,6 +98,7 @@ pub struct NhiFinding {
 
 /// The result of the hygiene checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NhiReport {
     /// The time ages are measured at.
     pub as_of: Timestamp,

@@ -8,6 +8,7 @@ use crate::{EdgeKind, GraphError, NodeRef};
 
 /// One step of a path: the edge taken and the node it arrives at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PathStep {
     /// The edge's kind.
     pub edge: EdgeKind,
@@ -21,6 +22,7 @@ pub struct PathStep {
 
 /// A shortest path from a host to a crown jewel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CrownJewelPath {
     /// The host it starts from.
     pub asset_id: AssetId,

@@ -55,6 +55,7 @@ pub struct ResourceTrust {
 /// One thing closure needs for a secret (spec §5): the action, in the model's one
 /// vocabulary (named by the event that records it done), with what it applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlannedAction {
     /// The action.
     pub action: ClosureAction,
@@ -119,6 +120,7 @@ impl PlannedAction {
 
 /// What closing one secret takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SecretClosure {
     /// The secret.
     pub secret_id: SecretId,
@@ -141,6 +143,7 @@ pub struct SecretClosure {
 
 /// Secrets to rotate together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ClosureBatch {
     /// 1-based position in the plan.
     pub order: u32,
@@ -153,6 +156,7 @@ pub struct ClosureBatch {
 
 /// How to close the identity exposure of one host (spec §5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ClosurePlan {
     /// The host.
     pub asset_id: AssetId,

@@ -1,9 +1,9 @@
 //! Metrics that count remediation events in the window: failed-remediation rate with
 //! its split by reason and repeat failures, and deployment cadence with patch latency.
 use chrono::{Datelike, Days, NaiveDate, TimeDelta};
-use patchloop_model::{AssetId, EventKind, FailureReason, VulnId};
+use patchloop_model::{AssetId, EventKind, FailureReason, Tags, VulnId};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Window;
 use crate::analysis::Analysis;
@@ -12,7 +12,8 @@ use crate::lifecycle::{ReasonCount, reason_index};
 use crate::stats::{DurationStats, Ratio};
 
 /// A finding that failed twice or more in W.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RepeatFailure {
     /// The asset.
     pub asset_id: AssetId,
@@ -23,10 +24,11 @@ pub struct RepeatFailure {
 }
 
 /// Failed remediation (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FailureMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// (deploy_failed + verify_failed in W) ÷ (deploy_succeeded + deploy_failed in W).
     pub rate: Ratio,
     /// The numerator split by reason; reasons with no failure omitted.
@@ -39,7 +41,8 @@ pub struct FailureMetrics {
 }
 
 /// Deployments in one ISO week.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WeekCount {
     /// `YYYY-Www` (ISO 8601 week).
     pub week: String,
@@ -50,10 +53,11 @@ pub struct WeekCount {
 }
 
 /// Cadence (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CadenceMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// `deploy_succeeded` events in W.
     pub deployments: u64,
     /// Every ISO week that meets W, oldest first, including weeks with none.
@@ -166,7 +170,7 @@ pub(crate) fn compute(a: &Analysis, w: &Window) -> (FailureMetrics, CadenceMetri
             .then_with(|| (&x.asset_id, &x.vuln_id).cmp(&(&y.asset_id, &y.vuln_id)))
     });
     let failures = FailureMetrics {
-        csf: &["PR.PS-02"],
+        csf: Tags::new(&["PR.PS-02"]),
         rate: Ratio::new(
             failed_deploy + failed_verify,
             succeeded + failed_deploy,
@@ -187,7 +191,7 @@ pub(crate) fn compute(a: &Analysis, w: &Window) -> (FailureMetrics, CadenceMetri
         reopened: Ratio::new(0, 0, ""),
     };
     let cadence = CadenceMetrics {
-        csf: &["PR.PS-02"],
+        csf: Tags::new(&["PR.PS-02"]),
         deployments: succeeded,
         weeks: weeks
             .into_iter()

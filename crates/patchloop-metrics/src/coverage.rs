@@ -3,14 +3,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::TimeDelta;
-use patchloop_model::{Asset, AssetId, DiscoveryRecord, HostName, Text, Timestamp};
-use serde::Serialize;
+use patchloop_model::{Asset, AssetId, DiscoveryRecord, HostName, Tags, Text, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use crate::input::DAY;
 use crate::stats::Ratio;
 
 /// A discovery row matching more than one asset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AmbiguousMatch {
     /// Its line in `discovery.csv`.
     pub line: u64,
@@ -19,7 +20,8 @@ pub struct AmbiguousMatch {
 }
 
 /// A discovery row matching no asset: a host outside the inventory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShadowHost {
     /// Its line in `discovery.csv`.
     pub line: u64,
@@ -34,10 +36,11 @@ pub struct ShadowHost {
 }
 
 /// Discovery coverage at `as_of` (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CoverageMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Whether `discovery.csv` was given; without it accuracy, completeness, shadow and
     /// stale are not computed (`None`).
     pub discovery_available: bool,
@@ -217,7 +220,7 @@ pub(crate) fn compute(
     let inv = n as u64;
     let avail = |r: Ratio| discovery_available.then_some(r);
     CoverageMetrics {
-        csf: &["ID.AM-01", "ID.AM-02"],
+        csf: Tags::new(&["ID.AM-01", "ID.AM-02"]),
         discovery_available,
         inventory: inv,
         discovered: considered,

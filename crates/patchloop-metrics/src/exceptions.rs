@@ -1,7 +1,7 @@
 //! Risk acceptances: the state of each finding's exceptions at `as_of`, and the health of
 //! the exception register as a whole (spec §1.1 and 6).
-use patchloop_model::{Exception, ExceptionRowState, Exposure, Finding, Timestamp};
-use serde::Serialize;
+use patchloop_model::{Exception, ExceptionRowState, Exposure, Finding, Tags, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{ExceptionState, ExceptionStatus};
 use crate::stats::Ratio;
@@ -97,10 +97,11 @@ pub(crate) fn evaluate<'a>(
 }
 
 /// Health of the exception register at `as_of` (spec §6 "exceptions").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExceptionMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Exception rows active at `as_of`.
     pub active: u64,
     /// Active and valid (control and approver present) ÷ active.

@@ -3,15 +3,18 @@
 //! secret, reuse (OWASP NHI9, NHI8) and long-lived secrets (NHI7).
 use std::collections::BTreeSet;
 
-use patchloop_model::{AssetId, Environment, EventKind, ResourceId, SecretId, Timestamp, rules};
-use serde::Serialize;
+use patchloop_model::{
+    AssetId, Environment, EventKind, ResourceId, SecretId, Tags, Timestamp, rules,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analysis;
 use crate::pass::Acc;
 use crate::stats::{DurationStats, Ratio};
 
 /// A resource that may still accept a rotated secret's old credential.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StillTrusting {
     /// The secret.
     pub secret_id: SecretId,
@@ -24,7 +27,8 @@ pub struct StillTrusting {
 pub use patchloop_model::ReuseKey;
 
 /// One credential stored in several places. The shared value itself is not repeated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReusedSecret {
     /// What they share.
     pub key: ReuseKey,
@@ -35,14 +39,15 @@ pub struct ReusedSecret {
     /// The environments of those hosts, where the inventory says.
     pub environments: Vec<Environment>,
     /// `NHI9` (several hosts) and/or `NHI8` (several environments).
-    pub owasp_nhi: Vec<&'static str>,
+    pub owasp_nhi: Tags,
 }
 
 /// Identity closure (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IdentityMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Findings needing identity closure ÷ findings seen by `as_of`.
     pub needing_closure: Ratio,
     /// Remediated findings not identity-closed ÷ remediated findings needing closure.
@@ -139,9 +144,9 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
     let resources: BTreeSet<&ResourceId> = still.iter().map(|p| &p.resource_id).collect();
     let resources_still_trusting = resources.len() as u64;
     IdentityMetrics {
-        csf: &[
+        csf: Tags::new(&[
             "PR.AA-01", "PR.AA-05", "RS.MI-01", "RS.MI-02", "DE.CM-03", "DE.CM-09",
-        ],
+        ]),
         needing_closure: Ratio::new(
             acc.applicable,
             acc.known,
@@ -200,13 +205,12 @@ fn reuse(a: &Analysis) -> Vec<ReusedSecret> {
         rules::reuse_groups(a.secrets.iter().map(|s| s.secret), env_of)
             .into_iter()
             .map(|g| {
-                let mut nhi = Vec::new();
-                if g.across_hosts() {
-                    nhi.push("NHI9");
-                }
-                if g.across_environments() {
-                    nhi.push("NHI8");
-                }
+                let nhi = match (g.across_hosts(), g.across_environments()) {
+                    (true, true) => Tags::new(&["NHI9", "NHI8"]),
+                    (true, false) => Tags::new(&["NHI9"]),
+                    (false, true) => Tags::new(&["NHI8"]),
+                    (false, false) => Tags::EMPTY,
+                };
                 ReusedSecret {
                     key: g.key,
                     secret_ids: g.secrets.iter().map(|s| s.id.clone()).collect(),

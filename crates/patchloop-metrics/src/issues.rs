@@ -1,10 +1,10 @@
 //! Events that cannot be used as given, or that contradict each other: each is reported
 //! with its `events.csv` line, never silently dropped.
 use patchloop_model::{AssetId, Event, EventKind, ResourceId, SecretId, Timestamp, VulnId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What is wrong with an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueKind {
     /// A field the kind needs is missing (only possible for bundles built in code; the
@@ -39,7 +39,8 @@ pub enum IssueKind {
 }
 
 /// One problem event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EventIssue {
     /// The 1-based line in `events.csv`.
     pub line: u64,

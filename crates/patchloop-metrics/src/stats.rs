@@ -1,11 +1,14 @@
 //! Checkable numbers: ratios that carry their numerator and denominator, and duration
 //! statistics computed exactly from whole seconds.
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::input::DAY;
 
 /// A ratio a reader can check: `value = numerator / denominator`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Ratio {
     /// What is counted above the line.
     pub numerator: u64,
@@ -14,7 +17,7 @@ pub struct Ratio {
     /// `numerator / denominator`; `None` when the denominator is zero (no data is not 0 %).
     pub value: Option<f64>,
     /// What the numerator and denominator count.
-    pub definition: &'static str,
+    pub definition: Cow<'static, str>,
 }
 
 impl Ratio {
@@ -23,13 +26,14 @@ impl Ratio {
             numerator,
             denominator,
             value: (denominator > 0).then(|| numerator as f64 / denominator as f64),
-            definition,
+            definition: Cow::Borrowed(definition),
         }
     }
 }
 
 /// Mean, median and 90th percentile of durations, from whole seconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DurationStats {
     /// How many durations (the mean's denominator).
     pub count: u64,
@@ -42,7 +46,7 @@ pub struct DurationStats {
     /// Nearest rank: the value at rank ⌈0.9 × count⌉ of the sorted durations.
     pub p90_days: Option<f64>,
     /// Which durations are measured.
-    pub definition: &'static str,
+    pub definition: Cow<'static, str>,
 }
 
 impl DurationStats {
@@ -74,17 +78,18 @@ impl DurationStats {
             mean_days: (n > 0).then(|| total as f64 / n as f64 / day),
             median_days: median,
             p90_days: p90,
-            definition,
+            definition: Cow::Borrowed(definition),
         }
     }
 }
 
 /// Something a reader must know to read a report: an input that was absent, a default
 /// or fallback that was used, data that was set aside.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Note {
     /// What it is about (`sla`, `trust`, `discovery`, ...).
-    pub topic: &'static str,
+    pub topic: Cow<'static, str>,
     /// What happened and what it changes.
     pub detail: String,
 }
@@ -92,7 +97,7 @@ pub struct Note {
 impl Note {
     pub(crate) fn new(topic: &'static str, detail: impl Into<String>) -> Note {
         Note {
-            topic,
+            topic: Cow::Borrowed(topic),
             detail: detail.into(),
         }
     }

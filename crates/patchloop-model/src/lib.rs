@@ -37,6 +37,7 @@ mod intel;
 mod num;
 pub mod policy;
 pub mod rules;
+mod tags;
 mod time;
 mod vocab;
 
@@ -64,6 +65,7 @@ pub use intel::{
 };
 pub use num::{CvssScore, NumberError, Probability};
 pub use policy::Policy;
+pub use tags::{Tags, TagsIter};
 pub use time::{Timestamp, TimestampError, parse_timestamp};
 pub use vocab::{
     ClosureAction, Criticality, Decision, Environment, ExceptionRowState, Exposure, Privilege,

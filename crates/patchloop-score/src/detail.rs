@@ -6,7 +6,7 @@ use patchloop_model::policy::SlaTable;
 use patchloop_model::{
     Asset, AssetId, Bundle, Criticality, Exception, Exposure, Role, Severity, Timestamp, VulnId,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, FLAG_FIXED};
 use crate::formula;
@@ -20,7 +20,8 @@ use crate::vocab::{
 use patchloop_model::{Decision, HostIdentity, NearestCrownJewel};
 
 /// The numbers the score multiplies, so a reader can redo the arithmetic.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScoreFactors {
     /// 1 if in KEV, else EPSS (0 when missing).
     pub threat: f64,
@@ -39,7 +40,8 @@ pub struct ScoreFactors {
 }
 
 /// How the SLA was reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SlaDetail {
     /// The policy's table.
     pub table: SlaTable,
@@ -58,7 +60,8 @@ pub struct SlaDetail {
 }
 
 /// The reasoning behind a decision, and the one-line summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Explanation {
     /// The score's factors.
     pub factors: ScoreFactors,
@@ -79,7 +82,8 @@ pub struct Explanation {
 }
 
 /// Everything about one finding at `as_of` (spec §3, §4 and §8).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Assessment {
     /// The asset.
     pub asset_id: AssetId,

@@ -1,10 +1,10 @@
 //! What the scorer noticed about its inputs without refusing them: data it could not use
 //! and defaults it had to assume. Every report carries these.
 use patchloop_model::{AssetId, VulnId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One observation about the inputs, in a fixed order (see [`crate::Engine::diagnostics`]).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Diagnostic {
     /// Findings name an asset that is not in the inventory. They are not scored: with no

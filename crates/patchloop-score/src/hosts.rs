@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use patchloop_model::{AssetId, Criticality, Exposure, Role};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::formula;
 use crate::scoring::{ST_DECISION, ST_EXCEPTED, ST_OPEN, Scoring};
@@ -13,7 +13,8 @@ use patchloop_model::rules::AnyOf;
 use patchloop_model::{HostIdentity, NearestCrownJewel};
 
 /// One host of the ranking.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HostRank {
     /// 1-based position.
     pub rank: u64,

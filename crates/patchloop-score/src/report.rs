@@ -3,7 +3,7 @@
 use patchloop_model::policy::{DecisionTable, SlaTable};
 use patchloop_model::{AssetId, Bundle, Timestamp, VulnId};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ScoreError;
 use crate::detail::Assessment;
@@ -15,7 +15,8 @@ use crate::scoring::{QueueCounts, Scoring};
 use patchloop_model::{FindingSla, IdentityMap};
 
 /// One queue entry: its 1-based rank and the finding in full.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QueueItem {
     /// 1-based position in the queue.
     pub rank: u64,
@@ -25,7 +26,8 @@ pub struct QueueItem {
 }
 
 /// The queue at `as_of` (spec §3 and §8).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QueueReport {
     /// When it was evaluated.
     pub as_of: Timestamp,
@@ -42,7 +44,8 @@ pub struct QueueReport {
 }
 
 /// The host ranking at `as_of`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HostReport {
     /// When it was evaluated.
     pub as_of: Timestamp,

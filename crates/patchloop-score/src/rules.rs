@@ -7,7 +7,7 @@ use patchloop_model::{
     Asset, Bundle, Criticality, CvssVersion, Exception, ExceptionScope, ExploitMaturity, Exposure,
     Policy, Severity, Timestamp, VulnId,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::formula;
 use crate::tables::{BodRow, BodTable};
@@ -18,7 +18,7 @@ use patchloop_model::HostIdentity;
 pub(crate) const DAY: i64 = 86_400;
 
 /// Why a finding's exploitation has the value it has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExploitationReason {
     /// Listed in CISA KEV.
@@ -140,7 +140,8 @@ pub(crate) fn end_of_day(date: NaiveDate) -> Option<i64> {
 }
 
 /// Which conditions raised human impact one level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImpactBump {
     /// B(h) ≥ `identity_bump`.
     pub blast: bool,

@@ -5,7 +5,7 @@ use std::collections::BinaryHeap;
 use chrono::DateTime;
 use patchloop_model::{FindingIdx, Timestamp};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{Columns, Engine, FLAG_FIXED};
 use crate::formula;
@@ -44,7 +44,8 @@ pub struct Scoring<'e, 'b> {
 }
 
 /// How many findings there are, in the queue and by decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QueueCounts {
     /// Findings scored (those of inventoried assets).
     pub findings: u64,

@@ -33,10 +33,13 @@
 //!
 //! Stable: [`Session`], its builder and views, [`Envelope`], [`report::Report`] and its
 //! renderers, and the model's types. Output structs are `#[non_exhaustive]`: fields may be
-//! added. The plumbing crates are re-exported below for embedders who need a piece on its
-//! own ([`graph`] for a DOT export, [`ingest`] to read one format); their APIs may change
-//! between minor versions, and wiring them together by hand is exactly what the
-//! `Session` is for. Items marked `#[doc(hidden)]` are not part of the API.
+//! added. Every answer derives both `Serialize` and `Deserialize`, so a program can read
+//! the CLI's JSON back into these types (fixed labels such as CSF tags are
+//! [`model::Tags`], static when built here and owned when read back). The plumbing
+//! crates are re-exported below for embedders who need a piece on its own ([`graph`] for
+//! a DOT export, [`ingest`] to read one format); their APIs may change between minor
+//! versions, and wiring them together by hand is exactly what the `Session` is for.
+//! Items marked `#[doc(hidden)]` are not part of the API.
 //!
 //! | module | crate | what |
 //! |---|---|---|

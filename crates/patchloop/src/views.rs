@@ -12,13 +12,13 @@ use patchloop_model::{
     VulnId,
 };
 use patchloop_score::{Assessment, HostReport, QueueReport};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::session::{Session, SessionError};
 
 /// One finding in full: the scorer's assessment and the closed loop's lifecycle, from
 /// the same session, so `explain` and `status` never disagree about its state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Explained {
     /// Decision, score, due date and every factor behind them.
@@ -30,7 +30,7 @@ pub struct Explained {
 }
 
 /// Programme metrics for one window, and optionally the same metrics window by window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MetricsView {
     /// The window's metrics.
@@ -40,7 +40,7 @@ pub struct MetricsView {
 }
 
 /// One exception row as it stands at `as_of`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExceptionRow {
     /// The asset.
@@ -60,7 +60,7 @@ pub struct ExceptionRow {
 }
 
 /// The exception register at `as_of`: its health and its rows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExceptionsView {
     /// Health figures (spec §6 "exceptions").

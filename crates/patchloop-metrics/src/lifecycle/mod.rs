@@ -4,7 +4,7 @@
 use patchloop_model::{
     AssetId, FailureReason, ResourceId, SecretId, SecretKind, Text, Timestamp, VulnId,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Decision;
 
@@ -53,7 +53,7 @@ impl LoopState {
 }
 
 /// What established `remediated_at`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RemediationEvidence {
     /// The first `verify_passed` after a `deploy_succeeded`.
@@ -66,7 +66,7 @@ pub enum RemediationEvidence {
 }
 
 /// Why a remediated finding went back to open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReopenCause {
     /// The scanner still saw the finding open (`last_seen`) after it was verified fixed.
@@ -76,7 +76,8 @@ pub enum ReopenCause {
 }
 
 /// One reopening.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Reopen {
     /// The remediation that did not hold.
     pub remediated_at: Option<Timestamp>,
@@ -89,7 +90,8 @@ pub struct Reopen {
 }
 
 /// A failure count for one reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReasonCount {
     /// The reason.
     pub reason: FailureReason,
@@ -100,7 +102,8 @@ pub struct ReasonCount {
 }
 
 /// Remediation events of one finding up to `as_of` (usable ones only).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Attempts {
     /// Deployment attempts: `deploy_succeeded` + `deploy_failed`.
     pub deployments: u64,
@@ -133,7 +136,8 @@ patchloop_model::vocab!(
 );
 
 /// The exception that decides a finding's [`ExceptionState`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExceptionStatus {
     /// The state.
     pub state: ExceptionState,
@@ -162,7 +166,7 @@ patchloop_model::vocab!(
 );
 
 /// Where a due date or score came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FactSource {
     /// The caller's [`FindingSla`](crate::FindingSla).
@@ -172,7 +176,8 @@ pub enum FactSource {
 }
 
 /// SLA facts of one finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SlaFacts {
     /// Standing at `as_of`.
     pub status: SlaStatus,
@@ -193,7 +198,7 @@ pub struct SlaFacts {
 }
 
 /// Why identity closure applies (spec §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureBasis {
     /// The vulnerability is in KEV.
@@ -205,7 +210,7 @@ pub enum ClosureBasis {
 }
 
 /// Whether the identity exposure is closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureStatus {
     /// Every required action is done.
@@ -219,7 +224,8 @@ pub enum ClosureStatus {
 pub use patchloop_model::ClosureAction;
 
 /// An action that is needed (missing or unknown).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActionNeeded {
     /// The action.
     pub action: ClosureAction,
@@ -228,7 +234,8 @@ pub struct ActionNeeded {
 }
 
 /// An action that is done, with the event that did it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActionDone {
     /// The action.
     pub action: ClosureAction,
@@ -241,7 +248,8 @@ pub struct ActionDone {
 }
 
 /// Closure of one secret stored on the finding's host.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SecretClosure {
     /// The secret.
     pub secret_id: SecretId,
@@ -261,7 +269,8 @@ pub struct SecretClosure {
 }
 
 /// Identity closure of one finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IdentityClosure {
     /// Why closure applies.
     pub basis: ClosureBasis,
@@ -277,7 +286,8 @@ pub struct IdentityClosure {
 }
 
 /// Everything about one finding at `as_of`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FindingLifecycle {
     /// The asset.
     pub asset_id: AssetId,

@@ -2,7 +2,7 @@
 //! metrics of one window, a trend of consecutive windows, coverage and exception
 //! health. Each runs one pass over the findings and hands the counters to the section
 //! builders; the output types are in `types.rs`, the notes in `notes.rs`.
-use patchloop_model::{FindingSet, Timestamp};
+use patchloop_model::{FindingSet, Tags, Timestamp};
 
 use crate::activity;
 use crate::analysis::Analysis;
@@ -46,7 +46,7 @@ impl<'a> Analysis<'a> {
         issues.sort_by(crate::issues::order);
         Ok(LoopReport {
             as_of,
-            csf: &["PR.PS-02", "ID.RA-06", "RS.MI-01", "RS.MI-02"],
+            csf: Tags::new(&["PR.PS-02", "ID.RA-06", "RS.MI-01", "RS.MI-02"]),
             counts: StateCounts::from_array(out.acc.states),
             findings: out.lifecycles,
             issues,
@@ -172,12 +172,12 @@ impl<'a> Analysis<'a> {
                 days: w.days,
             },
             lifecycle: LifecycleSummary {
-                csf: &["PR.PS-02", "ID.RA-01"],
+                csf: Tags::new(&["PR.PS-02", "ID.RA-01"]),
                 findings: acc.known,
                 states: StateCounts::from_array(acc.states),
             },
             on_time: OnTimeMetrics {
-                csf: &["ID.RA-06", "PR.PS-02"],
+                csf: Tags::new(&["ID.RA-06", "PR.PS-02"]),
                 rate: Ratio::new(
                     acc.met_in_window,
                     acc.due_in_window - acc.excepted_apart - acc.due_time_unknown,
@@ -193,7 +193,7 @@ impl<'a> Analysis<'a> {
                 },
             },
             compliance: ComplianceMetrics {
-                csf: &["PR.PS-02", "ID.RA-06"],
+                csf: Tags::new(&["PR.PS-02", "ID.RA-06"]),
                 rate: Ratio::new(
                     inventory - acc.non_compliant_hosts,
                     inventory,

@@ -1,7 +1,9 @@
 //! The builders of the metric sections that are more than a copy of the pass's
 //! counters: exception health, exposure, MTTR and ageing. Each turns the merged
 //! [`Acc`] into its output type, with the ratio's definition beside the numbers.
-use patchloop_model::{Severity, Text, Timestamp};
+use std::borrow::Cow;
+
+use patchloop_model::{Severity, Tags, Text, Timestamp};
 
 use super::types::{
     AgeBand, AgeingMetrics, ExposureMetrics, GroupDurations, HostExploitation, MttrMetrics,
@@ -27,7 +29,7 @@ impl Analysis<'_> {
             .collect();
         unknown.sort_unstable();
         ExceptionMetrics {
-            csf: &["ID.RA-06"],
+            csf: Tags::new(&["ID.RA-06"]),
             active: rows.active,
             active_valid: Ratio::new(
                 rows.active_valid,
@@ -84,9 +86,11 @@ impl Analysis<'_> {
                 .then_with(|| a.asset_id.cmp(&b.asset_id))
         });
         ExposureMetrics {
-            csf: &["DE.AE-04", "ID.RA-04", "ID.RA-05"],
+            csf: Tags::new(&["DE.AE-04", "ID.RA-04", "ID.RA-05"]),
             risk_days: acc.risk_days,
-            risk_days_definition: "sum over findings of score x days open within W (open: from first_seen or a reopening to remediated_at or T)",
+            risk_days_definition: Cow::Borrowed(
+                "sum over findings of score x days open within W (open: from first_seen or a reopening to remediated_at or T)",
+            ),
             scores: SourceCounts {
                 input: acc.score_input,
                 fallback: acc.score_fallback,
@@ -108,24 +112,24 @@ pub(super) fn mttr(acc: &Acc) -> MttrMetrics {
         .iter()
         .enumerate()
         .map(|(i, d)| GroupDurations {
-            group: d.as_str(),
+            group: Cow::Borrowed(d.as_str()),
             stats: group(&|m| m.1 as usize == i),
         })
         .collect();
     by_decision.push(GroupDurations {
-        group: "unknown",
+        group: Cow::Borrowed("unknown"),
         stats: group(&|m| m.1 as usize >= Decision::ALL.len()),
     });
     let by_severity = Severity::ALL
         .iter()
         .enumerate()
         .map(|(i, s)| GroupDurations {
-            group: s.as_str(),
+            group: Cow::Borrowed(s.as_str()),
             stats: group(&|m| m.2 as usize == i),
         })
         .collect();
     MttrMetrics {
-        csf: &["PR.PS-02"],
+        csf: Tags::new(&["PR.PS-02"]),
         overall: DurationStats::from_seconds(&mut all, DEF),
         by_decision,
         by_severity,
@@ -162,7 +166,7 @@ pub(super) fn ageing(acc: &Acc, escalate_after_days: u32) -> AgeingMetrics {
         escalations: o.escalated,
     };
     AgeingMetrics {
-        csf: &["ID.RA-01", "ID.RA-06"],
+        csf: Tags::new(&["ID.RA-01", "ID.RA-06"]),
         open: acc.open,
         bands,
         excepted: acc.excepted_open,

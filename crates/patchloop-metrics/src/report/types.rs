@@ -1,8 +1,10 @@
 //! The serialisable output types: what `status`, `metrics` and `trend` return. Plain
 //! data with no logic beyond [`StateCounts::get`]; the methods that fill them are in the
 //! parent module, the section builders in `sections.rs`.
-use patchloop_model::{AssetId, Text, Timestamp};
-use serde::Serialize;
+use std::borrow::Cow;
+
+use patchloop_model::{AssetId, Tags, Text, Timestamp};
+use serde::{Deserialize, Serialize};
 
 use crate::activity::{CadenceMetrics, FailureMetrics};
 use crate::coverage::CoverageMetrics;
@@ -29,7 +31,8 @@ pub struct FindingState<'a> {
 }
 
 /// Findings per [`LoopState`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StateCounts {
     /// `open`
     pub open: u64,
@@ -73,12 +76,13 @@ impl StateCounts {
 }
 
 /// The lifecycle of every finding at `as_of` (`patchloop status`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LoopReport {
     /// T.
     pub as_of: Timestamp,
     /// NIST CSF 2.0 subcategories this report evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Findings per state.
     pub counts: StateCounts,
     /// Every finding seen by `as_of`, by (asset, vulnerability).
@@ -90,7 +94,8 @@ pub struct LoopReport {
 }
 
 /// The window a report covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WindowInfo {
     /// Exclusive start (T − days).
     pub start: Timestamp,
@@ -101,7 +106,8 @@ pub struct WindowInfo {
 }
 
 /// Where due dates or scores came from, in counts of findings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SourceCounts {
     /// From the caller's [`FindingSla`](crate::FindingSla).
     pub input: u64,
@@ -110,10 +116,11 @@ pub struct SourceCounts {
 }
 
 /// Findings per state at T.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LifecycleSummary {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Findings seen by T (first_seen ≤ T).
     pub findings: u64,
     /// Per state.
@@ -121,10 +128,11 @@ pub struct LifecycleSummary {
 }
 
 /// On-time remediation (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OnTimeMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Findings due in W remediated by due_at ÷ findings due in W, less the two groups below.
     pub rate: Ratio,
     /// Findings due in W: the denominator plus the two groups below.
@@ -141,10 +149,11 @@ pub struct OnTimeMetrics {
 }
 
 /// Asset compliance (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ComplianceMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Inventory assets with no overdue, open, non-excepted finding ÷ inventory assets
     /// (assets without findings count as compliant).
     pub rate: Ratio,
@@ -153,19 +162,21 @@ pub struct ComplianceMetrics {
 }
 
 /// Durations of one group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupDurations {
     /// The group (a decision, a severity band, or `unknown`).
-    pub group: &'static str,
+    pub group: Cow<'static, str>,
     /// Its statistics.
     pub stats: DurationStats,
 }
 
 /// Mean time to remediate (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MttrMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// remediated_at − first_seen over findings remediated in W (by remediation date).
     pub overall: DurationStats,
     /// Per decision, `unknown` when the caller gave none.
@@ -177,7 +188,8 @@ pub struct MttrMetrics {
 }
 
 /// Open findings in one age band.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgeBand {
     /// Lower bound in whole days (inclusive).
     pub from_days: u32,
@@ -188,7 +200,8 @@ pub struct AgeBand {
 }
 
 /// Overdue figures of one owner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OwnerOverdue {
     /// The owner; `None` for inventory assets without one.
     pub owner: Option<Text>,
@@ -203,10 +216,11 @@ pub struct OwnerOverdue {
 }
 
 /// Open ageing and overdue work (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgeingMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Open findings (open, deployed or failed) at T.
     pub open: u64,
     /// By age band.
@@ -228,7 +242,8 @@ pub struct AgeingMetrics {
 }
 
 /// The exploitation probability of one host.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HostExploitation {
     /// The host.
     pub asset_id: AssetId,
@@ -243,14 +258,15 @@ pub struct HostExploitation {
 }
 
 /// Exposure (spec §6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExposureMetrics {
     /// NIST CSF 2.0 subcategories this section evidences.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Σ score × days open within W, summed in (asset, vulnerability) order.
     pub risk_days: f64,
     /// What `risk_days` sums.
-    pub risk_days_definition: &'static str,
+    pub risk_days_definition: Cow<'static, str>,
     /// Where the scores came from.
     pub scores: SourceCounts,
     /// Open findings without an EPSS score (counted as 0).
@@ -260,7 +276,8 @@ pub struct ExposureMetrics {
 }
 
 /// Every metric of spec §6 for one window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MetricsReport {
     /// T.
     pub as_of: Timestamp,
@@ -294,7 +311,8 @@ pub struct MetricsReport {
 }
 
 /// The same metrics for consecutive windows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TrendReport {
     /// T of the latest window.
     pub as_of: Timestamp,

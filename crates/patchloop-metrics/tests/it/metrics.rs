@@ -161,7 +161,7 @@ fn mttr_is_bucketed_by_remediation_date() {
         .mttr
         .by_decision
         .iter()
-        .map(|g| (g.group, g.stats.count))
+        .map(|g| (g.group.as_ref(), g.stats.count))
         .collect();
     assert_eq!(
         d,

@@ -151,7 +151,7 @@ impl Session {
                         asset_id: a.asset_id.to_string(),
                         hostname: a.hostname.clone(),
                         vuln_id: a.vuln_id.to_string(),
-                        decision: a.decision.as_str(),
+                        decision: a.decision,
                         score: (a.score * 100.0).round() / 100.0,
                         due_at: ts(a.due_at),
                         overdue_days: a.overdue_days,
@@ -183,7 +183,7 @@ impl Session {
                         )
                     };
                     Some(ExposurePath {
-                        csf: CSF_PATH,
+                        csf: Tags::new(CSF_PATH),
                         chosen_because,
                         asset_id: h.asset_id.to_string(),
                         host_rank: h.rank,
@@ -256,7 +256,7 @@ impl Session {
                 .map(|x| ExceptionRow {
                     asset_id: x.asset_id.to_string(),
                     scope: x.scope.clone(),
-                    state: x.state.as_str(),
+                    state: x.state,
                     compensating_control: x.compensating_control.clone().unwrap_or_default(),
                     approver: x.approver.clone().unwrap_or_default(),
                     expires_at: ts(x.expires_at),
@@ -287,7 +287,7 @@ impl Session {
             let mut nhi = graph.nhi_checks(&b.policy, as_of);
             let mut nhi_counts: Vec<NhiCount> = Vec::new();
             for f in &nhi.findings {
-                let code = f.code.as_str();
+                let code = f.code;
                 match nhi_counts.last_mut() {
                     Some(c) if c.code == code => c.count += 1,
                     _ => nhi_counts.push(NhiCount { code, count: 1 }),
@@ -309,14 +309,14 @@ impl Session {
                     completeness: m.coverage.as_ref().and_then(|c| c.completeness.clone()),
                 },
                 queue: QueueSection {
-                    csf: CSF_QUEUE,
+                    csf: Tags::new(CSF_QUEUE),
                     counts: q.counts,
                     items,
                     hosts,
                 },
                 exposure_path,
                 closed_loop: LoopSection {
-                    csf: CSF_LOOP,
+                    csf: Tags::new(CSF_LOOP),
                     counts: life.counts,
                     false_confidence,
                     false_confidence_total,

@@ -5,6 +5,8 @@
 //! [`Section::ALL`]'s order, each by its own function below.
 use std::fmt::Write as _;
 
+use patchloop_model::Tags;
+
 use super::{Report, Section, csf, metric_rows, show_days, show_ratio};
 
 /// Escapes a table cell.
@@ -13,7 +15,7 @@ fn cell(s: &str) -> String {
 }
 
 /// CSF subcategories as code spans after a heading or sentence; empty for none.
-fn tags(csf: &[&str]) -> String {
+fn tags(csf: &Tags) -> String {
     if csf.is_empty() {
         String::new()
     } else {
@@ -46,7 +48,7 @@ fn shown(out: &mut String, shown: usize, total: usize, command: &str) {
 }
 
 /// A numbered section's heading: `## N. Title` and its CSF tags.
-fn heading(o: &mut String, s: Section, csf: &[&str]) {
+fn heading(o: &mut String, s: Section, csf: &Tags) {
     let _ = writeln!(o, "## {}. {}{}\n", s.number(), s.info().title, tags(csf));
 }
 
@@ -122,7 +124,7 @@ fn headline(o: &mut String, r: &Report) {
 fn coverage(o: &mut String, r: &Report) {
     let m = &r.metrics;
     if let Some(c) = &m.coverage {
-        heading(o, Section::Coverage, c.csf);
+        heading(o, Section::Coverage, &c.csf);
         let opt = |x: &Option<patchloop_metrics::Ratio>| {
             x.as_ref()
                 .map_or("n/a (no discovery.csv)".to_string(), show_ratio)
@@ -148,7 +150,7 @@ fn coverage(o: &mut String, r: &Report) {
 
 /// The prioritised queue: its first items, then [`exposure_path`].
 fn queue(o: &mut String, r: &Report) {
-    heading(o, Section::Queue, r.queue.csf);
+    heading(o, Section::Queue, &r.queue.csf);
     let rows: Vec<Vec<String>> = r
         .queue
         .items
@@ -194,7 +196,7 @@ fn exposure_path(o: &mut String, r: &Report) {
             o,
             "### Where an attacker on {} goes{}\n",
             p.asset_id,
-            tags(p.csf)
+            tags(&p.csf)
         );
         let _ = writeln!(
             o,
@@ -219,7 +221,7 @@ fn exposure_path(o: &mut String, r: &Report) {
 /// SLA and overdue by owner: every owner with open findings, most urgent first.
 fn sla(o: &mut String, r: &Report) {
     let m = &r.metrics;
-    heading(o, Section::Sla, m.ageing.csf);
+    heading(o, Section::Sla, &m.ageing.csf);
     let owners = super::owners_by_urgency(m);
     let rows: Vec<Vec<String>> = owners
         .iter()
@@ -244,7 +246,7 @@ fn sla(o: &mut String, r: &Report) {
 /// reason.
 fn deployment(o: &mut String, r: &Report) {
     let m = &r.metrics;
-    heading(o, Section::Deployment, m.failures.csf);
+    heading(o, Section::Deployment, &m.failures.csf);
     let _ = writeln!(
         o,
         "{} deployments in the window; failed remediation rate {}.\n",
@@ -275,7 +277,7 @@ fn deployment(o: &mut String, r: &Report) {
 /// finding.
 fn identity(o: &mut String, r: &Report) {
     let m = &r.metrics;
-    heading(o, Section::Identity, m.identity.csf);
+    heading(o, Section::Identity, &m.identity.csf);
     let cl = &r.closed_loop;
     if cl.false_confidence.is_empty() {
         let _ = writeln!(o, "No false confidence.\n");
@@ -335,7 +337,7 @@ fn identity(o: &mut String, r: &Report) {
     let _ = writeln!(
         o,
         "States at as of{}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence.\n",
-        tags(csf::LOOP),
+        tags(&Tags::new(csf::LOOP)),
         cl.counts.open,
         cl.counts.deployed,
         cl.counts.failed,
@@ -347,7 +349,7 @@ fn identity(o: &mut String, r: &Report) {
 
 /// Exceptions: the first exceptions one by one.
 fn exceptions(o: &mut String, r: &Report) {
-    heading(o, Section::Exceptions, r.exceptions.csf);
+    heading(o, Section::Exceptions, &r.exceptions.csf);
     shown(
         o,
         r.exception_list.len(),
@@ -385,7 +387,7 @@ fn exceptions(o: &mut String, r: &Report) {
 
 /// Programme metrics and trend: [`trend`], then [`metric_table`].
 fn metrics(o: &mut String, r: &Report) {
-    heading(o, Section::Metrics, Section::Metrics.csf());
+    heading(o, Section::Metrics, &Section::Metrics.csf());
     trend(o, r);
     metric_table(o, r);
 }
@@ -412,7 +414,7 @@ fn metric_table(o: &mut String, r: &Report) {
 
 /// Non-human identity hygiene: the first findings by OWASP NHI code.
 fn nhi(o: &mut String, r: &Report) {
-    heading(o, Section::Nhi, Section::Nhi.csf());
+    heading(o, Section::Nhi, &Section::Nhi.csf());
     let total: usize = r.nhi_counts.iter().map(|c| c.count).sum();
     shown(
         o,
@@ -437,7 +439,7 @@ fn nhi(o: &mut String, r: &Report) {
 
 /// Provenance: the KEV and EPSS feeds, every input file, and the defaults assumed.
 fn provenance(o: &mut String, r: &Report) {
-    heading(o, Section::Provenance, Section::Provenance.csf());
+    heading(o, Section::Provenance, &Section::Provenance.csf());
     let p = &r.provenance;
     if let Some(k) = &p.kev {
         let _ = writeln!(

@@ -8,11 +8,13 @@
 //! the [`Envelope`](crate::Envelope) `patchloop.report/v1`. The numbered sections (anchor,
 //! nav label, title, fixed CSF tags) are listed once, in `Section`, which both renderers
 //! walk.
-use patchloop_graph::{CrownJewelPath as GraphPath, NhiReport};
+use std::borrow::Cow;
+
+use patchloop_graph::{CrownJewelPath as GraphPath, NhiCode, NhiReport};
 use patchloop_metrics::{ExceptionMetrics, MetricsReport, Ratio, StateCounts};
-use patchloop_model::Provenance;
+use patchloop_model::{Decision, ExceptionRowState, Provenance, Tags};
 use patchloop_score::{HostRank, QueueCounts};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod build;
 mod html;
@@ -22,7 +24,8 @@ pub mod svg;
 pub use build::ReportOptions;
 
 /// The top line a reader sees first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Headline {
     /// Inventoried hosts.
     pub hosts: u64,
@@ -41,7 +44,8 @@ pub struct Headline {
 }
 
 /// One queue row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QueueRow {
     /// 1-based rank.
     pub rank: u64,
@@ -52,7 +56,7 @@ pub struct QueueRow {
     /// Vulnerability.
     pub vuln_id: String,
     /// SSVC decision.
-    pub decision: &'static str,
+    pub decision: Decision,
     /// Score in [0, 100].
     pub score: f64,
     /// Due date.
@@ -68,10 +72,11 @@ pub struct QueueRow {
 }
 
 /// The prioritised queue.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QueueSection {
     /// CSF subcategories.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Totals over every finding.
     pub counts: QueueCounts,
     /// The first items.
@@ -81,10 +86,11 @@ pub struct QueueSection {
 }
 
 /// Where an attacker on the top-risk host goes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExposurePath {
     /// CSF subcategories.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Why this host was drawn.
     pub chosen_because: String,
     /// The host.
@@ -100,7 +106,8 @@ pub struct ExposurePath {
 }
 
 /// One secret still to close on a patched host.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OpenSecret {
     /// The secret's id (never its value).
     pub secret_id: String,
@@ -111,7 +118,8 @@ pub struct OpenSecret {
 }
 
 /// A finding that is patched but whose identity exposure is still open.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FalseConfidence {
     /// Asset.
     pub asset_id: String,
@@ -126,7 +134,8 @@ pub struct FalseConfidence {
 }
 
 /// A finding whose deployment or verification failed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FailedRow {
     /// Asset.
     pub asset_id: String,
@@ -141,14 +150,15 @@ pub struct FailedRow {
 }
 
 /// One exception as it stands at as_of.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExceptionRow {
     /// Asset.
     pub asset_id: String,
     /// `*` or one vulnerability.
     pub scope: String,
     /// valid, expiring, invalid, expired, future.
-    pub state: &'static str,
+    pub state: ExceptionRowState,
     /// The compensating control, if any.
     pub compensating_control: String,
     /// The approver, if any.
@@ -160,10 +170,11 @@ pub struct ExceptionRow {
 }
 
 /// The closed loop at as_of.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LoopSection {
     /// CSF subcategories.
-    pub csf: &'static [&'static str],
+    pub csf: Tags,
     /// Findings per state.
     pub counts: StateCounts,
     /// Findings patched but not closed, longest exposed first (at most [`LIST_LIMIT`]).
@@ -177,7 +188,8 @@ pub struct LoopSection {
 }
 
 /// One point of the trend.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TrendPoint {
     /// End of the window.
     pub window_end: String,
@@ -194,16 +206,18 @@ pub struct TrendPoint {
 }
 
 /// How many NHI findings carry one OWASP code.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NhiCount {
     /// The OWASP NHI code (`NHI7` …).
-    pub code: &'static str,
+    pub code: NhiCode,
     /// Findings with it.
     pub count: usize,
 }
 
 /// Everything the report shows.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The bundle directory as given.
     pub bundle: String,
@@ -366,8 +380,8 @@ impl Section {
     }
 
     /// The fixed CSF tags (see [`SectionInfo::csf`]); empty for a section tagged by its data.
-    pub(crate) fn csf(self) -> &'static [&'static str] {
-        self.info().csf.unwrap_or(&[])
+    pub(crate) fn csf(self) -> Tags {
+        Tags::new(self.info().csf.unwrap_or(&[]))
     }
 }
 
@@ -441,7 +455,7 @@ pub struct MetricRow {
     /// `numerator / denominator`, or the sample size.
     pub basis: String,
     /// The definition the metrics crate states.
-    pub definition: &'static str,
+    pub definition: Cow<'static, str>,
 }
 
 /// Every metric of the window as rows, in a fixed order.
@@ -455,7 +469,7 @@ pub fn metric_rows(m: &MetricsReport) -> Vec<MetricRow> {
                 .value
                 .map_or("n/a".to_string(), |v| format!("{:.1}%", v * 100.0)),
             basis: format!("{} / {}", r.numerator, r.denominator),
-            definition: r.definition,
+            definition: r.definition.clone(),
         });
     };
     ratio("SLA", "on-time remediation rate", &m.on_time.rate);
@@ -520,7 +534,7 @@ pub fn metric_rows(m: &MetricsReport) -> Vec<MetricRow> {
                 show_days(d.p90_days)
             ),
             basis: format!("n = {}", d.count),
-            definition: d.definition,
+            definition: d.definition.clone(),
         });
     };
     dur("SLA", "MTTR".into(), &m.mttr.overall);

@@ -39,7 +39,7 @@ fn an_exception_14_5_days_from_expiry_is_valid_everywhere() {
         assert_eq!(x.health.expiring.numerator, 0);
         assert_eq!(x.health.active_valid.numerator, 1);
         let r = s.report(&ReportOptions::new()).unwrap();
-        assert_eq!(r.exception_list[0].state, "valid");
+        assert_eq!(r.exception_list[0].state, ExceptionRowState::Valid);
         assert_eq!(r.exceptions.expiring.numerator, 0);
     });
 }

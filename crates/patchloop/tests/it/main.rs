@@ -2,4 +2,5 @@
 //! (`tests/cases/<name>/`, each with a note on what it pins down) and over the example.
 #![allow(clippy::unwrap_used)]
 mod checks;
+mod round_trip;
 mod support;

@@ -5,12 +5,13 @@ use std::fmt::Write as _;
 use super::{li, open_section, shown, table, tags};
 use crate::report::svg::esc;
 use crate::report::{Report, Section, csf, show_days, show_ratio};
+use patchloop_model::Tags;
 
 /// Identity closure: the false-confidence alert and list, the identity metrics and
 /// the state of every finding.
 pub(super) fn identity(o: &mut String, r: &Report) {
     let m = &r.metrics;
-    open_section(o, Section::Identity, m.identity.csf);
+    open_section(o, Section::Identity, &m.identity.csf);
     let cl = &r.closed_loop;
     if cl.false_confidence.is_empty() {
         o.push_str("<p>No false confidence: every patched finding that exposed a credential has its identity exposure closed.</p>");
@@ -117,13 +118,13 @@ pub(super) fn identity(o: &mut String, r: &Report) {
         cl.counts.closed,
         cl.counts.false_confidence
     );
-    tags(o, csf::LOOP);
+    tags(o, &Tags::new(csf::LOOP));
     o.push_str("</p></section>");
 }
 
 /// Non-human identity hygiene: findings per OWASP NHI code, then the first findings.
 pub(super) fn nhi(o: &mut String, r: &Report) {
-    open_section(o, Section::Nhi, Section::Nhi.csf());
+    open_section(o, Section::Nhi, &Section::Nhi.csf());
     if r.nhi.findings.is_empty() {
         o.push_str("<p>No hygiene findings.</p>");
     } else {

@@ -15,7 +15,7 @@ pub(super) fn coverage(o: &mut String, r: &Report) {
     let m = &r.metrics;
     match &m.coverage {
         Some(c) => {
-            open_section(o, Section::Coverage, c.csf);
+            open_section(o, Section::Coverage, &c.csf);
             let opt = |r: &Option<patchloop_metrics::Ratio>| {
                 r.as_ref()
                     .map_or("n/a (no discovery.csv)".to_string(), show_ratio)
@@ -79,7 +79,7 @@ pub(super) fn coverage(o: &mut String, r: &Report) {
             }
         }
         None => {
-            open_section(o, Section::Coverage, Section::Coverage.csf());
+            open_section(o, Section::Coverage, &Section::Coverage.csf());
             o.push_str("<p class=\"muted\">No coverage figures: the bundle has no assets.</p>");
         }
     }
@@ -89,7 +89,7 @@ pub(super) fn coverage(o: &mut String, r: &Report) {
 /// The prioritised queue: its totals and first items, then [`hosts`] and
 /// [`exposure_path`].
 pub(super) fn queue(o: &mut String, r: &Report) {
-    open_section(o, Section::Queue, r.queue.csf);
+    open_section(o, Section::Queue, &r.queue.csf);
     let c = &r.queue.counts;
     let _ = write!(
         o,
@@ -115,7 +115,7 @@ pub(super) fn queue(o: &mut String, r: &Report) {
                 format!(
                     "<span class=\"dec {}\">{}</span>",
                     i.decision,
-                    i.decision.replace('_', " ")
+                    i.decision.as_str().replace('_', " ")
                 ),
                 format!("{:.1}", i.score),
                 esc(i.due_at.get(..10).unwrap_or(&i.due_at)),
@@ -194,7 +194,7 @@ fn hosts(o: &mut String, r: &Report) {
 fn exposure_path(o: &mut String, r: &Report) {
     if let Some(p) = &r.exposure_path {
         let _ = write!(o, "<h3>Where an attacker on {} goes", esc(&p.asset_id));
-        tags(o, p.csf);
+        tags(o, &p.csf);
         let _ = write!(
             o,
             "</h3><p>{} is {}. Its blast radius B = {:.2}; it reaches {} crown jewel(s): {}. The shortest path, {} hops:</p>",

@@ -8,7 +8,7 @@ use crate::report::{Report, Section, metric_rows};
 
 /// Programme metrics and trend: [`trend`], then [`metric_table`].
 pub(super) fn metrics(o: &mut String, r: &Report) {
-    open_section(o, Section::Metrics, Section::Metrics.csf());
+    open_section(o, Section::Metrics, &Section::Metrics.csf());
     trend(o, r);
     metric_table(o, r);
     o.push_str("</section>");
@@ -69,7 +69,7 @@ fn metric_table(o: &mut String, r: &Report) {
                 esc(&x.name),
                 esc(&x.value),
                 esc(&x.basis),
-                format!("<span class=\"muted\">{}</span>", esc(x.definition)),
+                format!("<span class=\"muted\">{}</span>", esc(&x.definition)),
             ]
         })
         .collect();
@@ -83,9 +83,9 @@ fn metric_table(o: &mut String, r: &Report) {
         o,
         "<p>Exposure: {:.1} risk-days in the window <span class=\"muted\">({})</span>.",
         m.exposure.risk_days,
-        esc(m.exposure.risk_days_definition)
+        esc(&m.exposure.risk_days_definition)
     );
-    tags(o, m.exposure.csf);
+    tags(o, &m.exposure.csf);
     o.push_str("</p>");
     if !m.notes.is_empty() {
         o.push_str("<h3>Notes</h3><ul>");
@@ -98,7 +98,7 @@ fn metric_table(o: &mut String, r: &Report) {
 
 /// Provenance: the KEV and EPSS feeds, every input file, and the defaults assumed.
 pub(super) fn provenance(o: &mut String, r: &Report) {
-    open_section(o, Section::Provenance, Section::Provenance.csf());
+    open_section(o, Section::Provenance, &Section::Provenance.csf());
     let p = &r.provenance;
     o.push_str("<ul>");
     match &p.kev {

@@ -9,6 +9,8 @@
 use std::fmt::Write as _;
 
 use super::svg::esc;
+use patchloop_model::Tags;
+
 use super::{Report, Section, show_days};
 
 mod close;
@@ -189,7 +191,7 @@ fn footer(o: &mut String, r: &Report) {
 
 /// Opens a numbered section: `<section id=…>` and its `<h2>` with the number, the
 /// title and the CSF tags.
-fn open_section(out: &mut String, s: Section, csf: &[&str]) {
+fn open_section(out: &mut String, s: Section, csf: &Tags) {
     let info = s.info();
     let _ = write!(
         out,
@@ -203,7 +205,7 @@ fn open_section(out: &mut String, s: Section, csf: &[&str]) {
 }
 
 /// CSF subcategories as tags.
-fn tags(out: &mut String, csf: &[&str]) {
+fn tags(out: &mut String, csf: &Tags) {
     for c in csf {
         let _ = write!(out, "<span class=\"csf\">{}</span>", esc(c));
     }

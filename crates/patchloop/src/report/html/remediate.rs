@@ -5,12 +5,13 @@ use std::fmt::Write as _;
 use super::{open_section, shown, table};
 use crate::report::svg::{self, Bar, Bars, esc};
 use crate::report::{Report, Section, show_ratio};
+use patchloop_model::ExceptionRowState;
 
 /// SLA and overdue by owner: the totals, a bar chart of the most urgent owners and
 /// the table of every owner with open findings.
 pub(super) fn sla(o: &mut String, r: &Report) {
     let m = &r.metrics;
-    open_section(o, Section::Sla, m.ageing.csf);
+    open_section(o, Section::Sla, &m.ageing.csf);
     let _ = write!(
         o,
         "<p>{} open findings; overdue {}; to escalate (overdue by more than {} days) {}; on-time remediation in the window {}.</p>",
@@ -77,7 +78,7 @@ pub(super) fn sla(o: &mut String, r: &Report) {
 /// deployments per week, and the first findings whose remediation failed.
 pub(super) fn deployment(o: &mut String, r: &Report) {
     let m = &r.metrics;
-    open_section(o, Section::Deployment, m.failures.csf);
+    open_section(o, Section::Deployment, &m.failures.csf);
     let _ = write!(
         o,
         "<p>{} deployments in the window; failed remediation rate {}; {} finding(s) failed more than once; reopened after remediation {}. A deployment is not a remediation until a scan or check verifies it.</p>",
@@ -163,7 +164,7 @@ pub(super) fn deployment(o: &mut String, r: &Report) {
 
 /// Exceptions: their health, then the first exceptions one by one.
 pub(super) fn exceptions(o: &mut String, r: &Report) {
-    open_section(o, Section::Exceptions, r.exceptions.csf);
+    open_section(o, Section::Exceptions, &r.exceptions.csf);
     let x = &r.exceptions;
     let _ = write!(
         o,
@@ -188,7 +189,10 @@ pub(super) fn exceptions(o: &mut String, r: &Report) {
             vec![
                 esc(&e.asset_id),
                 esc(&e.scope),
-                if matches!(e.state, "invalid" | "expired") {
+                if matches!(
+                    e.state,
+                    ExceptionRowState::Invalid | ExceptionRowState::Expired
+                ) {
                     format!("<b style=\"color:var(--red)\">{}</b>", e.state)
                 } else {
                     e.state.to_string()
