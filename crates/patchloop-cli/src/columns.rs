@@ -1,6 +1,8 @@
 //! One typed column list per view: each column's CSV name, how to read it, and whether
 //! and how the terminal table and the Markdown table show it. A view's CSV, table and
 //! Markdown come from the same list, so a column cannot appear in one and drift in another.
+use patchloop::report::md_escape;
+
 use crate::common;
 
 /// How a column appears in the terminal and Markdown tables.
@@ -115,7 +117,8 @@ pub fn table<T>(
     })
 }
 
-/// The shown columns as a Markdown table; cells escaped for Markdown.
+/// The shown columns as a Markdown table; every cell escaped with the facade's
+/// [`patchloop::report::md_escape`], the one Markdown escaping the report uses too.
 pub fn markdown<T>(cols: &[Column<T>], items: &[T]) -> String {
     let cols = shown(cols);
     let mut out = String::from("|");
@@ -132,24 +135,9 @@ pub fn markdown<T>(cols: &[Column<T>], items: &[T]) -> String {
     for row in people_rows(&cols, items) {
         out.push('|');
         for cell in row {
-            out.push_str(&format!(" {} |", md_cell(&cell)));
+            out.push_str(&format!(" {} |", md_escape(&cell)));
         }
         out.push('\n');
-    }
-    out
-}
-
-/// A value safe inside a Markdown table cell: pipes and backslashes escaped, line breaks
-/// and carriage returns flattened to spaces.
-fn md_cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '|' => out.push_str("\\|"),
-            '\\' => out.push_str("\\\\"),
-            '\r' | '\n' => out.push(' '),
-            c => out.push(c),
-        }
     }
     out
 }
@@ -174,6 +162,20 @@ mod tests {
 
     #[test]
     fn markdown_cells_cannot_break_the_table() {
-        assert_eq!(md_cell("a|b\\|c\r\nd"), "a\\|b\\\\\\|c  d");
+        type R = Column<&'static str>;
+        let cols = [R::shown("v", "V", |r| (*r).to_string())];
+        let md = markdown(&cols, &["a|b\\|c\r\nd", "<b>x</b>"]);
+        assert_eq!(
+            md,
+            "| V |\n|---|\n| a\\|b\\\\\\|c d |\n| &lt;b&gt;x&lt;/b&gt; |\n"
+        );
+    }
+
+    #[test]
+    fn csv_cells_cannot_start_a_formula() {
+        type R = Column<&'static str>;
+        let cols = [R::csv("v", |r| (*r).to_string())];
+        let out = csv(&cols, &["=1+2", "-3", "ok", "a;@SUM(1)"]);
+        assert_eq!(out, "v\n'=1+2\n'-3\nok\n\"a;@SUM(1)\"\n");
     }
 }

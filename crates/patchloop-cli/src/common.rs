@@ -1,5 +1,6 @@
 //! What every subcommand shares: loading a bundle with the CLI's options, the clock and
 //! the environment (read here and nowhere else), output formats and exit codes.
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -83,6 +84,20 @@ pub fn show_path(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// `s` safe to print on a terminal: control characters (escape sequences, carriage
+/// returns, C1 codes) shown as visible escapes like `\x1b`, line feeds too. A value from
+/// the bundle (an `external_id`, a KEV catalog version, a file name) is data, and data
+/// must not drive the reader's terminal. One implementation, the facade's
+/// [`patchloop::report::escape_controls`].
+pub fn term(s: &str) -> Cow<'_, str> {
+    patchloop::report::escape_controls(s, false)
+}
+
+/// [`term`] for text meant to span lines (an error and its causes): line feeds kept.
+pub fn term_lines(s: &str) -> Cow<'_, str> {
+    patchloop::report::escape_controls(s, true)
+}
+
 /// Renders rows as an aligned text table. The last column is left unpadded.
 pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[usize]) -> String {
     table_styled(header, rows, right_align, &|_, _| None)
@@ -90,15 +105,22 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[usize]) -> St
 
 /// [`table`] with an ANSI style per cell (`style(column, text)`), applied around the
 /// text after padding is measured, so colour never breaks alignment. Styles are dropped
-/// unless [`crate::output::colour`] says a terminal wants them.
+/// unless [`crate::output::colour`] says a terminal wants them. Every cell is passed
+/// through [`term`] first: the table's own colours are the only escape sequences in it.
 pub fn table_styled(
     header: &[&str],
     rows: &[Vec<String>],
     right_align: &[usize],
     style: &dyn Fn(usize, &str) -> Option<&'static str>,
 ) -> String {
+    let escaped: Vec<Cow<'_, str>> = header.iter().map(|h| term(h)).collect();
+    let header: Vec<&str> = escaped.iter().map(AsRef::as_ref).collect();
+    let rows: Vec<Vec<Cow<'_, str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| term(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
+    for r in &rows {
         for (i, c) in r.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
                 *w = (*w).max(c.chars().count());
@@ -131,9 +153,9 @@ pub fn table_styled(
         }
         out.push('\n');
     };
-    line(header.to_vec(), &mut out, false);
-    for r in rows {
-        line(r.iter().map(String::as_str).collect(), &mut out, true);
+    line(header.clone(), &mut out, false);
+    for r in &rows {
+        line(r.iter().map(AsRef::as_ref).collect(), &mut out, true);
     }
     out
 }
@@ -190,20 +212,75 @@ pub fn envelope_with<T: serde::Serialize>(
     Ok(serde_json::to_string_pretty(&v)?)
 }
 
-/// Renders rows as CSV (header first); cells are quoted where needed.
+/// Renders rows as CSV (header first), every cell through [`csv_cell`]: quoted where
+/// needed, never starting a spreadsheet formula, no terminal control characters. Every
+/// CSV the CLI writes comes through here (the column lists' too).
 pub fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut w = csv_writer();
-    let _ = w.write_record(header);
+    let mut out = String::new();
+    csv_record(&mut out, header.iter().copied());
     for r in rows {
-        let _ = w.write_record(r);
+        csv_record(&mut out, r.iter().map(String::as_str));
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    out
 }
 
-fn csv_writer() -> csv_crate::Writer<Vec<u8>> {
-    csv_crate::WriterBuilder::new()
-        .terminator(csv_crate::Terminator::Any(b'\n'))
-        .from_writer(Vec::new())
+/// One CSV line, RFC 4180 with `\n` line ends, as the `csv` crate writes it (a record
+/// of one empty field, or of none, is `""`, so it is not read as a blank line). Written
+/// here rather than by the `csv` crate because some cells must be quoted that the crate
+/// would not quote (see [`csv_cell`]).
+fn csv_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
+    let cells: Vec<(String, bool)> = cells.map(csv_cell).collect();
+    let lone_empty = match cells.as_slice() {
+        [] => true,
+        [(only, _)] => only.is_empty(),
+        _ => false,
+    };
+    if lone_empty {
+        out.push_str("\"\"\n");
+        return;
+    }
+    for (i, (cell, quote)) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if *quote {
+            out.push('"');
+            out.push_str(&cell.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(cell);
+        }
+    }
+    out.push('\n');
+}
+
+/// Characters that make a spreadsheet read a cell beginning with them as a formula
+/// (OWASP, "CSV Injection"): `= + - @`, tab and carriage return.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One CSV cell and whether it must be quoted.
+///
+/// - Control characters other than line feed are shown as visible escapes ([`term`]'s
+///   form), since CSV is often read on a terminal. (So a tab or carriage return never
+///   survives to start a cell; they stay in the formula list as OWASP gives it.)
+/// - A cell beginning with `= + - @`, tab or carriage return gets a leading `'`, as OWASP
+///   recommends, so Excel, LibreOffice and Google Sheets show it as text instead of
+///   evaluating it (`=HYPERLINK(…)`, `@SUM(…)`, `-2+3`). No column patchloop writes
+///   holds a number that can be negative, so no legitimate number is turned into text.
+/// - It is quoted when it holds `,`, `"`, CR or LF (RFC 4180), and also when a part after
+///   a `;` begins with a formula character: spreadsheets in locales whose separator is
+///   `;` would otherwise split the cell there and evaluate the second half.
+pub fn csv_cell(s: &str) -> (String, bool) {
+    let mut cell = patchloop::report::escape_controls(s, true).into_owned();
+    if cell.starts_with(FORMULA_START) {
+        cell.insert(0, '\'');
+    }
+    let quote = cell.contains([',', '"', '\r', '\n'])
+        || cell
+            .split(';')
+            .skip(1)
+            .any(|p| p.starts_with(FORMULA_START));
+    (cell, quote)
 }
 
 /// Loads a bundle for a subcommand, printing row errors to stderr, and applies
@@ -215,7 +292,7 @@ pub fn load_checked(args: &BundleArgs) -> Result<Loaded, CliError> {
     drop(progress);
     let mut l = loaded.map_err(CliError::unusable)?;
     for e in &l.errors {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", term_lines(&e.to_string()));
     }
     if !l.errors.is_empty() && !args.lenient {
         eprintln!(

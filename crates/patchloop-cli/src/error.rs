@@ -3,6 +3,8 @@
 use std::error::Error;
 use std::fmt;
 
+use crate::common::term_lines;
+
 /// A command that did not succeed.
 #[derive(Debug)]
 pub struct CliError {
@@ -56,15 +58,17 @@ impl From<serde_json::Error> for CliError {
 }
 
 /// Prints `error: …` and then each cause not already part of the message above it.
+/// Messages quote values from the bundle (a TOML line, a CSV header, a file name), so
+/// their control characters are shown as escapes, never sent to the terminal.
 pub fn print(e: &CliError) {
     let Some(err) = &e.error else { return };
     let mut shown = err.to_string();
-    eprintln!("error: {shown}");
+    eprintln!("error: {}", term_lines(&shown));
     let mut cause = err.source();
     while let Some(c) = cause {
         let text = c.to_string();
         if !shown.contains(&text) {
-            eprintln!("  caused by: {text}");
+            eprintln!("  caused by: {}", term_lines(&text));
             shown = text;
         }
         cause = c.source();

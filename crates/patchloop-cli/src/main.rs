@@ -171,6 +171,10 @@ fn main() -> ExitCode {
             Ok(common::EXIT_OK)
         }
     };
+    // Only a command that ran to its end wrote a whole output: exit 0, `validate`'s 1 (its
+    // output is the list of row errors), `--fail-on`'s 3. One that stopped with an error
+    // (row errors without `--lenient`, unusable input) leaves an existing file as it was.
+    let ok = result.is_ok();
     let code = match result {
         Ok(code) => code,
         Err(e) => {
@@ -178,8 +182,6 @@ fn main() -> ExitCode {
             e.code
         }
     };
-    // Row errors (exit 1) still produce a complete output worth keeping.
-    let ok = code == common::EXIT_OK || code == common::EXIT_ROW_ERRORS || code == 3;
     if let Err(e) = output::finish(ok) {
         eprintln!("error: {e}");
         return ExitCode::from(common::EXIT_UNUSABLE);

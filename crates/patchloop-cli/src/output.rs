@@ -1,10 +1,11 @@
 //! Where a subcommand's output goes: stdout, or a file given with `--output` (written
-//! beside its final name and renamed into place on success, so a failed run never
-//! leaves half a report), plus the terminal niceties: colour, the progress spinner and
-//! `--quiet`.
-use std::fs::File;
+//! only when the command succeeds, through a temporary file renamed into place, or
+//! straight into a FIFO or device: see `file.rs`), plus the terminal niceties: colour,
+//! the progress spinner and `--quiet`.
+mod file;
+
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -13,34 +14,24 @@ use std::time::Duration;
 
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
-    File {
-        w: BufWriter<File>,
-        tmp: PathBuf,
-        dest: PathBuf,
-    },
+    File(file::FileOut),
 }
 
 static SINK: Mutex<Option<Sink>> = Mutex::new(None);
 static QUIET: AtomicBool = AtomicBool::new(false);
 static TO_FILE: AtomicBool = AtomicBool::new(false);
 
-/// Sends the output to `path` (or stdout when `None`) and records `--quiet`.
+/// Sends the output to `path` (or stdout when `None`) and records `--quiet`. Only looks
+/// at `path`: nothing is created or truncated until [`finish`] is told the command
+/// succeeded, and a directory or a missing parent directory fails here, before the work.
 pub fn init(path: Option<&Path>, quiet: bool) -> io::Result<()> {
     QUIET.store(quiet, Ordering::Relaxed);
     let sink = match path {
         None => Sink::Stdout(BufWriter::new(io::stdout())),
         Some(dest) => {
-            let mut name = dest.file_name().unwrap_or_default().to_os_string();
-            name.push(".partial");
-            let tmp = dest.with_file_name(name);
-            let f = File::create(&tmp)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", tmp.display())))?;
+            let f = file::FileOut::open(dest)?;
             TO_FILE.store(true, Ordering::Relaxed);
-            Sink::File {
-                w: BufWriter::new(f),
-                tmp,
-                dest: dest.to_path_buf(),
-            }
+            Sink::File(f)
         }
     };
     if let Ok(mut g) = SINK.lock() {
@@ -50,25 +41,29 @@ pub fn init(path: Option<&Path>, quiet: bool) -> io::Result<()> {
 }
 
 /// Writes formatted output. A closed pipe (`patchloop queue … | head`) ends the process
-/// quietly with success, as other Unix tools do; any other write error is reported.
+/// quietly with success, as other Unix tools do; any other write error (a full disk under
+/// a large `--output`) is reported, and ends the run with exit 2 and no file.
 pub fn write_fmt(args: std::fmt::Arguments<'_>) {
     let Ok(mut g) = SINK.lock() else { return };
     let sink = g.get_or_insert_with(|| Sink::Stdout(BufWriter::new(io::stdout())));
     let r = match sink {
         Sink::Stdout(w) => w.write_fmt(args),
-        Sink::File { w, .. } => w.write_fmt(args),
+        Sink::File(f) => f.write_fmt(args),
     };
     if let Err(e) = r {
-        if e.kind() == io::ErrorKind::BrokenPipe {
+        if matches!(sink, Sink::Stdout(_)) && e.kind() == io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
+        // `exit` runs no destructors: drop the output first, which removes its temporary
+        // file.
+        drop(g.take());
         eprintln!("error: writing output: {e}");
         std::process::exit(i32::from(crate::common::EXIT_UNUSABLE));
     }
 }
 
-/// Flushes the output. On success a file output is moved into place; on failure
-/// (`ok == false`) the partial file is removed.
+/// Flushes the output. On success (`ok`) a file output is put in place; otherwise it is
+/// dropped, its temporary file removed and the target left as it was.
 pub fn finish(ok: bool) -> io::Result<()> {
     let Ok(mut g) = SINK.lock() else {
         return Ok(());
@@ -79,16 +74,10 @@ pub fn finish(ok: bool) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             r => r,
         },
-        Some(Sink::File { mut w, tmp, dest }) => {
-            let flushed = w.flush();
-            drop(w);
-            if ok && flushed.is_ok() {
-                std::fs::rename(&tmp, &dest)
-                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dest.display())))
-            } else {
-                let _ = std::fs::remove_file(&tmp);
-                flushed
-            }
+        Some(Sink::File(f)) if ok => f.commit(),
+        Some(Sink::File(f)) => {
+            drop(f);
+            Ok(())
         }
     }
 }

@@ -96,7 +96,11 @@ fn render_table(args: &Args, l: &Loaded) -> String {
     let b = &l.bundle;
     let p = &b.provenance;
     let mut out = String::new();
-    let _ = writeln!(out, "bundle  {}", common::show_path(&args.bundle.bundle));
+    let _ = writeln!(
+        out,
+        "bundle  {}",
+        common::term(&common::show_path(&args.bundle.bundle))
+    );
     let _ = writeln!(
         out,
         "as_of   {}",
@@ -128,7 +132,11 @@ fn render_table(args: &Args, l: &Loaded) -> String {
         &[3, 4],
     ));
     if !p.absent.is_empty() {
-        let _ = writeln!(out, "\nabsent (no data, not zero): {}", p.absent.join(", "));
+        let _ = writeln!(
+            out,
+            "\nabsent (no data, not zero): {}",
+            common::term(&p.absent.join(", "))
+        );
     }
     out.push('\n');
     match &p.kev {
@@ -136,7 +144,7 @@ fn render_table(args: &Args, l: &Loaded) -> String {
             let _ = writeln!(
                 out,
                 "KEV   catalogVersion {}, dateReleased {}, {} entries",
-                k.catalog_version.as_deref().unwrap_or("-"),
+                common::term(k.catalog_version.as_deref().unwrap_or("-")),
                 k.date_released.map_or("-".to_string(), common::ts),
                 k.count
             );
@@ -148,7 +156,7 @@ fn render_table(args: &Args, l: &Loaded) -> String {
             let _ = writeln!(
                 out,
                 "EPSS  model_version {}, score_date {}, {} scores",
-                e.model_version.as_deref().unwrap_or("-"),
+                common::term(e.model_version.as_deref().unwrap_or("-")),
                 e.score_date.map_or("-".to_string(), common::ts),
                 e.count
             );
@@ -158,7 +166,13 @@ fn render_table(args: &Args, l: &Loaded) -> String {
     if !p.assumed.is_empty() {
         out.push_str("\nassumed defaults:\n");
         for a in &p.assumed {
-            let _ = writeln!(out, "  {} = {} for {} record(s)", a.field, a.value, a.count);
+            let _ = writeln!(
+                out,
+                "  {} = {} for {} record(s)",
+                common::term(&a.field),
+                common::term(&a.value),
+                a.count
+            );
         }
     }
     let c = counts(l);
@@ -179,7 +193,7 @@ fn render_table(args: &Args, l: &Loaded) -> String {
     } else {
         let _ = writeln!(out, "\n{} error(s):", l.errors.len());
         for e in &l.errors {
-            let _ = writeln!(out, "  {e}");
+            let _ = writeln!(out, "  {}", common::term(&e.to_string()));
         }
     }
     out

@@ -4,7 +4,9 @@
 
 mod determinism;
 mod gen_cmd;
+mod injection;
 mod one_truth;
+mod output_files;
 mod report;
 mod secret_hygiene;
 mod story;

@@ -3,15 +3,119 @@
 //!
 //! [`render`] writes the title and headline, then one section per [`Section`] in
 //! [`Section::ALL`]'s order, each by its own function below.
+//!
+//! Every value from the bundle (ids, owners, free text, file names, feed versions) goes
+//! through [`md_escape`], or [`md_code`] where it is shown as code: a Markdown file is
+//! opened in renderers that pass raw HTML through, so an owner of
+//! `<img src=x onerror=alert(1)>` must reach the reader as text, never as markup. Text
+//! the renderer writes itself (labels, numbers, dates) is not escaped.
 use std::fmt::Write as _;
 
 use patchloop_model::Tags;
 
-use super::{Report, Section, csf, metric_rows, show_days, show_ratio};
+use super::{Report, Section, command, csf, escape_controls, metric_rows, show_days, show_ratio};
 
-/// Escapes a table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+/// `s` on one line: a line break inside a value would end a table row (and start a
+/// forged one) or a list item, so CR, LF, CRLF and tab become one space each.
+fn one_line(s: &str) -> String {
+    s.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ")
+}
+
+/// `s` as Markdown text that renders as exactly `s`: no markup, no raw HTML, one line,
+/// safe in a table cell.
+///
+/// - `<`, `>` and `&` become `&lt;`, `&gt;` and `&amp;`, so no tag, comment, entity or
+///   autolink passes (a backslash cannot escape `<` in every renderer; an entity can).
+/// - ``\ ` * { } [ ] # ! | ~`` are backslash-escaped wherever they are: they start code,
+///   emphasis, links, images, attribute lists, headings, table cells and strikethrough.
+/// - `_` is escaped unless it stands between two letters or digits, where no renderer
+///   reads it as emphasis, so `out_of_cycle` stays readable.
+/// - `-`, `+` and an ordered-list marker (`1.`, `1)`) are escaped only at the start of
+///   the value, the one place they can open a block; `(`, `)` and `.` elsewhere are
+///   plain text once `[` and `]` are escaped.
+/// - line breaks become spaces and other control characters visible escapes (`\x1b`).
+///
+/// The one escaping function for Markdown: the report's renderer and the CLI's
+/// Markdown tables both use it.
+pub fn md_escape(s: &str) -> String {
+    let flat = one_line(s);
+    let text = escape_controls(&flat, false);
+    let chars: Vec<char> = text.chars().collect();
+    let lead = chars.iter().take_while(|c| **c == ' ').count();
+    let digits = chars[lead..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let ordered_at = (digits > 0
+        && matches!(chars.get(lead + digits), Some('.' | ')'))
+        && chars.get(lead + digits + 1).is_none_or(|c| *c == ' '))
+    .then_some(lead + digits);
+    let word = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '{' | '}' | '[' | ']' | '#' | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '_' if !(word(i.checked_sub(1)) && word(Some(i + 1))) => out.push_str("\\_"),
+            '-' | '+' if i == lead => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if ordered_at == Some(i) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` as a Markdown code span: fenced with one backtick more than its longest run of
+/// backticks (padded with a space when it starts or ends with one), so nothing in it
+/// can close the span early; a code span's content is never read as markup or HTML.
+/// On one line, control characters shown as escapes, and in a table cell (`in_table`)
+/// a `|` is written `\|`, which GFM tables require even inside code.
+pub fn md_code(s: &str, in_table: bool) -> String {
+    let flat = one_line(s);
+    let mut text = escape_controls(&flat, false).into_owned();
+    if text.is_empty() {
+        return text;
+    }
+    if in_table {
+        text = text.replace('|', "\\|");
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// `s` as a code span inside a table cell.
+fn code(s: &str) -> String {
+    md_code(s, true)
+}
+
+/// Shorthand for [`md_escape`].
+fn t(s: &str) -> String {
+    md_escape(s)
 }
 
 /// CSF subcategories as code spans after a heading or sentence; empty for none.
@@ -23,7 +127,9 @@ fn tags(csf: &Tags) -> String {
     }
 }
 
-/// A table; the columns in `numeric` are right-aligned. Cells are escaped here.
+/// A table; the columns in `numeric` are right-aligned. Cells are Markdown already:
+/// the caller escapes each value ([`md_escape`], [`md_code`]) and leaves its own
+/// labels and numbers as they are.
 fn table(out: &mut String, header: &[&str], numeric: &[usize], rows: &[Vec<String>]) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let sep: Vec<&str> = (0..header.len())
@@ -31,18 +137,19 @@ fn table(out: &mut String, header: &[&str], numeric: &[usize], rows: &[Vec<Strin
         .collect();
     let _ = writeln!(out, "|{}|", sep.join("|"));
     for r in rows {
-        let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
+        let _ = writeln!(out, "| {} |", r.join(" | "));
     }
     out.push('\n');
 }
 
-/// Says that a list was cut, and which command gives all of it.
+/// Says that a list was cut, and which command gives all of it (built with
+/// [`command`], so the bundle path in it is shell-quoted).
 fn shown(out: &mut String, shown: usize, total: usize, command: &str) {
     if shown < total {
         let _ = writeln!(
             out,
-            "_The first {shown} of {total}; `{command}` lists them all._\n"
+            "_The first {shown} of {total}; {} lists them all._\n",
+            md_code(command, false)
         );
     }
 }
@@ -85,8 +192,11 @@ fn headline(o: &mut String, r: &Report) {
     let _ = writeln!(o, "# patchloop report\n");
     let _ = writeln!(
         o,
-        "Bundle `{}` · as of {} ({}) · metrics window {} days\n",
-        r.bundle, r.as_of, r.as_of_source, m.window.days
+        "Bundle {} · as of {} ({}) · metrics window {} days\n",
+        md_code(&r.bundle, false),
+        t(&r.as_of),
+        t(&r.as_of_source),
+        m.window.days
     );
     let _ = writeln!(
         o,
@@ -158,14 +268,14 @@ fn queue(o: &mut String, r: &Report) {
         .map(|i| {
             vec![
                 i.rank.to_string(),
-                i.hostname.clone(),
-                format!("`{}`", i.vuln_id),
+                t(&i.hostname),
+                code(&i.vuln_id),
                 i.decision.to_string(),
                 format!("{:.1}", i.score),
-                i.due_at.get(..10).unwrap_or(&i.due_at).to_string(),
+                t(i.due_at.get(..10).unwrap_or(&i.due_at)),
                 i.overdue_days.to_string(),
-                i.owner.clone(),
-                i.why.clone(),
+                t(&i.owner),
+                t(&i.why),
             ]
         })
         .collect();
@@ -195,24 +305,30 @@ fn exposure_path(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "### Where an attacker on {} goes{}\n",
-            p.asset_id,
+            t(&p.asset_id),
             tags(&p.csf)
         );
+        let jewels: Vec<String> = p.crown_jewels.iter().map(|j| t(j)).collect();
         let _ = writeln!(
             o,
             "{} is {}. B = {:.2}; crown jewels reached: {}.\n",
-            p.asset_id,
-            p.chosen_because,
+            t(&p.asset_id),
+            t(&p.chosen_because),
             p.blast_radius,
-            p.crown_jewels.join(", ")
+            jewels.join(", ")
         );
-        let _ = writeln!(o, "1. host `{}`", p.asset_id);
+        let _ = writeln!(o, "1. host {}", md_code(&p.asset_id, false));
         for s in &p.path.steps {
             let via = match s.privilege {
                 Some(pr) => format!("{} ({pr})", s.edge),
                 None => s.edge.to_string(),
             };
-            let _ = writeln!(o, "1. —{via}→ {} `{}`", s.node.kind(), s.node.id());
+            let _ = writeln!(
+                o,
+                "1. —{via}→ {} {}",
+                s.node.kind(),
+                md_code(s.node.id(), false)
+            );
         }
         o.push('\n');
     }
@@ -227,7 +343,9 @@ fn sla(o: &mut String, r: &Report) {
         .iter()
         .map(|w| {
             vec![
-                w.owner.as_deref().unwrap_or("(no owner)").to_string(),
+                w.owner
+                    .as_deref()
+                    .map_or_else(|| "(no owner)".to_string(), t),
                 w.open.to_string(),
                 w.overdue.to_string(),
                 w.escalations.to_string(),
@@ -259,7 +377,7 @@ fn deployment(o: &mut String, r: &Report) {
         .iter()
         .map(|x| {
             vec![
-                x.reason.to_string(),
+                t(&x.reason.to_string()),
                 x.deploy_failed.to_string(),
                 x.verify_failed.to_string(),
             ]
@@ -291,29 +409,35 @@ fn identity(o: &mut String, r: &Report) {
             o,
             cl.false_confidence.len(),
             cl.false_confidence_total,
-            &"patchloop status BUNDLE --state false_confidence".replace("BUNDLE", &r.bundle),
+            &command(
+                "patchloop status BUNDLE --state false_confidence",
+                &r.bundle,
+            ),
         );
         let rows: Vec<Vec<String>> = cl
             .false_confidence
             .iter()
             .map(|f| {
                 vec![
-                    f.asset_id.clone(),
-                    format!("`{}`", f.vuln_id),
-                    f.remediated_at
+                    t(&f.asset_id),
+                    code(&f.vuln_id),
+                    t(f.remediated_at
                         .as_deref()
                         .and_then(|t| t.get(..10))
-                        .unwrap_or("")
-                        .to_string(),
-                    f.owner.clone(),
+                        .unwrap_or("")),
+                    t(&f.owner),
                     f.secrets
                         .iter()
                         .map(|s| {
                             format!(
-                                "`{}`{}: {}",
-                                s.secret_id,
+                                "{}{}: {}",
+                                code(&s.secret_id),
                                 if s.re_exposed { " (re-exposed)" } else { "" },
-                                s.missing.join(", ")
+                                s.missing
+                                    .iter()
+                                    .map(|m| t(m))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             )
                         })
                         .collect::<Vec<_>>()
@@ -354,19 +478,19 @@ fn exceptions(o: &mut String, r: &Report) {
         o,
         r.exception_list.len(),
         r.exception_total,
-        &"patchloop exceptions BUNDLE --format json".replace("BUNDLE", &r.bundle),
+        &command("patchloop exceptions BUNDLE --format json", &r.bundle),
     );
     let rows: Vec<Vec<String>> = r
         .exception_list
         .iter()
         .map(|e| {
             vec![
-                e.asset_id.clone(),
-                e.scope.clone(),
+                t(&e.asset_id),
+                t(&e.scope),
                 e.state.to_string(),
-                e.compensating_control.clone(),
-                e.approver.clone(),
-                e.expires_at.get(..10).unwrap_or(&e.expires_at).to_string(),
+                t(&e.compensating_control),
+                t(&e.approver),
+                t(e.expires_at.get(..10).unwrap_or(&e.expires_at)),
             ]
         })
         .collect();
@@ -420,19 +544,13 @@ fn nhi(o: &mut String, r: &Report) {
         o,
         r.nhi.findings.len(),
         total,
-        &"patchloop nhi BUNDLE".replace("BUNDLE", &r.bundle),
+        &command("patchloop nhi BUNDLE", &r.bundle),
     );
     let rows: Vec<Vec<String>> = r
         .nhi
         .findings
         .iter()
-        .map(|f| {
-            vec![
-                f.code.as_str().to_string(),
-                f.title.clone(),
-                f.message.clone(),
-            ]
-        })
+        .map(|f| vec![f.code.as_str().to_string(), t(&f.title), t(&f.message)])
         .collect();
     table(o, &["code", "risk", "finding"], &[], &rows);
 }
@@ -445,7 +563,9 @@ fn provenance(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "- CISA KEV catalog {} released {} ({} entries)",
-            k.catalog_version.as_deref().unwrap_or("(no version)"),
+            k.catalog_version
+                .as_deref()
+                .map_or_else(|| "(no version)".to_string(), t),
             k.date_released.map_or("(no date)".to_string(), crate::ts),
             k.count
         );
@@ -454,7 +574,9 @@ fn provenance(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "- FIRST EPSS model {} scored {} ({} scores)",
-            e.model_version.as_deref().unwrap_or("(no version)"),
+            e.model_version
+                .as_deref()
+                .map_or_else(|| "(no version)".to_string(), t),
             e.score_date.map_or("(no date)".to_string(), crate::ts),
             e.count
         );
@@ -465,8 +587,8 @@ fn provenance(o: &mut String, r: &Report) {
         .iter()
         .map(|f| {
             vec![
-                format!("`{}`", f.path),
-                f.format.clone(),
+                code(&f.path),
+                t(&f.format),
                 f.rows.to_string(),
                 f.errors.to_string(),
             ]
@@ -477,8 +599,74 @@ fn provenance(o: &mut String, r: &Report) {
         let rows: Vec<Vec<String>> = p
             .assumed
             .iter()
-            .map(|a| vec![a.field.clone(), a.value.clone(), a.count.to_string()])
+            .map(|a| vec![t(&a.field), t(&a.value), a.count.to_string()])
             .collect();
         table(o, &["default assumed", "value", "records"], &[2], &rows);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{md_code, md_escape};
+
+    #[test]
+    fn no_html_or_link_passes_md_escape() {
+        assert_eq!(
+            md_escape("<img src=x onerror=alert(1)>"),
+            "&lt;img src=x onerror=alert(1)&gt;"
+        );
+        assert_eq!(
+            md_escape("[x](javascript:alert(1))"),
+            "\\[x\\](javascript:alert(1))"
+        );
+        assert_eq!(
+            md_escape("<script>a&b</script>"),
+            "&lt;script&gt;a&amp;b&lt;/script&gt;"
+        );
+        assert_eq!(
+            md_escape("![i](x) *b* `c` {: onclick=x}"),
+            "\\!\\[i\\](x) \\*b\\* \\`c\\` \\{: onclick=x\\}"
+        );
+        assert_eq!(md_escape("# h ~~s~~"), "\\# h \\~\\~s\\~\\~");
+    }
+
+    #[test]
+    fn a_value_cannot_break_a_table_row() {
+        assert_eq!(md_escape("a\\|b\rc"), "a\\\\\\|b c");
+        assert_eq!(md_escape("a|b\r\nc\nd\te"), "a\\|b c d e");
+        assert_eq!(md_escape("x\x1by\u{9b}"), "x\\\\x1by\\\\u\\{9b\\}");
+    }
+
+    #[test]
+    fn ordinary_text_stays_readable() {
+        for plain in [
+            "ci-runner-01",
+            "out_of_cycle",
+            "KEV (ransomware) + internet-facing + privileged role ci_runner + blast radius 0.73 → immediate (SSVC row 71)",
+            "ciso@example.com",
+            "2026.07.23",
+            "trust_verified@payments-api",
+        ] {
+            assert_eq!(md_escape(plain), plain);
+        }
+        // Block markers only where a block can start: the value's beginning.
+        assert_eq!(md_escape("- x"), "\\- x");
+        assert_eq!(md_escape("+1"), "\\+1");
+        assert_eq!(md_escape("1. x"), "1\\. x");
+        assert_eq!(md_escape("2) x"), "2\\) x");
+        assert_eq!(md_escape("a - b + c. d"), "a - b + c. d");
+        // `_` only between letters is plain; at a word's edge it could open emphasis.
+        assert_eq!(md_escape("_a_ b__c"), "\\_a\\_ b\\_\\_c");
+    }
+
+    #[test]
+    fn code_spans_cannot_be_closed_early() {
+        assert_eq!(md_code("CVE-1", true), "`CVE-1`");
+        assert_eq!(md_code("a`b", false), "``a`b``");
+        assert_eq!(md_code("`x``", false), "``` `x`` ```");
+        assert_eq!(md_code("a|b", true), "`a\\|b`");
+        assert_eq!(md_code("a|b", false), "`a|b`");
+        assert_eq!(md_code("<b>\r\n", false), "`<b> `");
+        assert_eq!(md_code("", true), "");
     }
 }

@@ -22,6 +22,7 @@ mod md;
 pub mod svg;
 
 pub use build::ReportOptions;
+pub use md::{md_code, md_escape};
 
 /// The top line a reader sees first.
 #[derive(Debug, Serialize, Deserialize)]
@@ -439,6 +440,48 @@ pub fn show_days(d: Option<f64>) -> String {
     d.map_or("–".to_string(), |v| format!("{v:.1} d"))
 }
 
+/// `s` with its control characters shown as visible escapes: C0 controls and DEL as
+/// `\x1b`, C1 controls as `\u{9b}`; a line feed is kept when `keep_newlines` (text that
+/// is meant to span lines, like an error with its causes). Every value the CLI prints to
+/// a terminal goes through here, so a hostile id or file name cannot move the cursor,
+/// recolour the screen or retitle the window; the Markdown escaping uses it too. A
+/// backslash already in the text is left alone: this is for reading, not for parsing back.
+pub fn escape_controls(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let is_escaped = |c: char| c.is_control() && !(keep_newlines && c == '\n');
+    if !s.chars().any(is_escaped) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !is_escaped(c) {
+            out.push(c);
+        } else if u32::from(c) < 0x80 {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` as one POSIX shell word: unchanged when it holds only characters no shell treats
+/// specially, else in single quotes with each `'` written `'\''`. The report prints
+/// commands that reproduce it with the bundle path in them, and a reader pastes them: a
+/// path holding `$(…)`, `;` or a space must stay one literal argument.
+pub fn shell_quote(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(format!("'{}'", s.replace('\'', "'\\''")))
+}
+
+/// A command line the report prints: `template` with `BUNDLE` replaced by the bundle
+/// path, shell-quoted ([`shell_quote`]), so pasting it runs patchloop and nothing else.
+pub(crate) fn command(template: &str, bundle: &str) -> String {
+    template.replacen("BUNDLE", &shell_quote(bundle), 1)
+}
+
 /// The CSF tags of sections the metrics crate does not tag.
 pub mod csf {
     pub use super::{CSF_LOOP as LOOP, CSF_NHI as NHI, CSF_PROVENANCE as PROVENANCE};
@@ -584,5 +627,39 @@ mod tests {
                 s.info().id
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod escaping {
+    use super::{command, escape_controls, shell_quote};
+
+    #[test]
+    fn controls_become_visible_escapes() {
+        assert_eq!(escape_controls("plain", false), "plain");
+        assert_eq!(
+            escape_controls("a\x1b[2Jb\x07\x7f\u{9b}c", false),
+            "a\\x1b[2Jb\\x07\\x7f\\u{9b}c"
+        );
+        assert_eq!(escape_controls("a\nb\r", false), "a\\x0ab\\x0d");
+        assert_eq!(escape_controls("a\nb\r", true), "a\nb\\x0d");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_quote("examples/fleet"), "examples/fleet");
+        assert_eq!(
+            shell_quote("/tmp/a-b_c.d,e:f=g@h%i+j"),
+            "/tmp/a-b_c.d,e:f=g@h%i+j"
+        );
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("$(id)"), "'$(id)'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote("~/x"), "'~/x'");
+        assert_eq!(
+            command("patchloop nhi BUNDLE", "`id`;x"),
+            "patchloop nhi '`id`;x'"
+        );
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{li, open_section, shown, table, tags};
 use crate::report::svg::esc;
-use crate::report::{Report, Section, csf, show_days, show_ratio};
+use crate::report::{Report, Section, command, csf, show_days, show_ratio};
 use patchloop_model::Tags;
 
 /// Identity closure: the false-confidence alert and list, the identity metrics and
@@ -25,7 +25,10 @@ pub(super) fn identity(o: &mut String, r: &Report) {
             o,
             cl.false_confidence.len(),
             cl.false_confidence_total,
-            &"patchloop status BUNDLE --state false_confidence".replace("BUNDLE", &r.bundle),
+            &command(
+                "patchloop status BUNDLE --state false_confidence",
+                &r.bundle,
+            ),
         );
         let rows: Vec<Vec<String>> = cl
             .false_confidence
@@ -139,7 +142,7 @@ pub(super) fn nhi(o: &mut String, r: &Report) {
             o,
             r.nhi.findings.len(),
             total,
-            &"patchloop nhi BUNDLE".replace("BUNDLE", &r.bundle),
+            &command("patchloop nhi BUNDLE", &r.bundle),
         );
         let rows: Vec<Vec<String>> = r
             .nhi

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{open_section, shown, table, tags};
 use crate::report::svg::{self, PathNode, esc};
-use crate::report::{Report, Section, show_ratio};
+use crate::report::{Report, Section, command, show_ratio};
 
 /// Shadow hosts listed: enough to act on, short enough to scroll past.
 const SHADOW_LIMIT: usize = 20;
@@ -55,7 +55,7 @@ pub(super) fn coverage(o: &mut String, r: &Report) {
                     o,
                     c.shadow_hosts.len().min(SHADOW_LIMIT),
                     c.shadow_hosts.len(),
-                    &"patchloop coverage BUNDLE --format json".replace("BUNDLE", &r.bundle),
+                    &command("patchloop coverage BUNDLE --format json", &r.bundle),
                 );
                 let rows: Vec<Vec<String>> = c
                     .shadow_hosts

@@ -178,14 +178,15 @@ fn nav(o: &mut String) {
     o.push_str("</nav>");
 }
 
-/// The footer: the version and the command that reproduces every number.
+/// The footer: the version and the command that reproduces every number, the bundle
+/// path shell-quoted so the pasted command runs nothing but patchloop.
 fn footer(o: &mut String, r: &Report) {
     let _ = writeln!(
         o,
-        "<footer>patchloop {} · every number here is reproducible with <code>patchloop report {} --as-of {}</code></footer></body></html>",
+        "<footer>patchloop {} · every number here is reproducible with <code>{} --as-of {}</code></footer></body></html>",
         env!("CARGO_PKG_VERSION"),
-        esc(&r.bundle),
-        esc(&r.as_of)
+        esc(&super::command("patchloop report BUNDLE", &r.bundle)),
+        esc(&super::shell_quote(&r.as_of))
     );
 }
 

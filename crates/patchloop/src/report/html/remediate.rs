@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{open_section, shown, table};
 use crate::report::svg::{self, Bar, Bars, esc};
-use crate::report::{Report, Section, show_ratio};
+use crate::report::{Report, Section, command, show_ratio};
 use patchloop_model::ExceptionRowState;
 
 /// SLA and overdue by owner: the totals, a bar chart of the most urgent owners and
@@ -136,7 +136,7 @@ pub(super) fn deployment(o: &mut String, r: &Report) {
             o,
             r.closed_loop.failed.len(),
             r.closed_loop.failed_total,
-            &"patchloop status BUNDLE --state failed".replace("BUNDLE", &r.bundle),
+            &command("patchloop status BUNDLE --state failed", &r.bundle),
         );
         let rows: Vec<Vec<String>> = r
             .closed_loop
@@ -180,7 +180,7 @@ pub(super) fn exceptions(o: &mut String, r: &Report) {
         o,
         r.exception_list.len(),
         r.exception_total,
-        &"patchloop exceptions BUNDLE --format json".replace("BUNDLE", &r.bundle),
+        &command("patchloop exceptions BUNDLE --format json", &r.bundle),
     );
     let rows: Vec<Vec<String>> = r
         .exception_list
