@@ -44,6 +44,10 @@ pub struct BundleArgs {
     /// A policy file overriding the bundle's (`[policy]` of a patchloop.toml, or bare keys).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Read inputs whose symbolic links lead outside the bundle directory (refused by
+    /// default: docs/hardening.md).
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
@@ -60,6 +64,7 @@ pub fn load(args: &BundleArgs) -> Result<Loaded, BundleError> {
         &LoadOptions {
             as_of: args.as_of,
             leak_key,
+            follow_symlinks: args.follow_symlinks,
         },
     )
 }
@@ -307,14 +312,55 @@ pub fn load_checked(args: &BundleArgs) -> Result<Loaded, CliError> {
     Ok(l)
 }
 
+/// The largest `--policy` file read (1 MiB; a real one is a few hundred bytes): a
+/// larger one is refused (exit 2) instead of read whole (docs/hardening.md, "Bounded
+/// inputs").
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
 /// Reads a `--policy` file (`[policy]` of a patchloop.toml, or bare keys).
+///
+/// At most [`MAX_POLICY_BYTES`] are read; a larger file, a directory or a device
+/// (`/dev/zero`) is refused (exit 2). A pipe (`--policy <(…)`) is read up to the limit.
 pub fn read_policy(p: &Path) -> Result<Policy, CliError> {
-    let text = std::fs::read_to_string(p).map_err(|e| {
+    use std::io::{Error, ErrorKind, Read};
+    let fail = |source: Error| {
         CliError::unusable(PolicyFileError {
             path: p.display().to_string(),
-            source: e,
+            source,
         })
-    })?;
+    };
+    let refuse_kind = |t: std::fs::FileType| -> Result<(), CliError> {
+        #[cfg(unix)]
+        let device = {
+            use std::os::unix::fs::FileTypeExt;
+            t.is_char_device() || t.is_block_device() || t.is_socket()
+        };
+        #[cfg(not(unix))]
+        let device = false;
+        if t.is_dir() || device {
+            return Err(fail(Error::new(
+                ErrorKind::InvalidInput,
+                "not a regular file; refused",
+            )));
+        }
+        Ok(())
+    };
+    // Checked before opening too: opening some devices has effects of its own.
+    refuse_kind(std::fs::metadata(p).map_err(fail)?.file_type())?;
+    let file = std::fs::File::open(p).map_err(fail)?;
+    refuse_kind(file.metadata().map_err(fail)?.file_type())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_POLICY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(fail(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {MAX_POLICY_BYTES} bytes; refused"),
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| fail(Error::new(ErrorKind::InvalidData, "not valid UTF-8")))?;
     patchloop::ingest::config::parse_policy(&text, &p.display().to_string())
         .map_err(CliError::unusable)
 }
@@ -346,4 +392,69 @@ pub fn open(args: &BundleArgs) -> Result<Opened, CliError> {
         session,
         as_of_source,
     })
+}
+
+#[cfg(test)]
+mod read_policy_tests {
+    use super::*;
+
+    /// The error and its causes, as the CLI prints them.
+    fn chain(e: &CliError) -> String {
+        let mut out = e.to_string();
+        // `CliError`'s own source is the error it wraps, whose message is `e`'s.
+        let mut cause = e.error.as_deref().and_then(|e| e.source());
+        while let Some(c) = cause {
+            out = format!("{out}: {c}");
+            cause = c.source();
+        }
+        out
+    }
+
+    fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "patchloop-read-policy-{}-{name}",
+            std::process::id()
+        ));
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_policy_file_is_read_up_to_its_limit() {
+        let ok = temp("ok.toml", b"[policy]\n");
+        assert!(read_policy(&ok).is_ok());
+        let big = temp("big.toml", &vec![b'#'; MAX_POLICY_BYTES as usize + 1]);
+        let e = read_policy(&big).unwrap_err();
+        assert_eq!(e.code, EXIT_UNUSABLE);
+        assert!(
+            chain(&e).ends_with("larger than 1048576 bytes; refused"),
+            "{}",
+            chain(&e)
+        );
+        // Exactly at the limit is still read (and parsed: all comment).
+        std::fs::write(&big, vec![b'#'; MAX_POLICY_BYTES as usize]).unwrap();
+        assert!(read_policy(&big).is_ok());
+        let _ = std::fs::remove_file(ok);
+        let _ = std::fs::remove_file(big);
+    }
+
+    #[test]
+    fn devices_and_directories_are_refused() {
+        let e = read_policy(&std::env::temp_dir()).unwrap_err();
+        assert_eq!(e.code, EXIT_UNUSABLE);
+        assert!(
+            chain(&e).ends_with("not a regular file; refused"),
+            "{}",
+            chain(&e)
+        );
+        #[cfg(unix)]
+        {
+            let e = read_policy(Path::new("/dev/zero")).unwrap_err();
+            assert_eq!(e.code, EXIT_UNUSABLE);
+            assert_eq!(
+                chain(&e),
+                "policy file /dev/zero: not a regular file; refused"
+            );
+        }
+    }
 }

@@ -99,7 +99,7 @@ pub fn parse_config(text: &str, file: &str) -> Result<BundleConfig, ConfigError>
         file: file.to_string(),
         message,
     };
-    let raw: Raw = toml::from_str(text).map_err(|e| err(one_line(&e.to_string())))?;
+    let raw: Raw = toml::from_str(text).map_err(|e| err(toml_error(text, &e)))?;
     let as_of = match raw.as_of {
         None => None,
         Some(toml::Value::String(s)) => {
@@ -171,11 +171,11 @@ pub fn parse_policy(text: &str, file: &str) -> Result<Policy, ConfigError> {
         file: file.to_string(),
         message,
     };
-    let value: toml::Table = toml::from_str(text).map_err(|e| err(one_line(&e.to_string())))?;
+    let value: toml::Table = toml::from_str(text).map_err(|e| err(toml_error(text, &e)))?;
     let policy = if value.contains_key("policy") {
         parse_config(text, file)?.policy
     } else {
-        let p: Policy = toml::from_str(text).map_err(|e| err(one_line(&e.to_string())))?;
+        let p: Policy = toml::from_str(text).map_err(|e| err(toml_error(text, &e)))?;
         p
     };
     let problems = policy.validate();
@@ -184,6 +184,89 @@ pub fn parse_policy(text: &str, file: &str) -> Result<Policy, ConfigError> {
     } else {
         Err(err(problems.join("; ")))
     }
+}
+
+/// The TOML parser's message for `e` on one line, with the leak key never echoed: the
+/// parser quotes the offending source line (and serde the offending value), so a typo on
+/// the `[leaks] key` line would print the key. Every source line that may hold it — a
+/// line of the `[leaks]` table, or one naming a `key` before its `=` (`leaks.key = …`,
+/// `leaks = { key = … }`) — is quoted as `key = <redacted>`, its caret line dropped, and
+/// its value removed from the rest of the message.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    one_line(&redact_keys(text, &e.to_string()))
+}
+
+/// The 1-based numbers of the lines of `text` that may hold the leak key, and the values
+/// they set.
+fn key_lines(text: &str) -> (Vec<usize>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut values = Vec::new();
+    let mut in_leaks = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let name: String = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+                .collect();
+            in_leaks = name == "leaks";
+            if !t.contains('=') {
+                continue;
+            }
+        }
+        let lower = t.to_ascii_lowercase();
+        let names_key = lower
+            .find("key")
+            .is_some_and(|at| lower[at..].contains('='));
+        if in_leaks || names_key {
+            lines.push(i + 1);
+            let value = t.rsplit_once('=').map_or(t, |(_, v)| v);
+            let value = value
+                .trim()
+                .trim_end_matches('}')
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'');
+            if value.len() >= 3 {
+                values.push(value.to_string());
+            }
+        }
+    }
+    (lines, values)
+}
+
+/// `message` with every quoted source line that may hold the leak key replaced (see
+/// [`toml_error`]).
+fn redact_keys(text: &str, message: &str) -> String {
+    let (lines, values) = key_lines(text);
+    let mut out = Vec::new();
+    let mut drop_carets = false;
+    for l in message.lines() {
+        let quoted = l
+            .trim_start()
+            .split_once(" | ")
+            .and_then(|(n, _)| n.parse::<usize>().ok());
+        if let Some(n) = quoted.filter(|n| lines.contains(n)) {
+            let indent = &l[..l.len() - l.trim_start().len()];
+            out.push(format!("{indent}{n} | key = <redacted>"));
+            drop_carets = true;
+            continue;
+        }
+        if drop_carets && l.trim_start().starts_with('|') && l.contains('^') {
+            drop_carets = false;
+            continue;
+        }
+        drop_carets = false;
+        let mut l = l.to_string();
+        for v in &values {
+            l = l.replace(v.as_str(), "<redacted>");
+        }
+        out.push(l);
+    }
+    out.join("\n")
 }
 
 fn one_line(s: &str) -> String {
@@ -271,5 +354,43 @@ key = "0123456789abcdef"
             .to_string();
         assert!(e.contains("policy.exposure_weights.internet = 2"), "{e}");
         assert!(parse_config("[leaks]\nkey='short'\n", "p.toml").is_err());
+    }
+
+    /// Issue 17, item 9: a typo on the `[leaks] key` line never prints the key.
+    #[test]
+    fn toml_errors_never_echo_the_leak_key() {
+        let secret = "supersecretkey123456";
+        for text in [
+            format!("[leaks]\nkey = \"{secret}\n"),
+            format!("[leaks]\nkey = '{secret}\n[policy]\n"),
+            format!("[leaks]\nkey = {secret}\n"),
+            format!("[leaks]\nkey = \"{secret}\" x\n"),
+            format!("[leaks]\nkey = 1{secret}\n"),
+            format!("[ leaks ]\n  key=\"{secret}\"\"\n"),
+            format!("leaks.key = \"{secret}\" x\n"),
+            format!("leaks = {{ key = \"{secret}\" x }}\n"),
+            format!("[leaks]\nkey = \"\"\"{secret}\nmore\"\"\" x\n"),
+            "[leaks]\nkey = 12345678901234567\n".to_string(),
+        ] {
+            let e = parse_config(&text, "patchloop.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                !e.contains(secret) && !e.contains("12345678901234567"),
+                "{text:?}: {e}"
+            );
+            assert!(e.contains("TOML parse error at line"), "{e}");
+            assert!(e.contains("<redacted>"), "{text:?}: {e}");
+            let e = parse_policy(&text, "p.toml").unwrap_err().to_string();
+            assert!(
+                !e.contains(secret) && !e.contains("12345678901234567"),
+                "{text:?}: {e}"
+            );
+        }
+        // Lines elsewhere are still quoted, so a typo stays easy to find.
+        let e = parse_config("[policy]\nepss_pco = 0.2\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 | epss_pco = 0.2"), "{e}");
     }
 }

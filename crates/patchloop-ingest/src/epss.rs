@@ -72,15 +72,37 @@ pub enum EpssError {
         /// What is wrong.
         message: String,
     },
+    /// More row errors than [`crate::MAX_ROW_ERRORS`]: only the first ones are kept, this
+    /// counts the rest (always the last error of the file).
+    #[error("{file}: … and {count} more row errors, not shown")]
+    More {
+        /// File.
+        file: String,
+        /// Row errors not kept.
+        count: u64,
+    },
 }
 
 /// Reads an EPSS CSV; gzip is detected by its magic bytes, whatever the file is called.
 ///
 /// No header (or a header without `cve`, `epss` and `percentile`), an I/O error or a
 /// damaged gzip stream is `Err`.
+///
+/// Bounded: the input may expand to at most [`crate::MAX_INPUT_BYTES`] and a line may be
+/// at most [`crate::MAX_LINE_BYTES`] long (either is `Err`, with the line); at most
+/// [`crate::MAX_ROW_ERRORS`] row errors are kept, then one [`EpssError::More`] counts
+/// the rest.
 pub fn read_epss<R: Read>(
+    reader: R,
+    source: &str,
+) -> Result<Parsed<EpssSet, EpssError>, EpssError> {
+    read_epss_limited(reader, source, crate::Limits::DEFAULT)
+}
+
+fn read_epss_limited<R: Read>(
     mut reader: R,
     source: &str,
+    limits: crate::Limits,
 ) -> Result<Parsed<EpssSet, EpssError>, EpssError> {
     // Peek at two bytes without a second pass over the input: they are put back in front
     // of the rest of the stream.
@@ -100,9 +122,10 @@ pub fn read_epss<R: Read>(
         read_lines(
             BufReader::with_capacity(1 << 16, MultiGzDecoder::new(stream)),
             source,
+            limits,
         )
     } else {
-        read_lines(BufReader::with_capacity(1 << 16, stream), source)
+        read_lines(BufReader::with_capacity(1 << 16, stream), source, limits)
     }
 }
 
@@ -192,21 +215,47 @@ fn unit_interval(v: &str) -> Result<Probability, String> {
     Probability::new(x).map_err(|e| e.to_string())
 }
 
-fn read_lines<R: BufRead>(mut r: R, file: &str) -> Result<Parsed<EpssSet, EpssError>, EpssError> {
+fn read_lines<R: BufRead>(
+    mut r: R,
+    file: &str,
+    limits: crate::Limits,
+) -> Result<Parsed<EpssSet, EpssError>, EpssError> {
     let mut set = EpssSet::default();
-    let mut errors = Vec::new();
+    let mut errors = crate::RowErrors::new(limits.row_errors);
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut line_no = 0u64;
+    let mut total = 0u64;
     let mut header: Option<Header> = None;
     loop {
         buf.clear();
-        let n = r
+        // At most one byte more than a line may have: enough to tell it is too long.
+        let n = (&mut r)
+            .take(limits.line_bytes as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|e| unusable(file, format!("line {}: {e}", line_no + 1)))?;
         if n == 0 {
             break;
         }
         line_no += 1;
+        if n > limits.line_bytes {
+            return Err(unusable(
+                file,
+                format!(
+                    "line {line_no}: longer than {} bytes; not an EPSS file",
+                    limits.line_bytes
+                ),
+            ));
+        }
+        total += n as u64;
+        if total > limits.input_bytes {
+            return Err(unusable(
+                file,
+                format!(
+                    "line {line_no}: the input expands to more than {} bytes; refused",
+                    limits.input_bytes
+                ),
+            ));
+        }
         let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         let Ok(text) = std::str::from_utf8(bytes) else {
@@ -329,6 +378,13 @@ fn read_lines<R: BufRead>(mut r: R, file: &str) -> Result<Parsed<EpssSet, EpssEr
             file,
             "no header; expected the header cve,epss,percentile",
         ));
+    }
+    let (mut errors, more) = errors.finish();
+    if more > 0 {
+        errors.push(EpssError::More {
+            file: file.to_string(),
+            count: more,
+        });
     }
     Ok(Parsed { value: set, errors })
 }
@@ -501,6 +557,61 @@ mod tests {
             messages(&p),
             ["e.csv:3: not valid UTF-8; row skipped: \"CVE-2020-\u{fffd}0002,0.1,0.2\""]
         );
+    }
+
+    #[test]
+    fn line_length_input_size_and_error_count_are_bounded() {
+        let small = crate::Limits {
+            input_bytes: 200,
+            line_bytes: 30,
+            row_errors: 2,
+        };
+        // A line one byte over the limit (its `\n` included) is refused with its line.
+        let long = format!("cve,epss,percentile\n{}\n", "x".repeat(30));
+        let e = read_epss_limited(long.as_bytes(), "e.csv", small).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "e.csv: line 2: longer than 30 bytes; not an EPSS file"
+        );
+        let fits = format!("cve,epss,percentile\n{}\n", "x".repeat(29));
+        assert!(read_epss_limited(fits.as_bytes(), "e.csv", small).is_ok());
+        // Also inside gzip, and without any line break at all.
+        let e = read_epss_limited(gzip(&[b'a'; 100]).as_slice(), "e.csv.gz", small).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "e.csv.gz: line 1: longer than 30 bytes; not an EPSS file"
+        );
+        // The expanded size is bounded, whatever the line lengths.
+        let mut many = b"cve,epss,percentile\n".to_vec();
+        for i in 0..20 {
+            many.extend(format!("CVE-2020-{:04},0.1,0.2\n", i + 1000).as_bytes());
+        }
+        let e = read_epss_limited(gzip(&many).as_slice(), "e.csv.gz", small).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("the input expands to more than 200 bytes; refused"),
+            "{e}"
+        );
+        // Five duplicate rows: two errors kept, the other three counted.
+        let dups = "cve,epss,percentile\nCVE-2020-0001,0.1,0.2\n".to_string()
+            + &"CVE-2020-0001,0.1,0.2\n".repeat(5);
+        let p = read_epss_limited(
+            dups.as_bytes(),
+            "e.csv",
+            crate::Limits {
+                input_bytes: 1000,
+                ..small
+            },
+        )
+        .unwrap();
+        assert_eq!(p.value.scores.len(), 1);
+        let m = messages(&p);
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(
+            m[0].starts_with("e.csv:3:1: field `cve`: duplicate"),
+            "{m:?}"
+        );
+        assert_eq!(m[2], "e.csv: … and 3 more row errors, not shown");
     }
 
     #[test]

@@ -35,7 +35,9 @@ mod lines;
 pub mod scan;
 pub mod write;
 
-pub use bundle::{BundleError, IngestError, LoadOptions, Loaded, load_bundle};
+pub use bundle::{
+    BundleError, IngestError, LoadOptions, Loaded, load_bundle, load_bundle_following_symlinks,
+};
 pub use config::BundleConfig;
 
 /// Records read from one input, with the rows that could not be read.
@@ -75,4 +77,76 @@ pub(crate) fn clip_at(value: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}… ({} bytes)", &value[..end], value.len())
+}
+
+/// Most bytes read from one input after decompression (2 GiB): a gzip file that expands
+/// past it is refused as unusable, so a small "gzip bomb" cannot exhaust memory or time.
+/// See `docs/hardening.md`, "Bounded inputs".
+pub const MAX_INPUT_BYTES: u64 = 2 << 30;
+
+/// Longest line a line-oriented input (EPSS) may have (1 MiB, line end included): a
+/// longer one makes the file unusable, with its line number, instead of being buffered
+/// whole.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Most row errors kept per file (1,000); the rest are counted and reported as one
+/// final "… and N more" error, so a file of millions of bad rows cannot fill memory.
+pub const MAX_ROW_ERRORS: usize = 1000;
+
+/// The limits one loader applies; [`Limits::DEFAULT`] holds the documented constants,
+/// tests scale them down.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// See [`MAX_INPUT_BYTES`].
+    pub(crate) input_bytes: u64,
+    /// See [`MAX_LINE_BYTES`].
+    pub(crate) line_bytes: usize,
+    /// See [`MAX_ROW_ERRORS`].
+    pub(crate) row_errors: usize,
+}
+
+impl Limits {
+    pub(crate) const DEFAULT: Limits = Limits {
+        input_bytes: MAX_INPUT_BYTES,
+        line_bytes: MAX_LINE_BYTES,
+        row_errors: MAX_ROW_ERRORS,
+    };
+}
+
+/// Row errors of one file: the first `max` kept, the rest only counted.
+pub(crate) struct RowErrors<E> {
+    kept: Vec<E>,
+    more: u64,
+    max: usize,
+}
+
+impl<E> RowErrors<E> {
+    pub(crate) fn new(max: usize) -> Self {
+        RowErrors {
+            kept: Vec::new(),
+            more: 0,
+            max,
+        }
+    }
+
+    pub(crate) fn push(&mut self, e: E) {
+        if self.kept.len() < self.max {
+            self.kept.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// The kept errors, and how many more there were.
+    pub(crate) fn finish(self) -> (Vec<E>, u64) {
+        (self.kept, self.more)
+    }
+}
+
+impl<E> Extend<E> for RowErrors<E> {
+    fn extend<I: IntoIterator<Item = E>>(&mut self, iter: I) {
+        for e in iter {
+            self.push(e);
+        }
+    }
 }

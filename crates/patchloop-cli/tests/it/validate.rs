@@ -91,3 +91,20 @@ fn the_leak_key_can_come_from_the_environment() {
     assert!(!stdout(&with).contains("s3cr3t-value-for-test"));
     assert!(!String::from_utf8_lossy(&with.stderr).contains("s3cr3t-value-for-test"));
 }
+
+/// Issue 17 item 7: an input whose symbolic link leads outside the bundle is refused
+/// (exit 2) unless `--follow-symlinks` is given.
+#[test]
+fn links_out_of_the_bundle_need_follow_symlinks() {
+    let d = crate::scratch("follow-symlinks");
+    let bundle = d.join("bundle");
+    crate::copy_dir(&crate::workspace().join("examples/fleet"), &bundle);
+    let outside = d.join("events-elsewhere.csv");
+    std::fs::rename(bundle.join("events.csv"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, bundle.join("events.csv")).unwrap();
+    let b = bundle.to_str().unwrap();
+    let o = crate::patchloop(&["validate", b]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--follow-symlinks"));
+    crate::ok(&["validate", b, "--follow-symlinks"]);
+}

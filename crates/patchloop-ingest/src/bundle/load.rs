@@ -9,7 +9,7 @@ use std::path::Path;
 
 use patchloop_model::{Bundle, InputKind, merge_findings};
 
-use super::provenance::Ctx;
+use super::provenance::{Ctx, Probe, Want};
 use super::references::{check_references, fill_cvss_from_findings};
 use super::reports::{load_intel, load_leaks, load_scans};
 use super::{BundleError, IngestError, LoadOptions, Loaded};
@@ -23,62 +23,103 @@ type EventsParse = Result<Parsed<Vec<patchloop_model::Event>, CsvError>, CsvErro
 /// Loads the bundle in `dir`.
 ///
 /// Returns `Err` only when the bundle is unusable: `dir` is not a directory,
-/// `assets.csv` is missing or lacks `asset_id`, or `patchloop.toml` is invalid.
+/// `assets.csv` is missing or lacks `asset_id`, `patchloop.toml` is invalid, or an input
+/// is present but cannot be used — unreadable (permission, I/O error), not a regular
+/// file (a directory, FIFO or device where a file belongs; a FIFO is never opened), not a
+/// directory where `intel/`, `scans/`, `identity/` or `identity/leaks/` belongs, a
+/// dangling symbolic link, or resolving outside the bundle directory (see
+/// [`load_bundle_following_symlinks`]). Only a name with nothing behind it is absent.
 /// Everything else — a bad row, a malformed report, a finding on an unknown asset — is an
 /// [`IngestError`] in [`Loaded::errors`], and every other record still loads.
 pub fn load_bundle(dir: &Path, opts: &LoadOptions) -> Result<Loaded, BundleError> {
-    let meta = std::fs::metadata(dir).map_err(|e| BundleError::NotADirectory {
+    load_bundle_fs(dir, opts, opts.follow_symlinks)
+}
+
+/// [`load_bundle`] with [`LoadOptions::follow_symlinks`] set: an input (file or
+/// directory) reached through a symbolic link may resolve outside the bundle directory,
+/// what `--follow-symlinks` asks for. By default such an input is refused, so a hostile
+/// bundle cannot make patchloop read (and quote in its errors and reports) any file the
+/// user can read.
+pub fn load_bundle_following_symlinks(
+    dir: &Path,
+    opts: &LoadOptions,
+) -> Result<Loaded, BundleError> {
+    load_bundle_fs(dir, opts, true)
+}
+
+fn load_bundle_fs(
+    dir: &Path,
+    opts: &LoadOptions,
+    follow_symlinks: bool,
+) -> Result<Loaded, BundleError> {
+    let not_a_dir = |message: String| BundleError::NotADirectory {
         path: dir.display().to_string(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    let meta = std::fs::metadata(dir).map_err(|e| not_a_dir(e.to_string()))?;
     if !meta.is_dir() {
-        return Err(BundleError::NotADirectory {
-            path: dir.display().to_string(),
-            message: "it is a file".to_string(),
-        });
+        return Err(not_a_dir("it is a file".to_string()));
     }
+    let root = std::fs::canonicalize(dir).map_err(|e| not_a_dir(e.to_string()))?;
     let mut cx = Ctx {
         dir,
         bundle: Bundle::default(),
         errors: Vec::new(),
+        root,
+        follow_symlinks,
+        fatal: None,
     };
+    // The directories first: one present but unusable is an error, never "absent".
+    for d in ["identity", "identity/leaks", "intel", "scans"] {
+        if cx.probe(&dir.join(d), Want::Dir) == Probe::Refused {
+            return Err(cx.fail());
+        }
+    }
 
     // patchloop.toml first: it maps columns and hosts for everything else.
     let cfg_path = dir.join("patchloop.toml");
-    let config = if cfg_path.is_file() {
-        let text = std::fs::read_to_string(&cfg_path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::InvalidData {
-                BundleError::Config(ConfigError {
-                    file: "patchloop.toml".into(),
-                    message: "not valid UTF-8 (Latin-1 or UTF-16?); save it as UTF-8".into(),
-                })
-            } else {
-                BundleError::Io {
-                    path: cfg_path.display().to_string(),
-                    message: e.to_string(),
+    let config = match cx.probe(&cfg_path, Want::File) {
+        Probe::Refused => return Err(cx.fail()),
+        Probe::Absent => {
+            cx.bundle.provenance.absent.push("patchloop.toml".into());
+            BundleConfig::default()
+        }
+        Probe::Found => {
+            let text = std::fs::read_to_string(&cfg_path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    BundleError::Config(ConfigError {
+                        file: "patchloop.toml".into(),
+                        message: "not valid UTF-8 (Latin-1 or UTF-16?); save it as UTF-8".into(),
+                    })
+                } else {
+                    BundleError::Io {
+                        path: cfg_path.display().to_string(),
+                        message: format!("cannot be read: {e}"),
+                    }
                 }
-            }
-        })?;
-        let c = parse_config(&text, "patchloop.toml")?;
-        cx.record("patchloop.toml".into(), InputKind::Config, "toml", 1, 0);
-        c
-    } else {
-        cx.bundle.provenance.absent.push("patchloop.toml".into());
-        BundleConfig::default()
+            })?;
+            let c = parse_config(&text, "patchloop.toml")?;
+            cx.record("patchloop.toml".into(), InputKind::Config, "toml", 1, 0);
+            c
+        }
     };
     cx.bundle.policy = config.policy.clone();
     cx.bundle.as_of = opts.as_of.or(config.as_of);
 
     // assets.csv: required, and fatal when unreadable.
     let assets_path = dir.join("assets.csv");
-    if !assets_path.is_file() {
-        return Err(BundleError::NoAssets {
-            path: dir.display().to_string(),
-        });
+    match cx.probe(&assets_path, Want::File) {
+        Probe::Absent => {
+            return Err(BundleError::NoAssets {
+                path: dir.display().to_string(),
+            });
+        }
+        Probe::Refused => return Err(cx.fail()),
+        Probe::Found => {}
     }
     let f = File::open(&assets_path).map_err(|e| BundleError::Io {
         path: assets_path.display().to_string(),
-        message: e.to_string(),
+        message: format!("cannot be read: {e}"),
     })?;
     let parsed = crate::csv::read_assets(
         BufReader::new(f),
@@ -113,9 +154,10 @@ pub fn load_bundle(dir: &Path, opts: &LoadOptions) -> Result<Loaded, BundleError
     let m_findings = cols(CsvKind::Findings);
     let m_events = cols(CsvKind::Events);
     let events_path = cx.dir.join("events.csv");
+    let events_probe = cx.probe(&events_path, Want::File);
     let (mut finding_rows, events) = std::thread::scope(|scope| {
         let events = scope.spawn(|| -> Option<std::io::Result<EventsParse>> {
-            if !events_path.is_file() {
+            if events_probe != Probe::Found {
                 return None;
             }
             Some(File::open(&events_path).map(|f| {
@@ -141,9 +183,11 @@ pub fn load_bundle(dir: &Path, opts: &LoadOptions) -> Result<Loaded, BundleError
         });
         (findings, events)
     });
-    cx.bundle.events = cx
-        .take_csv("events.csv", InputKind::Events, events, Vec::len)
-        .unwrap_or_default();
+    if events_probe != Probe::Refused {
+        cx.bundle.events = cx
+            .take_csv("events.csv", InputKind::Events, events, Vec::len)
+            .unwrap_or_default();
+    }
     let m = cols(CsvKind::Exceptions);
     cx.bundle.exceptions = cx
         .csv(
@@ -193,6 +237,9 @@ pub fn load_bundle(dir: &Path, opts: &LoadOptions) -> Result<Loaded, BundleError
     load_intel(&mut cx);
     load_scans(&mut cx, &config, &mut finding_rows);
     load_leaks(&mut cx, &config, opts);
+    if cx.fatal.is_some() {
+        return Err(cx.fail());
+    }
 
     cx.bundle.findings = merge_findings(finding_rows);
     fill_cvss_from_findings(&mut cx);

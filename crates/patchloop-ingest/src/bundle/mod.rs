@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `load` | in what order the bundle is read: `patchloop.toml`, `assets.csv`, the other CSV files (two of them on their own thread), then the reports |
 //! | `reports` | which files under `intel/`, `scans/` and `identity/leaks/` are read, and how a report's host is named |
-//! | `provenance` | how each file read (or absent) is recorded, and how its errors are kept |
+//! | `provenance` | how each input is looked at before it is opened (absent only when nothing is there; present but unreadable, not a regular file, a dangling link or a link out of the bundle ends the load), how each file read (or absent) is recorded, and how its errors are kept |
 //! | `references` | what is checked across files once everything is read |
 mod load;
 mod provenance;
@@ -22,7 +22,7 @@ use crate::config::ConfigError;
 use crate::csv::CsvError;
 use crate::leaks::LeakKey;
 
-pub use load::load_bundle;
+pub use load::{load_bundle, load_bundle_following_symlinks};
 
 /// How to load a bundle.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +31,10 @@ pub struct LoadOptions {
     pub as_of: Option<Timestamp>,
     /// Key for leak ids; overrides `patchloop.toml`'s `[leaks] key`.
     pub leak_key: Option<LeakKey>,
+    /// Let an input reached through a symbolic link resolve outside the bundle directory
+    /// (the CLI's `--follow-symlinks`). Off by default: a hostile bundle must not make
+    /// patchloop read, and quote in its errors and reports, any file the user can read.
+    pub follow_symlinks: bool,
 }
 
 /// A loaded bundle and every error met on the way.
@@ -109,7 +113,9 @@ pub enum BundleError {
     /// `patchloop.toml` is invalid: running with a half-read policy would give silently wrong answers.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// Reading `assets.csv` failed.
+    /// An input is present but cannot be used: unreadable (permission, I/O error), not a
+    /// regular file or directory where one belongs, a dangling symbolic link, or
+    /// resolving outside the bundle directory. Never reported as absent.
     #[error("{path}: {message}")]
     Io {
         /// The file.

@@ -3,33 +3,14 @@
 //! `identity/leaks/`. A report's host is named after its file (spec §1.1), unless
 //! `patchloop.toml` maps the file to another host.
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use patchloop_model::{AssetId, EpssProvenance, InputKind, KevProvenance};
 
-use super::provenance::Ctx;
+use super::provenance::{Ctx, Probe, Want};
 use super::{IngestError, LoadOptions};
 use crate::config::BundleConfig;
 use crate::leaks::LeakKey;
-
-/// Files matching `*.ext` (or `*.ext2`) directly in `dir`, sorted by name.
-fn files_in(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.is_file()
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| exts.iter().any(|x| n.to_ascii_lowercase().ends_with(x)))
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 /// The file name without its report extension: the host a report is about, unless
 /// `patchloop.toml` says otherwise.
@@ -75,7 +56,13 @@ fn host_of(
 pub(super) fn load_intel(cx: &mut Ctx<'_>) {
     let intel = cx.dir.join("intel");
     let (json, csvp) = (intel.join("kev.json"), intel.join("kev.csv"));
-    let kev = if json.is_file() {
+    // A name that is there but unusable ends the load (the caller checks), so the
+    // next candidate is never read in its place.
+    let (json_probe, csv_probe) = (cx.probe(&json, Want::File), cx.probe(&csvp, Want::File));
+    if json_probe == Probe::Refused || csv_probe == Probe::Refused {
+        return;
+    }
+    let kev = if json_probe == Probe::Found {
         cx.open(&json).map(|f| {
             (
                 crate::kev::read_kev_json(f, "intel/kev.json"),
@@ -83,7 +70,7 @@ pub(super) fn load_intel(cx: &mut Ctx<'_>) {
                 "kev-json",
             )
         })
-    } else if csvp.is_file() {
+    } else if csv_probe == Probe::Found {
         cx.open(&csvp).map(|f| {
             (
                 crate::kev::read_kev_csv(f, "intel/kev.csv"),
@@ -119,10 +106,16 @@ pub(super) fn load_intel(cx: &mut Ctx<'_>) {
             }
         }
     }
-    let epss = ["epss.csv", "epss.csv.gz"]
-        .into_iter()
-        .map(|n| intel.join(n))
-        .find(|p| p.is_file());
+    let mut epss = None;
+    for p in ["epss.csv", "epss.csv.gz"].map(|n| intel.join(n)) {
+        match cx.probe(&p, Want::File) {
+            Probe::Absent => {}
+            Probe::Refused => return,
+            Probe::Found => {
+                epss.get_or_insert(p);
+            }
+        }
+    }
     match epss {
         None => cx.bundle.provenance.absent.push("intel/epss.csv".into()),
         Some(p) => {
@@ -169,11 +162,15 @@ pub(super) fn load_scans(
     rows: &mut Vec<patchloop_model::Finding>,
 ) {
     let dir = cx.dir.join("scans");
-    if !dir.is_dir() {
-        cx.bundle.provenance.absent.push("scans/*.json".into());
-        return;
+    match cx.probe(&dir, Want::Dir) {
+        Probe::Absent => {
+            cx.bundle.provenance.absent.push("scans/*.json".into());
+            return;
+        }
+        Probe::Refused => return,
+        Probe::Found => {}
     }
-    for path in files_in(&dir, &[".json"]) {
+    for path in cx.files_in(&dir, &[".json"]) {
         let rel = cx.rel(&path);
         let Some(host) = host_of(cx, &path, &rel, &config.scan_hosts) else {
             continue;
@@ -209,14 +206,18 @@ pub(super) fn load_scans(
 /// report is read (ids would not be stable across runs) and each one says so.
 pub(super) fn load_leaks(cx: &mut Ctx<'_>, config: &BundleConfig, opts: &LoadOptions) {
     let dir = cx.dir.join("identity/leaks");
-    if !dir.is_dir() {
-        cx.bundle
-            .provenance
-            .absent
-            .push("identity/leaks/*.json".into());
-        return;
+    match cx.probe(&dir, Want::Dir) {
+        Probe::Absent => {
+            cx.bundle
+                .provenance
+                .absent
+                .push("identity/leaks/*.json".into());
+            return;
+        }
+        Probe::Refused => return,
+        Probe::Found => {}
     }
-    let files = files_in(&dir, &[".json", ".jsonl", ".ndjson"]);
+    let files = cx.files_in(&dir, &[".json", ".jsonl", ".ndjson"]);
     let key = match (&opts.leak_key, &config.leak_key) {
         (Some(k), _) => Ok(k.clone()),
         (None, Some(k)) => LeakKey::new(k.as_bytes()).map_err(|e| e.to_string()),

@@ -202,6 +202,32 @@ pub enum CsvError {
         /// File.
         file: String,
     },
+    /// More row errors than [`crate::MAX_ROW_ERRORS`]: only the first ones are kept, this
+    /// counts the rest (always the last error of the file).
+    #[error("{file}: … and {count} more row errors, not shown")]
+    More {
+        /// File.
+        file: String,
+        /// Row errors not kept.
+        count: u64,
+    },
+}
+
+impl CsvError {
+    /// The file the error is in.
+    pub fn file(&self) -> &str {
+        match self {
+            CsvError::MissingColumn { file, .. }
+            | CsvError::SecretColumn { file, .. }
+            | CsvError::FieldCount { file, .. }
+            | CsvError::BadValue { file, .. }
+            | CsvError::MissingValue { file, .. }
+            | CsvError::Row { file, .. }
+            | CsvError::Syntax { file, .. }
+            | CsvError::Empty { file }
+            | CsvError::More { file, .. } => file,
+        }
+    }
 }
 
 /// Deduplicates repeated strings (package names, versions, owners) into one shared
@@ -544,7 +570,21 @@ pub fn parse_bool(s: &str) -> Result<bool, &'static str> {
     }
 }
 
-/// Wraps a loader's result.
+/// Wraps a loader's result, keeping the first [`crate::MAX_ROW_ERRORS`] row errors and
+/// counting the rest in one final [`CsvError::More`].
 pub(crate) fn finish<T>(value: T, errors: Vec<CsvError>) -> Parsed<T, CsvError> {
+    finish_capped(value, errors, crate::MAX_ROW_ERRORS)
+}
+
+fn finish_capped<T>(value: T, mut errors: Vec<CsvError>, max: usize) -> Parsed<T, CsvError> {
+    if errors.len() > max {
+        let count = (errors.len() - max) as u64;
+        let file = errors
+            .get(max)
+            .map(|e| e.file().to_string())
+            .unwrap_or_default();
+        errors.truncate(max);
+        errors.push(CsvError::More { file, count });
+    }
     Parsed { value, errors }
 }

@@ -85,8 +85,27 @@ pub fn read_kev_json<R: Read>(
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         std::io::BufRead::consume(&mut reader, 3);
     }
-    let raw: RawCatalog = serde_json::from_reader(reader)
+    let mut bytes = Vec::new();
+    reader
+        .take(crate::MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unusable(format!("cannot read the catalog: {e}")))?;
+    if bytes.len() as u64 > crate::MAX_INPUT_BYTES {
+        return Err(unusable(format!(
+            "larger than {} bytes; refused",
+            crate::MAX_INPUT_BYTES
+        )));
+    }
+    // One invalid byte in a free-text field (`shortDescription`, `notes`, ...) must not
+    // cost the catalog: such a document is decoded lossily (U+FFFD for each invalid
+    // sequence) and every string that came out with a U+FFFD is reported below.
+    let (text, lossy) = match String::from_utf8(bytes) {
+        Ok(s) => (s, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    };
+    let raw: RawCatalog = serde_json::from_str(&text)
         .map_err(|e| unusable(format!("not a KEV JSON catalog: {}", crate::json_error(&e))))?;
+    drop(text);
     let vulns = raw
         .vulnerabilities
         .ok_or_else(|| unusable("not a KEV JSON catalog: no `vulnerabilities` array".into()))?;
@@ -100,6 +119,20 @@ pub fn read_kev_json<R: Read>(
             problem,
         };
     let mut cat = KevCatalog::default();
+    let mut replaced = 0usize;
+    if lossy {
+        for (name, v) in [
+            ("catalogVersion", raw.catalog_version.as_ref()),
+            ("dateReleased", raw.date_released.as_ref()),
+        ] {
+            if let Some(Value::String(s)) = v
+                && s.contains('\u{FFFD}')
+            {
+                replaced += 1;
+                errors.push(bad(name.into(), name, crate::clip(s), NOT_UTF8.into()));
+            }
+        }
+    }
     match Raw::from_json(raw.catalog_version.as_ref()) {
         Raw::Missing => {}
         Raw::Text(s) => cat.catalog_version = Some(Text::from(s)),
@@ -150,6 +183,21 @@ pub fn read_kev_json<R: Read>(
             Value::Object(_) => RawEntry::deserialize(v).ok(),
             _ => None,
         };
+        if lossy && let Value::Object(fields) = v {
+            for (key, value) in fields {
+                if let Value::String(s) = value
+                    && s.contains('\u{FFFD}')
+                {
+                    replaced += 1;
+                    errors.push(bad(
+                        format!("vulnerabilities[{i}].{key}"),
+                        static_field(key),
+                        crate::clip(s),
+                        NOT_UTF8.into(),
+                    ));
+                }
+            }
+        }
         let Some(raw) = raw else {
             errors.push(bad(
                 format!("vulnerabilities[{i}]"),
@@ -188,5 +236,37 @@ pub fn read_kev_json<R: Read>(
         first_index.insert(e.cve.clone(), i);
         cat.entries.insert(e.cve.clone(), e);
     }
+    if lossy && replaced == 0 {
+        // The invalid bytes were in a key or a field not looked at: still say so.
+        errors.push(bad(
+            String::new(),
+            "catalog",
+            String::new(),
+            "not valid UTF-8 outside the entries' string fields; the invalid bytes were replaced with U+FFFD".into(),
+        ));
+    }
     Ok(Parsed { value: cat, errors })
+}
+
+/// The warning for a string that held invalid UTF-8.
+const NOT_UTF8: &str =
+    "not valid UTF-8; the invalid bytes were replaced with U+FFFD and the field kept";
+
+/// A KEV entry's field name as a `&'static str` for [`KevError::BadJson`]; `field` for
+/// a name CISA does not publish.
+fn static_field(key: &str) -> &'static str {
+    const KNOWN: [&str; 11] = [
+        "cveID",
+        "vendorProject",
+        "product",
+        "vulnerabilityName",
+        "dateAdded",
+        "shortDescription",
+        "requiredAction",
+        "dueDate",
+        "knownRansomwareCampaignUse",
+        "notes",
+        "cwes",
+    ];
+    KNOWN.into_iter().find(|k| *k == key).unwrap_or("field")
 }

@@ -135,9 +135,16 @@ pub fn read_scan<R: Read>(
         message,
     };
     let mut bytes = Vec::new();
-    reader
+    (&mut reader)
+        .take(crate::MAX_INPUT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| unusable(format!("cannot read the report: {e}")))?;
+    if bytes.len() as u64 > crate::MAX_INPUT_BYTES {
+        return Err(unusable(format!(
+            "larger than {} bytes; refused",
+            crate::MAX_INPUT_BYTES
+        )));
+    }
     // Reports saved from PowerShell or Windows editors start with a byte-order mark,
     // which serde_json refuses as "expected value at line 1 column 1": a confusing
     // message for a file that looks fine in any editor.
@@ -150,8 +157,24 @@ pub fn read_scan<R: Read>(
         }
         all => all,
     };
-    let doc: Value = serde_json::from_slice(body)
-        .map_err(|e| unusable(format!("invalid JSON: {}", crate::json_error(&e))))?;
+    // One invalid byte in a title or description must not cost the report: such a
+    // document is decoded lossily (U+FFFD for each invalid sequence) and every string
+    // that came out with a U+FFFD is reported, its entry kept.
+    let lossy = std::str::from_utf8(body).is_err();
+    let doc: Value = if lossy {
+        serde_json::from_str(&String::from_utf8_lossy(body))
+    } else {
+        serde_json::from_slice(body)
+    }
+    .map_err(|e| unusable(format!("invalid JSON: {}", crate::json_error(&e))))?;
+    let mut replaced = Vec::new();
+    if lossy {
+        replacement_paths(&doc, String::new(), &mut replaced);
+        if replaced.is_empty() {
+            // The invalid bytes were in a key: still say so.
+            replaced.push((String::new(), String::new()));
+        }
+    }
     let Some(format) = detect(&doc) else {
         return Err(unusable(
             "not a Trivy, Grype or OSV-Scanner JSON report (no `SchemaVersion`/`Results`, \
@@ -162,7 +185,17 @@ pub fn read_scan<R: Read>(
     let mut b = Builder {
         ctx,
         findings: Vec::new(),
-        errors: Vec::new(),
+        errors: replaced
+            .into_iter()
+            .map(|(path, value)| ScanError::BadEntry {
+                file: ctx.source.to_string(),
+                path,
+                value,
+                problem: "not valid UTF-8; the invalid bytes were replaced with U+FFFD and \
+                          the entry kept"
+                    .to_string(),
+            })
+            .collect(),
         not_affected: 0,
     };
     match format {
@@ -179,6 +212,32 @@ pub fn read_scan<R: Read>(
         },
         errors: b.errors,
     })
+}
+
+/// The JSON path and clipped value of every string (or key) holding U+FFFD, in document
+/// order; at most [`crate::MAX_ROW_ERRORS`].
+fn replacement_paths(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    if out.len() >= crate::MAX_ROW_ERRORS {
+        return;
+    }
+    match v {
+        Value::String(s) if s.contains('\u{FFFD}') => out.push((at, crate::clip(s))),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                replacement_paths(item, format!("{at}[{i}]"), out);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let path = join(&at, key);
+                if key.contains('\u{FFFD}') && out.len() < crate::MAX_ROW_ERRORS {
+                    out.push((path.clone(), String::new()));
+                }
+                replacement_paths(item, path, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The format, from the top-level keys each scanner always writes.

@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap what they construct themselves
 
 mod bad_input;
+mod bounds;
 mod csv_files;
 mod cvss_vectors;
 mod epss;
+mod fs_trust;
 mod hostile;
 mod kev;
 mod leaks;
