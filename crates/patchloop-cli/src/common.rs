@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use patchloop::ingest::leaks::LeakKey;
-use patchloop::ingest::{BundleError, LoadOptions, Loaded, load_bundle};
+use patchloop::ingest::{LoadOptions, Loaded, load_bundle};
 use patchloop::model::{Policy, Timestamp, parse_timestamp};
 use patchloop::{Envelope, Session};
 
@@ -55,18 +55,37 @@ fn parse_as_of(s: &str) -> Result<Timestamp, String> {
 }
 
 /// Loads the bundle with the CLI's options, resolving the leak key from the environment.
-pub fn load(args: &BundleArgs) -> Result<Loaded, BundleError> {
-    let leak_key = std::env::var(LEAK_KEY_ENV)
-        .ok()
-        .and_then(|k| LeakKey::new(k.as_bytes()).ok());
-    load_bundle(
+///
+/// A `PATCHLOOP_LEAK_KEY` that is set but unusable (shorter than 16 bytes) is an error,
+/// never silently ignored: leak ids made without it would not match the ones the user
+/// expects. The key itself is never printed.
+pub fn load(args: &BundleArgs) -> Result<Loaded, CliError> {
+    let leak_key = match std::env::var_os(LEAK_KEY_ENV) {
+        None => None,
+        Some(k) => Some(
+            LeakKey::new(std::os::unix::ffi::OsStrExt::as_bytes(k.as_os_str())).map_err(|e| {
+                CliError::unusable(LeakKeyEnvError {
+                    message: e.to_string(),
+                })
+            })?,
+        ),
+    };
+    let loaded = load_bundle(
         &args.bundle,
         &LoadOptions {
             as_of: args.as_of,
             leak_key,
             follow_symlinks: args.follow_symlinks,
         },
-    )
+    );
+    loaded.map_err(CliError::unusable)
+}
+
+/// `PATCHLOOP_LEAK_KEY` is set but cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{LEAK_KEY_ENV} is set but unusable ({message}); unset it or give at least 16 bytes")]
+pub struct LeakKeyEnvError {
+    message: String,
 }
 
 /// The evaluation time: the flag, else the bundle's, else the clock (the only place the
@@ -295,7 +314,7 @@ pub fn load_checked(args: &BundleArgs) -> Result<Loaded, CliError> {
     let progress = crate::output::Progress::start(format!("loading {}", args.bundle.display()));
     let loaded = load(args);
     drop(progress);
-    let mut l = loaded.map_err(CliError::unusable)?;
+    let mut l = loaded?;
     for e in &l.errors {
         eprintln!("error: {}", term_lines(&e.to_string()));
     }

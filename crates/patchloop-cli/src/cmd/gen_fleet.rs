@@ -21,9 +21,14 @@ pub struct Args {
     /// Seed: the same seed and flags give the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output directory (created; existing files are overwritten).
+    /// Output directory, created if missing. A directory that already holds files is
+    /// refused: a file the new fleet does not write would be read as part of it.
     #[arg(long)]
     out: PathBuf,
+    /// Write into a non-empty output directory anyway (its other files stay and are read
+    /// with the new bundle).
+    #[arg(long)]
+    force: bool,
     /// Mean findings per host (heavy-tailed). 100 gives 10M findings on 100k hosts.
     #[arg(long, default_value_t = 20.0)]
     findings_per_host: f64,
@@ -95,6 +100,15 @@ fn load_intel(dir: &Path) -> Result<Intel, CliError> {
 
 /// Runs the subcommand.
 pub fn run(args: &Args) -> Result<u8, CliError> {
+    if !args.force
+        && let Ok(mut entries) = std::fs::read_dir(&args.out)
+        && entries.next().is_some()
+    {
+        return Err(CliError::unusable(format!(
+            "{} is not empty: an earlier bundle's files would mix with the new one; choose an empty directory, or pass --force",
+            args.out.display()
+        )));
+    }
     let intel = args.intel.as_deref().map(load_intel).transpose()?;
     let opts = GenOptions {
         hosts: args.hosts,

@@ -213,8 +213,9 @@ pub struct MetricsArgs {
     /// Window length, e.g. `90d` (default: the policy's window_days).
     #[arg(long, value_parser = parse_days)]
     window: Option<u32>,
-    /// Also compute the same metrics for the N consecutive windows ending at as_of.
-    #[arg(long)]
+    /// Also compute the same metrics for the N consecutive windows ending at as_of (1–60,
+    /// the same limit as `report --trend`).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=60))]
     trend: Option<u32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = MetricsFormat::Table)]

@@ -22,14 +22,12 @@ pub struct Args {
 /// `--policy` is read and checked like every other subcommand does: a missing or invalid
 /// policy file makes the bundle unusable (exit 2), and the policy shown is the one in force.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let loaded = common::load(&args.bundle)
-        .map_err(CliError::unusable)
-        .and_then(|mut l| {
-            if let Some(p) = &args.bundle.policy {
-                l.bundle.policy = common::read_policy(p)?;
-            }
-            Ok(l)
-        });
+    let loaded = common::load(&args.bundle).and_then(|mut l| {
+        if let Some(p) = &args.bundle.policy {
+            l.bundle.policy = common::read_policy(p)?;
+        }
+        Ok(l)
+    });
     let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {

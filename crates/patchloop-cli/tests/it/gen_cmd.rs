@@ -56,3 +56,40 @@ fn same_seed_same_bytes_and_it_validates() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// Issue 17 item 27: `gen` refuses a non-empty output directory unless `--force`.
+#[test]
+fn gen_refuses_a_non_empty_directory_without_force() {
+    let d = scratch("gen_nonempty");
+    std::fs::write(d.join("events.csv"), "at,kind\n").unwrap();
+    let args = ["gen", "--hosts", "5", "--out", d.to_str().unwrap(), "-q"];
+    let o = patchloop(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(d.join("events.csv")).unwrap(),
+        "at,kind\n"
+    );
+    let o = patchloop(&[&args[..], &["--force"]].concat());
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// Issue 17 items 20 and 25: a set but unusable PATCHLOOP_LEAK_KEY is an error, never
+/// ignored (and never printed); `metrics --trend` has the report's limit.
+#[test]
+fn a_short_leak_key_and_a_huge_trend_are_refused() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_patchloop"))
+        .args(["queue", "examples/fleet", "--top", "1"])
+        .current_dir(crate::workspace())
+        .env("PATCHLOOP_LEAK_KEY", "short-s3cret")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("PATCHLOOP_LEAK_KEY") && !err.contains("short-s3cret"),
+        "{err}"
+    );
+    let o = patchloop(&["metrics", "examples/fleet", "--trend", "1000000"]);
+    assert_eq!(o.status.code(), Some(2));
+}
