@@ -103,6 +103,15 @@ pub fn resolve_as_of(
 
 pub use patchloop::ts;
 
+/// A due instant as the last day on time (spec §9.1): the date of the last second
+/// before it, so a due_at of 2026-07-26T00:00:00Z reads "2026-07-25".
+pub fn last_day(t: patchloop::model::Timestamp) -> String {
+    let before = t
+        .checked_sub_signed(chrono::TimeDelta::seconds(1))
+        .unwrap_or(t);
+    before.format("%Y-%m-%d").to_string()
+}
+
 /// A path for display, `/`-separated.
 pub fn show_path(p: &Path) -> String {
     p.display().to_string()

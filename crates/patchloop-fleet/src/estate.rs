@@ -233,6 +233,8 @@ pub(crate) fn build_estate(opts: &GenOptions) -> Estate {
                 identity,
                 external_id,
                 created_at: Some(created),
+                max_ttl: None,
+                owner: None,
                 rotated_at: rotated,
                 expires_at: expires,
                 fingerprint: Some(Text::from(format!("SHA256:fp{original:07}"))),

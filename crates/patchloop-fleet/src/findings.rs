@@ -185,6 +185,7 @@ impl<'a> Ctx<'a> {
                 reason,
                 actor: Some(Text::clone(&self.patch_bot)),
                 note: None,
+                outcome: None,
                 line: 0,
             };
         for &k in picks.iter() {

@@ -43,6 +43,7 @@ impl Ctx<'_> {
                 reason: None,
                 actor: Some(Text::clone(&self.secops)),
                 note: None,
+                outcome: None,
                 line: 0,
             };
             // One rotation in ten comes before the patch: the new credential sat on
@@ -123,6 +124,7 @@ impl Ctx<'_> {
             approver: (kind != 1).then(|| Text::from("risk-committee")),
             granted_at: granted,
             expires_at: expires.max(granted + days(1)),
+            secret_id: None,
             exposure_override: (kind == 0 && r.chance(0.4)).then_some(Exposure::Isolated),
             line: 0,
         });

@@ -54,19 +54,7 @@
 //! };
 //!
 //! let web = AssetId::new("web-01").unwrap();
-//! let secret = Secret {
-//!     id: SecretId::new("db-password").unwrap(),
-//!     kind: None,
-//!     asset_id: web.clone(),
-//!     location: None,
-//!     identity: None,
-//!     external_id: None,
-//!     created_at: None,
-//!     rotated_at: None,
-//!     expires_at: None,
-//!     fingerprint: None,
-//!     origin: SecretOrigin::Inventory,
-//! };
+//! let secret = Secret::new(SecretId::new("db-password").unwrap(), web.clone());
 //! let db = Resource {
 //!     id: ResourceId::new("orders-db").unwrap(),
 //!     kind: None,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use patchloop_model::{
     AssetId, ClosureAction, EventKind, IdentityName, Privilege, ResourceId, ResourceKind, SecretId,
-    SecretKind, SecretLocation,
+    SecretKind, SecretLocation, Timestamp, VulnId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +68,14 @@ pub struct PlannedAction {
     /// For `privilege_reviewed`: the resources it administers, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub admin_on: Vec<ResourceId>,
+    /// For `tokens_expired`: when the last token issued before the patch expires (the
+    /// session fills it once a patch anchors closure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+    /// For a done action: what did it ("rotated 2026-09-04 by vault-rotator: …"), filled
+    /// by the session from the events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 impl PlannedAction {
@@ -77,7 +85,14 @@ impl PlannedAction {
             resource_id: None,
             privilege: None,
             admin_on: Vec::new(),
+            until: None,
+            evidence: None,
         }
+    }
+
+    /// An action of `action` with nothing else set, for callers that build plans.
+    pub fn of(action: ClosureAction) -> Self {
+        Self::bare(action)
     }
 
     /// Issue a new credential and invalidate the old one at its issuer.
@@ -112,8 +127,8 @@ impl PlannedAction {
         Self::bare(ClosureAction::DetectionEnabled)
     }
 
-    /// The `events.csv` kind that records this action done.
-    pub fn event_kind(&self) -> EventKind {
+    /// The `events.csv` kind that records this action done (`None` for a wait).
+    pub fn event_kind(&self) -> Option<EventKind> {
         self.action.event_kind()
     }
 }
@@ -139,6 +154,21 @@ pub struct SecretClosure {
     /// the events; the graph alone leaves it empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub done: Vec<PlannedAction>,
+    /// Other hosts holding the same credential (spec §9, shared credentials): each must
+    /// receive the new value. Filled by the session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_holders: Vec<AssetId>,
+    /// Token lifetime in seconds of an ephemeral credential (no rotation: trust,
+    /// detection and a wait). Filled by the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_ttl: Option<u32>,
+    /// Missing actions accepted under an identity exception, and until when (the
+    /// exception's end) and its line. Filled by the session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<PlannedAction>,
+    /// The end of that identity exception.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_until: Option<Timestamp>,
 }
 
 /// Secrets to rotate together.
@@ -160,6 +190,11 @@ pub struct ClosureBatch {
 pub struct ClosurePlan {
     /// The host.
     pub asset_id: AssetId,
+    /// Findings on the host waiting for an identity review (decision
+    /// `review_required`, spec §9): reviewed first, since an `exposed` outcome turns on
+    /// full closure. Filled by the session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<VulnId>,
     /// Batches in the order to work them: a batch whose secrets can obtain a later
     /// batch's secrets comes first; otherwise by smallest secret id.
     pub batches: Vec<ClosureBatch>,
@@ -270,6 +305,7 @@ impl Graph {
         if secrets.is_empty() {
             return Ok(ClosurePlan {
                 asset_id: host.clone(),
+                reviews: Vec::new(),
                 batches: Vec::new(),
             });
         }
@@ -334,6 +370,10 @@ impl Graph {
                         can_obtain,
                         actions: self.actions_for(s),
                         done: Vec::new(),
+                        other_holders: Vec::new(),
+                        ephemeral_ttl: None,
+                        accepted: Vec::new(),
+                        accepted_until: None,
                     })
                 })
                 .collect();
@@ -345,6 +385,7 @@ impl Graph {
         }
         Ok(ClosurePlan {
             asset_id: host.clone(),
+            reviews: Vec::new(),
             batches,
         })
     }

@@ -1,105 +1,175 @@
-//! Identity closure of one secret for one finding (spec §5): which actions are done
-//! after the patch, which are missing, and when the last one happened.
-use patchloop_model::{Event, EventKind, Timestamp};
+//! Identity closure of one secret for one finding (spec §5 and §9): which actions are
+//! done after the patch, with their evidence, which are missing or accepted, and when
+//! the last one happened.
+use patchloop_model::{Event, EventKind, Exception, Text, Timestamp, rules};
 
 use crate::analysis::{Analysis, SecretCtx};
-use crate::lifecycle::{ActionDone, ActionNeeded, ClosureAction, SecretClosure};
+use crate::lifecycle::{
+    ActionDone, ActionNeeded, ClosureAction, IdentityAcceptance, SecretClosure,
+};
 
 /// The outcome for one (finding, secret).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct SecretOutcome {
     pub missing: bool,
     pub unknown: bool,
+    /// Missing actions all accepted under a valid identity exception.
+    pub accepted: bool,
     pub closed_at: Option<Timestamp>,
     pub re_exposed: bool,
 }
 
-/// Closure of secret `s` for a finding first seen at `first_seen` and patched at
-/// `patch_at` (none yet: nothing after the patch can be done), looking at events up to
-/// `as_of`. With `detail`, also says which action is done, missing or unknown.
+/// What one finding's closure of a secret is measured against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Anchor<'e> {
+    pub first_seen: Timestamp,
+    /// The patch (none yet: nothing after it can be done).
+    pub patch_at: Option<Timestamp>,
+    pub as_of: Timestamp,
+    /// The host's identity exceptions (rows with a secret_id).
+    pub identity_exceptions: &'e [&'e Exception],
+    pub vuln: &'e patchloop_model::VulnId,
+    /// The host's owner, for secrets without one.
+    pub host_owner: Option<&'e Text>,
+}
+
+/// Closure of secret `s` for one finding. With `detail`, also says which action is
+/// done (with its evidence), missing, accepted or unknown.
 pub(crate) fn secret_closure(
     a: &Analysis,
     s: usize,
-    first_seen: Timestamp,
-    patch_at: Option<Timestamp>,
-    as_of: Timestamp,
+    at: &Anchor,
     detail: bool,
 ) -> (SecretOutcome, Option<SecretClosure>) {
     let Some(sc) = a.secrets.get(s) else {
         return (SecretOutcome::default(), None);
     };
+    let (as_of, patch_at) = (at.as_of, at.patch_at);
     let events = &a.bundle.events;
     let evs = || {
-        a.secret_events
-            .group(s)
+        a.credential_events(s)
             .iter()
             .filter_map(|&i| events.get(i as usize))
             .take_while(move |e| e.at <= as_of)
     };
-    let first = |kind: EventKind, from: Option<Timestamp>| -> Option<&Event> {
+    let first = |kinds: &[EventKind], from: Option<Timestamp>| -> Option<&Event> {
         let from = from?;
-        evs().find(|e| e.kind == kind && e.at >= from)
+        evs().find(|e| kinds.contains(&e.kind) && e.at >= from)
     };
-
-    let rotation = first(EventKind::SecretRotated, patch_at);
-    let rot_at = rotation.map(|e| e.at);
-    let last_rotation = evs()
-        .filter(|e| e.kind == EventKind::SecretRotated && e.at >= first_seen)
-        .last();
-    let re_exposed = last_rotation.is_some_and(|r| patch_at.is_none_or(|p| r.at < p));
+    let policy = &a.bundle.policy;
+    let ephemeral = rules::ephemeral_ttl(sc.secret, policy);
 
     let mut out = Outcome::new(detail);
-    out.step(ClosureAction::SecretRotated, None, rotation);
-    let sessions_needed = sc.secret.kind.is_some_and(|k| k.needs_session_revocation());
-    if sessions_needed {
-        out.step(
-            ClosureAction::SessionsRevoked,
-            None,
-            first(EventKind::SessionsRevoked, rot_at),
-        );
-    }
-    trust_steps(&mut out, sc, rot_at, &evs);
-    if sc.trust_known {
-        if sc.admin {
-            out.step(
-                ClosureAction::PrivilegeReviewed,
-                None,
-                first(EventKind::PrivilegeReviewed, patch_at),
-            );
-        }
+    let mut re_exposed = false;
+    // Trust is verified after the credential is retired; an ephemeral one is not
+    // retired, so after the patch.
+    let trust_from = if ephemeral.is_some() {
+        patch_at
     } else {
-        out.unknown(ClosureAction::PrivilegeReviewed, None);
+        let retired = first(
+            &[EventKind::SecretRotated, EventKind::SecretRevoked],
+            patch_at,
+        );
+        let last_rotation = evs()
+            .filter(|e| e.kind == EventKind::SecretRotated && e.at >= at.first_seen)
+            .last();
+        re_exposed = last_rotation.is_some_and(|r| patch_at.is_none_or(|p| r.at < p));
+        out.step(ClosureAction::SecretRotated, None, retired);
+        let retired_at = retired.map(|e| e.at);
+        let revoked = retired.filter(|e| e.kind == EventKind::SecretRevoked);
+        if sc.secret.kind.is_some_and(|k| k.needs_session_revocation()) {
+            // A revocation removes the credential and so every session built on it.
+            let done = revoked.or_else(|| first(&[EventKind::SessionsRevoked], retired_at));
+            out.step(ClosureAction::SessionsRevoked, None, done);
+        }
+        retired_at
+    };
+    trust_steps(&mut out, sc, trust_from, &evs);
+    if ephemeral.is_none() {
+        if sc.trust_known {
+            if sc.admin {
+                let done = first(&[EventKind::PrivilegeReviewed], patch_at);
+                out.step(ClosureAction::PrivilegeReviewed, None, done);
+            }
+        } else {
+            out.unknown(ClosureAction::PrivilegeReviewed, None);
+        }
     }
     out.step(
         ClosureAction::DetectionEnabled,
         None,
-        first(EventKind::DetectionEnabled, patch_at),
+        first(&[EventKind::DetectionEnabled], patch_at),
     );
+    if let Some(ttl) = ephemeral {
+        out.wait(patch_at, ttl, as_of);
+    }
 
+    let acceptance = (out.any_missing).then(|| accepting(at, sc)).flatten();
     let outcome = SecretOutcome {
-        missing: out.any_missing,
+        missing: out.any_missing && acceptance.is_none(),
         unknown: out.any_unknown,
+        accepted: out.any_missing && acceptance.is_some(),
         closed_at: (!out.any_missing && !out.any_unknown)
             .then_some(out.last)
             .flatten(),
         re_exposed,
     };
-    let closure = detail.then(|| SecretClosure {
-        secret_id: sc.secret.id.clone(),
-        kind: sc.secret.kind,
-        rotated_at: rot_at,
-        re_exposed,
-        done: out.done,
-        missing: out.missing,
-        unknown: out.unknowns,
+    let closure = detail.then(|| {
+        let mut other_holders: Vec<_> = sc
+            .shared_with
+            .iter()
+            .filter_map(|&j| a.secrets.get(j as usize))
+            .map(|o| o.secret.asset_id.clone())
+            .filter(|h| *h != sc.secret.asset_id)
+            .collect();
+        other_holders.sort();
+        other_holders.dedup();
+        SecretClosure {
+            secret_id: sc.secret.id.clone(),
+            kind: sc.secret.kind,
+            rotated_at: out.rotated_at,
+            re_exposed,
+            done: out.done,
+            missing: out.missing,
+            unknown: out.unknowns,
+            ephemeral_ttl: ephemeral,
+            shared_with: sc
+                .shared_with
+                .iter()
+                .filter_map(|&j| a.secrets.get(j as usize))
+                .map(|o| o.secret.id.clone())
+                .collect(),
+            other_holders,
+            owner: sc.secret.owner.clone().or_else(|| at.host_owner.cloned()),
+            accepted_by: acceptance.map(|e| IdentityAcceptance {
+                line: e.line,
+                compensating_control: e.compensating_control.clone(),
+                approver: e.approver.clone(),
+                expires_at: e.expires_at,
+            }),
+        }
     });
     (outcome, closure)
+}
+
+/// The valid identity exception for this secret and finding, active at `as_of`: the one
+/// in force longest, then the earliest line.
+fn accepting<'e>(at: &Anchor<'e>, sc: &SecretCtx) -> Option<&'e Exception> {
+    at.identity_exceptions
+        .iter()
+        .copied()
+        .filter(|e| {
+            e.secret_id.as_ref() == Some(&sc.secret.id)
+                && e.scope.covers(at.vuln)
+                && e.is_valid(at.as_of)
+        })
+        .min_by(|x, y| y.expires_at.cmp(&x.expires_at).then(x.line.cmp(&y.line)))
 }
 
 fn trust_steps<'e, I: Iterator<Item = &'e Event>>(
     out: &mut Outcome,
     sc: &SecretCtx,
-    rot_at: Option<Timestamp>,
+    from: Option<Timestamp>,
     evs: &impl Fn() -> I,
 ) {
     if !sc.trust_known {
@@ -107,7 +177,7 @@ fn trust_steps<'e, I: Iterator<Item = &'e Event>>(
         return;
     }
     for (r, _) in &sc.trust {
-        let done = rot_at.and_then(|from| {
+        let done = from.and_then(|from| {
             evs().find(|e| {
                 e.kind == EventKind::TrustVerified
                     && e.at >= from
@@ -127,6 +197,7 @@ struct Outcome {
     any_missing: bool,
     any_unknown: bool,
     last: Option<Timestamp>,
+    rotated_at: Option<Timestamp>,
 }
 
 impl Outcome {
@@ -139,6 +210,7 @@ impl Outcome {
             any_missing: false,
             any_unknown: false,
             last: None,
+            rotated_at: None,
         }
     }
 
@@ -151,24 +223,63 @@ impl Outcome {
         match done {
             Some(e) => {
                 self.last = self.last.max(Some(e.at));
+                if action == ClosureAction::SecretRotated {
+                    self.rotated_at = Some(e.at);
+                }
                 if self.detail {
                     self.done.push(ActionDone {
                         action,
                         resource_id: resource.cloned(),
                         at: e.at,
                         line: e.line,
+                        event: Some(e.kind),
+                        actor: e.actor.clone(),
+                        note: e.note.clone(),
                     });
                 }
             }
-            None => {
-                self.any_missing = true;
+            None => self.miss(action, resource, None),
+        }
+    }
+
+    /// An ephemeral credential's wait: done at patch + ttl once `as_of` has reached it.
+    fn wait(&mut self, patch_at: Option<Timestamp>, ttl: u32, as_of: Timestamp) {
+        let until =
+            patch_at.and_then(|p| p.checked_add_signed(chrono::TimeDelta::seconds(ttl.into())));
+        match until {
+            Some(u) if u <= as_of => {
+                self.last = self.last.max(Some(u));
                 if self.detail {
-                    self.missing.push(ActionNeeded {
-                        action,
-                        resource_id: resource.cloned(),
+                    self.done.push(ActionDone {
+                        action: ClosureAction::TokensExpired,
+                        resource_id: None,
+                        at: u,
+                        line: 0,
+                        event: None,
+                        actor: None,
+                        note: Some(Text::from(format!(
+                            "every token issued before the patch has expired (max_ttl {ttl} s)"
+                        ))),
                     });
                 }
             }
+            _ => self.miss(ClosureAction::TokensExpired, None, until),
+        }
+    }
+
+    fn miss(
+        &mut self,
+        action: ClosureAction,
+        resource: Option<&patchloop_model::ResourceId>,
+        until: Option<Timestamp>,
+    ) {
+        self.any_missing = true;
+        if self.detail {
+            self.missing.push(ActionNeeded {
+                action,
+                resource_id: resource.cloned(),
+                until,
+            });
         }
     }
 
@@ -178,6 +289,7 @@ impl Outcome {
             self.unknowns.push(ActionNeeded {
                 action,
                 resource_id: resource.cloned(),
+                until: None,
             });
         }
     }

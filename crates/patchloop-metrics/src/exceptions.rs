@@ -121,6 +121,10 @@ pub struct ExceptionMetrics {
     pub unknown_asset_lines: Vec<u64>,
     /// The `expiring_within_days` used.
     pub expiring_within_days: u32,
+    /// Identity exceptions (rows with a secret_id, spec §9) active and valid at T; not
+    /// counted in any figure above.
+    #[serde(default)]
+    pub identity_active_valid: u64,
 }
 
 /// Row-level counts; the finding-level ones come from the lifecycle pass.
@@ -129,6 +133,7 @@ pub(crate) struct RowCounts {
     pub active_valid: u64,
     pub expiring: u64,
     pub expired: u64,
+    pub identity_active_valid: u64,
 }
 
 pub(crate) fn row_counts(
@@ -141,8 +146,14 @@ pub(crate) fn row_counts(
         active_valid: 0,
         expiring: 0,
         expired: 0,
+        identity_active_valid: 0,
     };
     for e in excs {
+        // Identity exceptions are counted apart: they accept identity risk, not findings.
+        if e.is_identity() {
+            c.identity_active_valid += u64::from(e.is_valid(as_of));
+            continue;
+        }
         match e.state_at(as_of, expiring_within_days) {
             ExceptionRowState::Future => {}
             ExceptionRowState::Expired => c.expired += 1,
@@ -180,6 +191,7 @@ mod tests {
             granted_at: t(granted),
             expires_at: t(expires),
             exposure_override: Some(Exposure::Isolated),
+            secret_id: None,
             line,
         }
     }

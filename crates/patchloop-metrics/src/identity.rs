@@ -1,14 +1,15 @@
 //! Identity-closure figures (spec §6): the per-finding counts from the lifecycle pass,
 //! plus the secret-level ones — exposed secrets, resources still trusting a rotated
 //! secret, reuse (OWASP NHI9, NHI8) and long-lived secrets (NHI7).
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use patchloop_model::{
-    AssetId, Environment, EventKind, ResourceId, SecretId, Tags, Timestamp, rules,
+    AssetId, Environment, EventKind, ResourceId, SecretId, Tags, Text, Timestamp, rules,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analysis;
+use crate::lifecycle::LoopState;
 use crate::pass::Acc;
 use crate::stats::{DurationStats, Ratio};
 
@@ -80,6 +81,42 @@ pub struct IdentityMetrics {
     pub long_lived_ids: Vec<SecretId>,
     /// Secrets with no created_at, rotated_at or rotation event by `as_of`.
     pub age_unknown: u64,
+    /// Findings per identity decision (spec §9).
+    #[serde(default)]
+    pub decisions: IdentityDecisionCounts,
+    /// `review_required` findings with no `identity_reviewed` yet.
+    #[serde(default)]
+    pub reviews_pending: u64,
+    /// Remediated findings whose missing actions an identity exception accepts ÷
+    /// remediated findings needing closure: shown apart, never counted as closed.
+    pub accepted: Ratio,
+    /// Identity on-time rate: of findings whose identity due date falls in W, the share
+    /// identity-closed by then; those accepted under an identity exception are left out
+    /// of the numerator and counted in `on_time_accepted_apart`.
+    pub on_time: Ratio,
+    /// Findings due in W whose missing actions were accepted.
+    pub on_time_accepted_apart: u64,
+    /// Findings with required identity actions past their identity due date ÷ findings
+    /// with an identity step.
+    pub overdue: Ratio,
+    /// Sum of whole days past the identity due date.
+    pub overdue_days: i64,
+    /// Identity-overdue by more than `escalate_after_days` ÷ identity-overdue.
+    pub escalations: Ratio,
+    /// Identity-overdue findings by owner (the secret's owner, else the host's).
+    pub overdue_by_owner: Vec<crate::OwnerOverdue>,
+}
+
+/// Findings per identity decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdentityDecisionCounts {
+    /// `closure_required`.
+    pub closure_required: u64,
+    /// `review_required`.
+    pub review_required: u64,
+    /// `not_required` (the host stores secrets; the flaw and the host trigger nothing).
+    pub not_required: u64,
 }
 
 pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetrics {
@@ -99,8 +136,7 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
     let mut age_known = 0u64;
     for (s, sc) in a.secrets.iter().enumerate() {
         let evs = || {
-            a.secret_events
-                .group(s)
+            a.credential_events(s)
                 .iter()
                 .filter_map(|&i| events.get(i as usize))
                 .take_while(|e| e.at <= as_of)
@@ -134,7 +170,14 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
             .flatten()
             .filter(|t| *t <= as_of)
             .max();
-        if let Some(t) = renewed {
+        // Ephemeral credentials are never long-lived; one whose tokens outlive the
+        // policy's limit is, whatever its age (spec §9).
+        if rules::ephemeral_ttl(sc.secret, policy).is_some() {
+            age_known += 1;
+        } else if rules::over_ttl_limit(sc.secret, policy) {
+            age_known += 1;
+            long_lived_ids.push(sc.secret.id.clone());
+        } else if let Some(t) = renewed {
             age_known += 1;
             if rules::is_long_lived(t, as_of, policy.max_secret_age_days) {
                 long_lived_ids.push(sc.secret.id.clone());
@@ -150,7 +193,7 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
         needing_closure: Ratio::new(
             acc.applicable,
             acc.known,
-            "findings needing identity closure / findings seen by as_of",
+            "findings with an identity step (closure or review required) / findings seen by as_of",
         ),
         false_confidence: Ratio::new(
             acc.false_confidence,
@@ -193,6 +236,35 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
         ),
         long_lived_ids,
         age_unknown: a.secrets.len() as u64 - age_known,
+        decisions: IdentityDecisionCounts {
+            closure_required: acc.identity_decisions[0],
+            review_required: acc.identity_decisions[1],
+            not_required: acc.identity_decisions[2],
+        },
+        reviews_pending: acc.reviews_pending,
+        accepted: Ratio::new(
+            acc.states[LoopState::IdentityAccepted.index()],
+            acc.applicable_remediated,
+            "remediated findings whose missing identity actions an identity exception accepts / remediated findings needing closure",
+        ),
+        on_time: Ratio::new(
+            acc.identity_met_in_window,
+            acc.identity_due_in_window,
+            "findings identity-closed by their identity due date / findings whose identity due date falls in W",
+        ),
+        on_time_accepted_apart: acc.identity_accepted_apart,
+        overdue: Ratio::new(
+            acc.identity_overdue,
+            acc.applicable,
+            "findings past their identity due date with actions missing / findings with an identity step",
+        ),
+        overdue_days: acc.identity_overdue_days,
+        escalations: Ratio::new(
+            acc.identity_escalated,
+            acc.identity_overdue,
+            "identity-overdue by more than escalate_after_days / identity-overdue findings",
+        ),
+        overdue_by_owner: by_owner(acc),
     }
 }
 
@@ -222,4 +294,24 @@ fn reuse(a: &Analysis) -> Vec<ReusedSecret> {
             .collect();
     out.sort_by(|x, y| (&x.secret_ids, x.key).cmp(&(&y.secret_ids, y.key)));
     out
+}
+
+/// Identity-overdue findings summed by owner, by owner name (no owner last).
+fn by_owner(acc: &Acc) -> Vec<crate::OwnerOverdue> {
+    let mut owners: BTreeMap<Option<Text>, crate::pass::OwnerAcc> = BTreeMap::new();
+    for (owner, o) in &acc.identity_owners {
+        owners.entry(owner.clone()).or_default().add(o);
+    }
+    let mut rows: Vec<crate::OwnerOverdue> = owners
+        .into_iter()
+        .map(|(owner, o)| crate::OwnerOverdue {
+            owner,
+            open: o.open,
+            overdue: o.overdue,
+            overdue_days: o.overdue_days,
+            escalations: o.escalated,
+        })
+        .collect();
+    rows.sort_by(|x, y| (x.owner.is_none(), &x.owner).cmp(&(y.owner.is_none(), &y.owner)));
+    rows
 }

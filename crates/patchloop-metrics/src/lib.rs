@@ -213,6 +213,7 @@ mod coverage;
 mod error;
 mod exceptions;
 mod identity;
+mod identity_eval;
 mod input;
 mod issues;
 mod lifecycle;
@@ -226,13 +227,16 @@ pub use analysis::Analysis;
 pub use coverage::{AmbiguousMatch, CoverageMetrics, ShadowHost};
 pub use error::MetricsError;
 pub use exceptions::ExceptionMetrics;
-pub use identity::{IdentityMetrics, ReuseKey, ReusedSecret, StillTrusting};
+pub use identity::{
+    IdentityDecisionCounts, IdentityMetrics, ReuseKey, ReusedSecret, StillTrusting,
+};
 pub use input::{Inputs, Window};
 pub use issues::{EventIssue, IssueKind};
 pub use lifecycle::{
     ActionDone, ActionNeeded, Attempts, ClosureAction, ClosureBasis, ClosureStatus, ExceptionState,
-    ExceptionStatus, FactSource, FindingLifecycle, IdentityClosure, LoopState, ReasonCount,
-    RemediationEvidence, Reopen, ReopenCause, SecretClosure, SlaFacts, SlaStatus,
+    ExceptionStatus, FactSource, FindingLifecycle, IdentityAcceptance, IdentityClosure,
+    IdentitySla, LoopState, ReasonCount, RemediationEvidence, Reopen, ReopenCause, Review,
+    SecretClosure, SlaFacts, SlaStatus,
 };
 pub use patchloop_model::{Decision, FindingSla, SecretTrust, TrustingResource};
 pub use report::{

@@ -1,11 +1,11 @@
 //! Per-finding facts derived from the bundle alone: severity band, the fallback SLA and
-//! score used when the scorer's facts are not supplied, and whether identity closure applies.
+//! score used when the scorer's facts are not supplied. Whether identity closure applies is
+//! the model's rule (`rules::closure_basis`).
 use chrono::TimeDelta;
 use patchloop_model::{Criticality, Exposure, Finding, Policy, Severity, Timestamp, rules};
 
 use crate::analysis::VulnFacts;
 use crate::input::DAY;
-use crate::lifecycle::ClosureBasis;
 
 /// The CVSS severity band: from the vector's base score when known, else the scanner's
 /// word, else unknown.
@@ -67,21 +67,4 @@ pub(crate) fn fallback_score(
         policy.criticality_weights.get(c),
         0.0,
     )
-}
-
-/// Whether the flaw could have exposed secrets (spec §5), and why.
-pub(crate) fn closure_basis(policy: &Policy, vf: Option<&VulnFacts>) -> Option<ClosureBasis> {
-    if vf.and_then(|v| v.kev).is_some() {
-        return Some(ClosureBasis::Kev);
-    }
-    // The facts the loader parsed from the vector (`bundle.cvss`, filled from scanner
-    // and findings vectors at load), the same facts the scorer reads; a vector the
-    // loader could not parse is reported there and counts as no vector here too.
-    match vf.and_then(|v| v.cvss).map(|c| c.confidentiality_high) {
-        Some(true) => Some(ClosureBasis::ConfidentialityHigh),
-        Some(false) => None,
-        None => policy
-            .assume_secret_exposure
-            .then_some(ClosureBasis::AssumedNoVector),
-    }
 }

@@ -39,7 +39,7 @@ macro_rules! simple_vocab {
 simple_vocab!(
     /// What happened (spec §1.1, `events.csv` `kind`).
     EventKind, "event kind",
-    "deploy_succeeded|deploy_failed|verify_passed|verify_failed|secret_rotated|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled" {
+    "deploy_succeeded|deploy_failed|verify_passed|verify_failed|secret_rotated|secret_revoked|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled|identity_reviewed" {
         /// The deployment tool reports the patch installed.
         DeploySucceeded = "deploy_succeeded",
         /// The deployment failed (needs a reason).
@@ -50,6 +50,9 @@ simple_vocab!(
         VerifyFailed = "verify_failed",
         /// A new credential is issued and the old one invalidated at its issuer.
         SecretRotated = "secret_rotated",
+        /// The credential was removed at its issuer and not replaced (spec §9): it
+        /// satisfies rotation and session revocation; trust must still be verified.
+        SecretRevoked = "secret_revoked",
         /// Sessions and tokens derived from the credential are revoked.
         SessionsRevoked = "sessions_revoked",
         /// The resource is confirmed to no longer accept the old credential.
@@ -58,10 +61,35 @@ simple_vocab!(
         PrivilegeReviewed = "privilege_reviewed",
         /// Detection for reuse of the old credential is in place.
         DetectionEnabled = "detection_enabled",
+        /// An identity impact review of one finding (needs asset_id, vuln_id and an
+        /// outcome): whether the flaw exposed the host's secrets (spec §9).
+        IdentityReviewed = "identity_reviewed",
+    }
+);
+
+simple_vocab!(
+    /// What an `identity_reviewed` event concluded (its `outcome` column, or its note).
+    ReviewOutcome, "review outcome", "exposed|not_exposed" {
+        /// The flaw could have exposed the host's secrets: full closure is required from
+        /// the review's time.
+        Exposed = "exposed",
+        /// It could not: the review closes the finding's identity exposure.
+        NotExposed = "not_exposed",
     }
 );
 
 impl EventKind {
+    /// Events about one finding that are not remediation steps (need asset_id and
+    /// vuln_id): the identity review.
+    pub fn is_finding_identity(self) -> bool {
+        matches!(self, EventKind::IdentityReviewed)
+    }
+
+    /// Events that retire a credential identifier: a rotation or a revocation.
+    pub fn retires_credential(self) -> bool {
+        matches!(self, EventKind::SecretRotated | EventKind::SecretRevoked)
+    }
+
     /// Events about a finding (need asset_id and vuln_id).
     pub fn is_remediation(self) -> bool {
         matches!(
@@ -124,6 +152,9 @@ pub struct Event {
     pub actor: Option<Text>,
     /// Free text.
     pub note: Option<Text>,
+    /// What an `identity_reviewed` concluded.
+    #[serde(default)]
+    pub outcome: Option<ReviewOutcome>,
     /// 1-based line in `events.csv`, so contradictions can be reported where they are.
     pub line: u64,
 }
@@ -142,6 +173,7 @@ impl Event {
             reason: None,
             actor: None,
             note: None,
+            outcome: None,
             line: 0,
         }
     }

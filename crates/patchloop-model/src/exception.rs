@@ -1,7 +1,7 @@
 //! Risk acceptances (`exceptions.csv`).
 use serde::{Deserialize, Serialize};
 
-use crate::{AssetId, ExceptionRowState, Exposure, Text, Timestamp, VulnId};
+use crate::{AssetId, ExceptionRowState, Exposure, SecretId, Text, Timestamp, VulnId};
 
 /// Which findings on the asset an exception covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +42,11 @@ pub struct Exception {
     pub expires_at: Timestamp,
     /// Exposure to use in the decision while valid.
     pub exposure_override: Option<Exposure>,
+    /// With a secret: an identity exception (spec §9). It accepts that secret's missing
+    /// closure actions for the covered findings while valid, and nothing else: it never
+    /// excepts the finding itself.
+    #[serde(default)]
+    pub secret_id: Option<SecretId>,
     /// 1-based line in `exceptions.csv`.
     pub line: u64,
 }
@@ -65,8 +70,15 @@ impl Exception {
             granted_at,
             expires_at,
             exposure_override: None,
+            secret_id: None,
             line: 0,
         }
+    }
+
+    /// Whether this row accepts identity risk for one secret instead of excepting
+    /// findings.
+    pub fn is_identity(&self) -> bool {
+        self.secret_id.is_some()
     }
 
     /// Active at `t`: `granted_at ≤ t < expires_at`.
@@ -120,6 +132,7 @@ mod tests {
             granted_at: t("2026-01-01"),
             expires_at: t("2026-02-15T12:00:00Z"),
             exposure_override: None,
+            secret_id: None,
             line: 2,
         };
         // 14.5 days before the end: not expiring within 14 days, expiring within 15.

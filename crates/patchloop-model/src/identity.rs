@@ -53,6 +53,13 @@ pub struct Secret {
     pub expires_at: Option<Timestamp>,
     /// A fingerprint that identifies the same credential stored in several places.
     pub fingerprint: Option<Text>,
+    /// The longest lifetime of a token issued under it, in seconds (spec §9: at most the
+    /// policy's `ephemeral_max_ttl` makes it ephemeral).
+    #[serde(default)]
+    pub max_ttl: Option<u32>,
+    /// Who answers for it (identity SLA escalations); the host's owner when absent.
+    #[serde(default)]
+    pub owner: Option<Text>,
     /// Where the record came from.
     pub origin: SecretOrigin,
 }
@@ -217,6 +224,8 @@ impl Secret {
             rotated_at: None,
             expires_at: None,
             fingerprint: None,
+            max_ttl: None,
+            owner: None,
             origin: SecretOrigin::Inventory,
         }
     }

@@ -27,6 +27,7 @@
 
 mod asset;
 mod bundle;
+mod closure;
 mod event;
 mod exception;
 mod exchange;
@@ -51,7 +52,8 @@ pub use asset::{Asset, DiscoveryRecord};
 pub use bundle::{
     AssumedDefault, Bundle, EpssProvenance, InputFile, InputKind, KevProvenance, Provenance,
 };
-pub use event::{Event, EventKind, FailureReason};
+pub use closure::{ClosureBasis, IdentityDecision};
+pub use event::{Event, EventKind, FailureReason, ReviewOutcome};
 pub use exception::{Exception, ExceptionScope};
 pub use exchange::{
     FindingIdx, FindingSet, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel, SecretTrust,

@@ -3,7 +3,7 @@
 //! any field left out keeps its default.
 use serde::{Deserialize, Serialize};
 
-use crate::{Criticality, Exposure, Probability, Severity};
+use crate::{Criticality, Exposure, Probability, Role, Severity};
 
 /// Which decision table maps (exploitation, exposure, automatable, human impact) to a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -213,6 +213,15 @@ pub struct Policy {
     pub expiring_within_days: u32,
     /// A secret not rotated within this many days is long-lived, OWASP NHI7 (90).
     pub max_secret_age_days: u32,
+    /// Identity SLA: each required identity action is due this many days after the patch
+    /// that anchors closure (7).
+    pub identity_days: u32,
+    /// The same for a finding decided `immediate` or in KEV (3).
+    pub identity_days_urgent: u32,
+    /// A credential whose tokens live at most this many seconds is ephemeral (3600).
+    pub ephemeral_max_ttl: u32,
+    /// Roles that trigger an identity review besides the spec's privileged roles.
+    pub review_roles: Vec<Role>,
 }
 
 impl Default for Policy {
@@ -234,6 +243,10 @@ impl Default for Policy {
             escalate_after_days: 14,
             expiring_within_days: 14,
             max_secret_age_days: 90,
+            identity_days: 7,
+            identity_days_urgent: 3,
+            ephemeral_max_ttl: 3600,
+            review_roles: Vec::new(),
         }
     }
 }
@@ -274,6 +287,12 @@ impl Policy {
             errs.push(format!(
                 "policy.blast_cap = {}: expected a positive number",
                 self.blast_cap
+            ));
+        }
+        if self.identity_days_urgent > self.identity_days {
+            errs.push(format!(
+                "policy.identity_days_urgent = {}: expected at most identity_days ({})",
+                self.identity_days_urgent, self.identity_days
             ));
         }
         if self.window_days == 0 {

@@ -1,10 +1,16 @@
 //! Rules more than one analysis crate applies, written once: the score's arithmetic and
 //! a host's exploitation probability (spec §3), a secret's last renewal and whether it is
-//! long-lived (NHI7, spec §2 and §6). Exception states live on
+//! long-lived (NHI7, spec §2 and §6), and the identity rules of spec §9 (from
+//! `closure.rs`). Exception states live on
 //! [`crate::Exception::state_at`].
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{AssetId, Environment, Event, EventKind, ReuseKey, Secret, Text, Timestamp};
+
+pub use crate::closure::{
+    closure_basis, credential_groups, ephemeral_ttl, identity_days, identity_decision,
+    over_ttl_limit, triggers_review,
+};
 
 /// Seconds in a day: every day count of the spec is this many seconds.
 pub const DAY_SECS: i64 = 86_400;

@@ -256,7 +256,7 @@ impl Severity {
 vocab!(
     /// What kind of credential a secret is.
     SecretKind, "secret kind",
-    "api_key|token|ssh_key|service_account_key|certificate|password|cloud_access_key|other" {
+    "api_key|token|ssh_key|service_account_key|certificate|password|cloud_access_key|workload_identity|ephemeral_token|other" {
         /// An API key.
         ApiKey = "api_key",
         /// A bearer or session token.
@@ -271,6 +271,11 @@ vocab!(
         Password = "password",
         /// A cloud provider access key.
         CloudAccessKey = "cloud_access_key",
+        /// A federated workload identity (OIDC, IRSA, workload identity federation):
+        /// short-lived tokens issued on demand (spec §9, ephemeral credentials).
+        WorkloadIdentity = "workload_identity",
+        /// A short-lived token with a bounded lifetime.
+        EphemeralToken = "ephemeral_token",
         /// Anything else.
         Other = "other",
     }
@@ -444,7 +449,7 @@ vocab!(
     /// it done: the closure plan lists them, the closed loop checks them, `status` names
     /// the missing ones, all in these words.
     ClosureAction, "closure action",
-    "secret_rotated|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled" {
+    "secret_rotated|sessions_revoked|trust_verified|privilege_reviewed|detection_enabled|identity_reviewed|tokens_expired" {
         /// Issue a new credential and invalidate the old one at its issuer, at or after
         /// the patch.
         SecretRotated = "secret_rotated",
@@ -459,18 +464,27 @@ vocab!(
         PrivilegeReviewed = "privilege_reviewed",
         /// Put detection for reuse of the old credential in place, at or after the patch.
         DetectionEnabled = "detection_enabled",
+        /// Review whether the flaw exposed the host's secrets (identity decision
+        /// `review_required`): an `identity_reviewed` event for the finding.
+        IdentityReviewed = "identity_reviewed",
+        /// Wait until every token of an ephemeral credential issued before the patch has
+        /// expired (patch + max_ttl); no event records it, time does.
+        TokensExpired = "tokens_expired",
     }
 );
 
 impl ClosureAction {
-    /// The `events.csv` kind that records this action done.
-    pub fn event_kind(self) -> crate::EventKind {
-        match self {
+    /// The `events.csv` kind that records this action done; `None` for
+    /// `tokens_expired`, which time does, not an event.
+    pub fn event_kind(self) -> Option<crate::EventKind> {
+        Some(match self {
+            ClosureAction::IdentityReviewed => crate::EventKind::IdentityReviewed,
+            ClosureAction::TokensExpired => return None,
             ClosureAction::SecretRotated => crate::EventKind::SecretRotated,
             ClosureAction::SessionsRevoked => crate::EventKind::SessionsRevoked,
             ClosureAction::TrustVerified => crate::EventKind::TrustVerified,
             ClosureAction::PrivilegeReviewed => crate::EventKind::PrivilegeReviewed,
             ClosureAction::DetectionEnabled => crate::EventKind::DetectionEnabled,
-        }
+        })
     }
 }

@@ -478,6 +478,11 @@ impl<'b> Engine<'b> {
                 });
                 continue;
             };
+            // An identity exception (a row with a secret_id) accepts identity risk in the
+            // closed loop; it never excepts the finding or changes its decision.
+            if e.is_identity() {
+                continue;
+            }
             let range = cols.finding_range(a);
             let (start, end) = match &e.scope {
                 ExceptionScope::AllFindings => (range.start, range.end),

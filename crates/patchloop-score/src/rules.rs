@@ -344,6 +344,7 @@ mod tests {
             granted_at: ts(granted),
             expires_at: ts(expires),
             exposure_override: Some(Exposure::Isolated),
+            secret_id: None,
             line,
         }
     }

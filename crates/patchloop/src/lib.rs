@@ -55,6 +55,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod closure_plan;
 mod envelope;
 pub mod report;
 mod session;

@@ -1,15 +1,12 @@
 //! The questions a [`Session`] answers, one method per CLI view, each returning plain
 //! serialisable data: the CLI only renders these, and an embedder gets the same answers.
-use patchloop_graph::{
-    BlastRadius, ClosurePlan, CrownJewelPath, HostBlast, NhiReport, PlannedAction,
-};
+use patchloop_graph::{BlastRadius, CrownJewelPath, HostBlast, NhiReport};
 use patchloop_metrics::{
     CoverageMetrics, ExceptionMetrics, FindingLifecycle, LoopReport, LoopState, MetricsReport,
     TrendReport, Window,
 };
 use patchloop_model::{
-    AssetId, ClosureAction, ExceptionRowState, ExceptionScope, Finding, ResourceId, Timestamp,
-    VulnId,
+    AssetId, ExceptionRowState, ExceptionScope, Finding, SecretId, Timestamp, VulnId,
 };
 use patchloop_score::{Assessment, HostReport, QueueReport};
 use serde::{Deserialize, Serialize};
@@ -57,6 +54,10 @@ pub struct ExceptionRow {
     pub expires_at: Timestamp,
     /// Its line in `exceptions.csv`.
     pub line: u64,
+    /// For an identity exception (spec §9): the secret whose missing closure actions it
+    /// accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_id: Option<SecretId>,
 }
 
 /// The exception register at `as_of`: its health and its rows.
@@ -163,42 +164,6 @@ impl Session {
         Ok(self.graph()?.path_to_crown_jewel(host)?)
     }
 
-    /// How to close `host`'s identity exposure (spec §5): the graph's plan, with every
-    /// action already recorded after the host's patch moved to `done`, so a closed host
-    /// is not told to rotate again. While no finding on the host that needs closure has
-    /// been patched, nothing is anchored and every action is still to do.
-    pub fn closure_plan(&self, host: &AssetId) -> Result<ClosurePlan, SessionError> {
-        let mut plan = self.graph()?.closure_plan(host)?;
-        let keep = |f: &Finding, s: LoopState| f.asset_id == *host && s.is_remediated();
-        let life = self.status(&keep)?;
-        let closures: Vec<_> = life
-            .findings
-            .iter()
-            .filter_map(|f| f.identity.as_ref())
-            .filter(|c| c.patch_at.is_some())
-            .collect();
-        for batch in &mut plan.batches {
-            for secret in &mut batch.secrets {
-                let done_everywhere = |a: &PlannedAction| {
-                    !closures.is_empty()
-                        && closures.iter().all(|c| {
-                            c.secrets.iter().any(|s| {
-                                s.secret_id == secret.secret_id
-                                    && s.done
-                                        .iter()
-                                        .any(|d| same_action(a, d.action, d.resource_id.as_ref()))
-                            })
-                        })
-                };
-                let (done, todo): (Vec<_>, Vec<_>) =
-                    secret.actions.drain(..).partition(|a| done_everywhere(a));
-                secret.actions = todo;
-                secret.done = done;
-            }
-        }
-        Ok(plan)
-    }
-
     /// Discovery coverage at `as_of` (spec §6).
     pub fn coverage(&self) -> Result<CoverageMetrics, SessionError> {
         Ok(patchloop_metrics::coverage(self.bundle(), self.as_of())?)
@@ -231,6 +196,7 @@ impl Session {
                 approver: x.approver.as_deref().map(str::to_string),
                 expires_at: x.expires_at,
                 line: x.line,
+                secret_id: x.secret_id.clone(),
             })
             .collect();
         let rank = |s: ExceptionRowState| match s {
@@ -248,10 +214,4 @@ impl Session {
         });
         rows
     }
-}
-
-/// Whether the planned action `a` is the closed loop's done action `d` (the same action,
-/// and for `trust_verified` the same resource).
-fn same_action(a: &PlannedAction, d: ClosureAction, resource: Option<&ResourceId>) -> bool {
-    a.action == d && (d != ClosureAction::TrustVerified || a.resource_id.as_ref() == resource)
 }

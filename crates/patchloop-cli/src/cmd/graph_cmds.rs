@@ -292,6 +292,16 @@ fn action_text(a: &PlannedAction) -> String {
         ClosureAction::DetectionEnabled => {
             "enable detection for reuse of the old credential".into()
         }
+        ClosureAction::IdentityReviewed => {
+            "review whether the flaw exposed the host's secrets (identity_reviewed: exposed or not_exposed)".into()
+        }
+        ClosureAction::TokensExpired => match a.until {
+            Some(u) => format!(
+                "wait until {} for every token issued before the patch to expire",
+                patchloop::ts(u)
+            ),
+            None => "wait, after the patch, for every token issued before it to expire (max_ttl)".into(),
+        },
     }
 }
 
@@ -307,15 +317,28 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
         ),
         ListFormat::Csv => {
             let mut rows = Vec::new();
+            for v in &plan.reviews {
+                rows.push(vec![
+                    "0".to_string(),
+                    "false".to_string(),
+                    String::new(),
+                    "identity_reviewed".to_string(),
+                    format!("review {v}"),
+                    String::new(),
+                ]);
+            }
             for batch in &plan.batches {
                 for s in &batch.secrets {
+                    let holders: Vec<String> =
+                        s.other_holders.iter().map(ToString::to_string).collect();
                     for a in &s.actions {
                         rows.push(vec![
                             batch.order.to_string(),
                             batch.cycle.to_string(),
                             s.secret_id.to_string(),
-                            a.event_kind().to_string(),
+                            a.event_kind().map_or_else(String::new, |k| k.to_string()),
                             action_text(a),
+                            holders.join(";"),
                         ]);
                     }
                 }
@@ -323,17 +346,30 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
             out!(
                 "{}",
                 common::csv_text(
-                    &["batch", "cycle", "secret_id", "event_kind", "action"],
+                    &[
+                        "batch",
+                        "cycle",
+                        "secret_id",
+                        "event_kind",
+                        "action",
+                        "other_holders"
+                    ],
                     &rows
                 )
             );
         }
         ListFormat::Table => {
-            let open = plan
-                .batches
-                .iter()
-                .flat_map(|b| &b.secrets)
-                .any(|s| !s.actions.is_empty());
+            let open = !plan.reviews.is_empty()
+                || plan
+                    .batches
+                    .iter()
+                    .flat_map(|b| &b.secrets)
+                    .any(|s| !s.actions.is_empty() || !s.accepted.is_empty());
+            for v in &plan.reviews {
+                outln!(
+                    "review {v} first: record identity_reviewed (exposed or not_exposed) for it"
+                );
+            }
             if plan.batches.is_empty() {
                 outln!("{} stores no secrets: nothing to close", plan.asset_id);
             } else if !open {
@@ -362,12 +398,34 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
                         .as_ref()
                         .map(|i| format!(" as {i}"))
                         .unwrap_or_default();
-                    outln!("  {} ({kind}{ident})", s.secret_id);
+                    let ttl = s
+                        .ephemeral_ttl
+                        .map(|t| format!(", ephemeral: tokens live {t} s, nothing to rotate"))
+                        .unwrap_or_default();
+                    outln!("  {} ({kind}{ident}{ttl})", s.secret_id);
+                    if !s.other_holders.is_empty() {
+                        let h: Vec<String> =
+                            s.other_holders.iter().map(ToString::to_string).collect();
+                        outln!(
+                            "    shared credential: also held by {} — one rotation; deliver the new value there too",
+                            h.join(", ")
+                        );
+                    }
                     for a in &s.actions {
                         outln!("    - {}", action_text(a));
                     }
+                    for a in &s.accepted {
+                        outln!(
+                            "    ~ accepted until {}: {}",
+                            s.accepted_until.map(common::last_day).unwrap_or_default(),
+                            action_text(a)
+                        );
+                    }
                     for a in &s.done {
-                        outln!("    ✓ done: {}", action_text(a));
+                        outln!(
+                            "    ✓ done: {}",
+                            a.evidence.clone().unwrap_or_else(|| action_text(a))
+                        );
                     }
                 }
             }

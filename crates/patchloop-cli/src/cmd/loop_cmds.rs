@@ -37,8 +37,9 @@ pub struct StatusArgs {
     /// Only this vulnerability.
     #[arg(long)]
     vuln: Option<String>,
-    /// Only findings in this state.
-    #[arg(long, value_parser = ["open", "deployed", "failed", "remediated", "closed", "false_confidence"])]
+    /// Only findings in this state; `identity_overdue` selects the findings whose
+    /// identity actions are past their identity due date, in any state (docs/spec.md §9).
+    #[arg(long, value_parser = ["open", "deployed", "failed", "remediated", "closed", "false_confidence", "identity_accepted", "identity_overdue"])]
     state: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
@@ -50,12 +51,19 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
     let s = &opened.session;
     // Only the findings asked for keep their detail (1.4 kB each; 14 GB at 10M findings).
+    let overdue = args.state.as_deref() == Some("identity_overdue");
+    let state_ok = |s: LoopState| match args.state.as_deref() {
+        None => true,
+        // Only a patched finding has an identity due date; an open one has none.
+        Some("identity_overdue") => s != LoopState::Open,
+        Some(w) => s.as_str() == w,
+    };
     let keep = |f: &patchloop::model::Finding, s: LoopState| {
         args.asset
             .as_deref()
             .is_none_or(|a| f.asset_id.as_str() == a)
             && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
-            && args.state.as_deref().is_none_or(|w| s.as_str() == w)
+            && state_ok(s)
     };
     let report = s.status(&keep)?;
     let keep = |f: &&patchloop::metrics::FindingLifecycle| {
@@ -63,7 +71,8 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
             .as_deref()
             .is_none_or(|a| f.asset_id.as_str() == a)
             && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
-            && args.state.as_deref().is_none_or(|s| f.state.as_str() == s)
+            && state_ok(f.state)
+            && (!overdue || f.identity_overdue())
     };
     let findings: Vec<&patchloop::metrics::FindingLifecycle> =
         report.findings.iter().filter(keep).collect();
@@ -92,14 +101,16 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
             } else {
                 let c = report.counts;
                 outln!(
-                    "loop as of {}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence",
+                    "loop as of {}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence, {} identity accepted; {} identity overdue",
                     common::ts(s.as_of()),
                     c.open,
                     c.deployed,
                     c.failed,
                     c.remediated,
                     c.closed,
-                    c.false_confidence
+                    c.false_confidence,
+                    c.identity_accepted,
+                    c.identity_overdue
                 );
                 out!("{}", columns::table(&cols, &findings, &|_, _| None));
                 for i in &report.issues {
@@ -111,16 +122,27 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-/// The identity actions still missing, `secret:action[@resource]`, space-separated.
+/// The identity actions still missing, `secret:action[@resource]`, space-separated; the
+/// review as `review:identity_reviewed`; accepted ones marked `(accepted)`.
 fn missing_actions(f: &FindingLifecycle) -> String {
-    let missing: Vec<String> = f
+    let review = f
+        .identity
+        .iter()
+        .flat_map(|c| c.missing.iter())
+        .map(|m| format!("review:{}", m.action));
+    let missing = f
         .identity
         .iter()
         .flat_map(|c| c.secrets.iter())
         .flat_map(|s| {
+            let accepted = if s.accepted_by.is_some() {
+                "(accepted)"
+            } else {
+                ""
+            };
             s.missing.iter().map(move |m| {
                 format!(
-                    "{}:{}{}",
+                    "{}:{}{}{accepted}",
                     s.secret_id,
                     m.action,
                     m.resource_id
@@ -129,9 +151,38 @@ fn missing_actions(f: &FindingLifecycle) -> String {
                         .unwrap_or_default()
                 )
             })
+        });
+    review.chain(missing).collect::<Vec<_>>().join(" ")
+}
+
+/// Other hosts holding a shared credential of this finding's host, `secret>host`.
+fn other_holders(f: &FindingLifecycle) -> String {
+    let v: Vec<String> = f
+        .identity
+        .iter()
+        .flat_map(|c| c.secrets.iter())
+        .flat_map(|s| {
+            s.other_holders
+                .iter()
+                .map(move |h| format!("{}>{h}", s.secret_id))
         })
         .collect();
-    missing.join(" ")
+    v.join(" ")
+}
+
+/// The identity decision with its SLA standing, for the table.
+fn identity_brief(f: &FindingLifecycle) -> String {
+    match (&f.identity_decision, &f.identity) {
+        (None, _) => String::new(),
+        (Some(d), None) => d.to_string(),
+        (Some(d), Some(c)) => match c.sla.as_ref() {
+            Some(s) => match s.overdue_days {
+                Some(n) => format!("{d}, {} {n}d", s.status),
+                None => format!("{d}, {}", s.status),
+            },
+            None => d.to_string(),
+        },
+    }
 }
 
 fn re_exposed(f: &FindingLifecycle) -> bool {
@@ -143,7 +194,7 @@ fn re_exposed(f: &FindingLifecycle) -> bool {
 
 /// The columns of `status`: every CSV column; the table shows state with its failure
 /// reason, the remediation date, the SLA standing and the identity actions missing.
-fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 12] {
+fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 18] {
     type C<'a> = Column<&'a FindingLifecycle>;
     [
         C::shown("asset_id", "HOST", |f| f.asset_id.to_string()),
@@ -175,6 +226,39 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 12] {
         C::shown("sla", "SLA", |f| f.sla.status.to_string()),
         C::csv("exception", |f| f.exception.state.to_string()),
         C::csv("re_exposed", |f| re_exposed(f).to_string()),
+        C::shown("identity_decision", "IDENTITY", |f| {
+            f.identity_decision
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        })
+        .brief(|f| identity_brief(f)),
+        C::csv("identity_status", |f| {
+            f.identity
+                .as_ref()
+                .map(|c| c.status.to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("identity_due_at", |f| {
+            f.identity
+                .as_ref()
+                .and_then(|c| c.sla.as_ref())
+                .map(|s| common::ts(s.due_at))
+                .unwrap_or_default()
+        }),
+        C::csv("identity_sla", |f| {
+            f.identity
+                .as_ref()
+                .and_then(|c| c.sla.as_ref())
+                .map(|s| s.status.to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("other_holders", |f| other_holders(f)),
+        C::csv("closed_by", |f| {
+            f.identity
+                .as_ref()
+                .and_then(|c| c.closed_by.clone())
+                .unwrap_or_default()
+        }),
         C::shown(
             "missing_identity_actions",
             "IDENTITY ACTIONS MISSING",

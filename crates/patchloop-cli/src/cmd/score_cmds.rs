@@ -380,6 +380,7 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
     // out of the queue, and a patched finding with open identity exposure is not done.
     if let Some(l) = &explained.lifecycle {
         let _ = writeln!(out, "  loop:       {}{}", l.state, loop_note(l));
+        identity_lines(&mut out, l);
     }
     let _ = writeln!(
         out,
@@ -393,6 +394,82 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
     );
     out!("{out}");
     Ok(EXIT_OK)
+}
+
+/// The identity decision, its SLA and the evidence of what was done (spec §9).
+fn identity_lines(out: &mut String, l: &patchloop::metrics::FindingLifecycle) {
+    let Some(d) = l.identity_decision else {
+        let _ = writeln!(out, "  id-review:  none (the host stores no secret)");
+        return;
+    };
+    let Some(c) = &l.identity else {
+        let _ = writeln!(out, "  id-review:  {d} (no identity step)");
+        return;
+    };
+    let basis = c.basis.map(|b| format!(" ({b})")).unwrap_or_default();
+    let sla = c
+        .sla
+        .as_ref()
+        .map(|s| {
+            let day = crate::common::last_day(s.due_at);
+            match s.overdue_days {
+                Some(n) => format!(", identity due {day}, {} ({n} days)", s.status),
+                None => format!(", identity due {day}, {}", s.status),
+            }
+        })
+        .unwrap_or_else(|| ", identity clock starts at the patch".into());
+    let _ = writeln!(out, "  id-review:  {d}{basis}, {}{sla}", c.status);
+    if let Some(r) = &c.review {
+        let _ = writeln!(
+            out,
+            "    review:   {} — {}",
+            r.outcome,
+            r.evidence.evidence()
+        );
+    }
+    for m in &c.missing {
+        let _ = writeln!(
+            out,
+            "    missing:  {} (an identity_reviewed event with outcome exposed or not_exposed)",
+            m.action
+        );
+    }
+    for s in &c.secrets {
+        let mut head = format!("    secret {}", s.secret_id);
+        if let Some(t) = s.ephemeral_ttl {
+            head.push_str(&format!(" (ephemeral, tokens live {t} s)"));
+        }
+        if !s.other_holders.is_empty() {
+            let h: Vec<String> = s.other_holders.iter().map(ToString::to_string).collect();
+            head.push_str(&format!(" (shared with {})", h.join(", ")));
+        }
+        let _ = writeln!(out, "{head}:");
+        for d in &s.done {
+            let _ = writeln!(out, "      done:     {}", d.evidence());
+        }
+        for m in &s.missing {
+            let what = match (&m.resource_id, m.until) {
+                (Some(r), _) => format!("{} on {r}", m.action),
+                (None, Some(u)) => format!("{} at {}", m.action, u.to_rfc3339()),
+                (None, None) => m.action.to_string(),
+            };
+            let accepted = s
+                .accepted_by
+                .as_ref()
+                .map(|a| {
+                    format!(
+                        " — accepted by exceptions.csv line {} until {}",
+                        a.line,
+                        crate::common::last_day(a.expires_at)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(out, "      missing:  {what}{accepted}");
+        }
+    }
+    if let Some(by) = &c.closed_by {
+        let _ = writeln!(out, "    closed by: {by}");
+    }
 }
 
 /// What the loop state means for this finding, in a few words.
@@ -419,6 +496,9 @@ fn loop_note(l: &patchloop::metrics::FindingLifecycle) -> String {
             " — fixed; identity closure cannot be told (an identity input is absent)".into()
         }
         LoopState::Closed => " — fixed and identity-closed".into(),
+        LoopState::IdentityAccepted => {
+            " — fixed; the identity actions still missing are accepted under an identity exception (not closed)".into()
+        }
         LoopState::Deployed => " — deployed, awaiting verification".into(),
         LoopState::Failed => " — the last attempt failed".into(),
         LoopState::Open => String::new(),

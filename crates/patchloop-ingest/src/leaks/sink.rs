@@ -98,6 +98,8 @@ impl Sink<'_> {
             created_at: f.created_at,
             rotated_at: None,
             expires_at: None,
+            max_ttl: None,
+            owner: None,
             origin: SecretOrigin::Leak {
                 scanner: Text::from(f.scanner),
                 rule: f.rule.map(Text::from),

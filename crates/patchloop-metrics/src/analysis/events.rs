@@ -83,8 +83,10 @@ impl Analysis<'_> {
         self.finding_events = Csr::build(self.findings.len(), &order, |i| {
             finding_of(i).filter(|_| keep(i))
         });
+        // Keyed by credential: a shared credential's holders read one list.
+        let credential = |s: u32| self.secrets.get(s as usize).map_or(s, |sc| sc.credential);
         self.secret_events = Csr::build(self.secrets.len(), &order, |i| {
-            secret_of(i).filter(|_| keep(i))
+            secret_of(i).filter(|_| keep(i)).map(credential)
         });
         self.finding_evs = self
             .finding_events
@@ -97,7 +99,7 @@ impl Analysis<'_> {
     }
 
     fn resolve(&self, e: &Event) -> (Target, Option<Box<EventIssue>>) {
-        if e.kind.is_remediation() {
+        if e.kind.is_remediation() || e.kind.is_finding_identity() {
             let (Some(asset), Some(vuln)) = (&e.asset_id, &e.vuln_id) else {
                 let issue = EventIssue::new(
                     e,

@@ -35,10 +35,12 @@ pub(crate) struct Host<'a> {
     pub range: Range<usize>,
     /// Indices into [`Analysis::secrets`] stored on this host.
     pub secrets: Vec<u32>,
-    /// Exceptions for this asset, in file order.
+    /// Finding exceptions for this asset, in file order.
     pub exceptions: Vec<&'a Exception>,
     /// Their indices in `bundle.exceptions`.
     pub exception_ids: Vec<u32>,
+    /// Identity exceptions (rows with a `secret_id`) for this asset, in file order.
+    pub identity_exceptions: Vec<&'a Exception>,
 }
 
 /// A secret with the resources that trust it.
@@ -51,6 +53,11 @@ pub(crate) struct SecretCtx<'a> {
     pub admin: bool,
     /// False when neither a trust input nor `identity/access.csv` was available.
     pub trust_known: bool,
+    /// The credential it is part of (spec §9, shared credentials): the index of the
+    /// credential's first secret; its own index when it is not shared.
+    pub credential: u32,
+    /// The other secrets holding the same credential, by index.
+    pub shared_with: Vec<u32>,
 }
 
 /// What the bundle knows about one vulnerability.
@@ -102,7 +109,8 @@ pub struct Analysis<'a> {
     finding_evs: Vec<Ev>,
     /// Secrets sorted by id.
     pub(crate) secrets: Vec<SecretCtx<'a>>,
-    /// Usable identity events per secret, in (at, line) order.
+    /// Usable identity events per credential (keyed by [`SecretCtx::credential`]): the
+    /// events of every secret holding it, in (at, line) order.
     pub(crate) secret_events: Csr,
     pub(crate) sla_rows: Vec<&'a FindingSla>,
     pub(crate) sla_unmatched: u64,
@@ -147,7 +155,12 @@ impl<'a> Analysis<'a> {
                 .push(i as u32);
         }
         let mut by_host_exc: BTreeMap<&AssetId, Vec<(u32, &Exception)>> = BTreeMap::new();
+        let mut by_host_identity_exc: BTreeMap<&AssetId, Vec<&Exception>> = BTreeMap::new();
         for (i, e) in bundle.exceptions.iter().enumerate() {
+            if e.is_identity() {
+                by_host_identity_exc.entry(&e.asset_id).or_default().push(e);
+                continue;
+            }
             by_host_exc
                 .entry(&e.asset_id)
                 .or_default()
@@ -170,6 +183,10 @@ impl<'a> Analysis<'a> {
                 exception_ids: by_host_exc
                     .get(asset_id)
                     .map(|v| v.iter().map(|(i, _)| *i).collect())
+                    .unwrap_or_default(),
+                identity_exceptions: by_host_identity_exc
+                    .get(asset_id)
+                    .cloned()
                     .unwrap_or_default(),
             })
             .collect();
@@ -247,6 +264,13 @@ impl<'a> Analysis<'a> {
     /// The sorted finding at `i`.
     pub(crate) fn finding(&self, i: usize) -> Option<&'a Finding> {
         self.findings.get(i).copied()
+    }
+
+    /// The usable identity events of the credential secret `s` holds, in (at, line)
+    /// order: a rotation of any holder rotates the credential (spec §9).
+    pub(crate) fn credential_events(&self, s: usize) -> &[u32] {
+        let c = self.secrets.get(s).map_or(s, |sc| sc.credential as usize);
+        self.secret_events.group(c)
     }
 
     /// The usable remediation events of sorted finding `i`, in (at, line) order.

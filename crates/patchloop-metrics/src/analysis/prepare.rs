@@ -178,7 +178,7 @@ pub(super) fn secret_contexts<'a>(
         }
     }
     let mut matched = 0u64;
-    let out = secrets
+    let mut out: Vec<SecretCtx<'a>> = secrets
         .iter()
         .map(|&secret| {
             let (mut trust, known): (Vec<(&ResourceId, Privilege)>, bool) =
@@ -220,9 +220,47 @@ pub(super) fn secret_contexts<'a>(
                 trust,
                 admin,
                 trust_known: known,
+                credential: 0,
+                shared_with: Vec::new(),
             }
         })
         .collect();
+    share_credentials(secrets, &mut out);
     let unmatched = trust_rows.len() as u64 - matched;
     Ok((out, unmatched))
+}
+
+/// Shared credentials (spec §9, by the model's one rule): each secret learns its
+/// credential and the other holders, and every holder's consumers become the
+/// credential's, since each must refuse the old value whichever copy leaked.
+fn share_credentials<'a>(secrets: &[&'a Secret], out: &mut [SecretCtx<'a>]) {
+    let groups = patchloop_model::rules::credential_groups(secrets);
+    let mut members: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (i, &g) in groups.iter().enumerate() {
+        members.entry(g).or_default().push(i as u32);
+        if let Some(sc) = out.get_mut(i) {
+            sc.credential = g;
+        }
+    }
+    for m in members.values().filter(|m| m.len() > 1) {
+        let mut trust: Vec<(&'a ResourceId, Privilege)> = Vec::new();
+        let mut known = true;
+        for &i in m {
+            if let Some(sc) = out.get(i as usize) {
+                trust.extend(sc.trust.iter().copied());
+                known &= sc.trust_known;
+            }
+        }
+        trust.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+        trust.dedup_by(|later, first| later.0 == first.0);
+        let admin = trust.iter().any(|(_, p)| *p == Privilege::Admin);
+        for &i in m {
+            if let Some(sc) = out.get_mut(i as usize) {
+                sc.trust = trust.clone();
+                sc.admin = admin;
+                sc.trust_known = known;
+                sc.shared_with = m.iter().copied().filter(|&j| j != i).collect();
+            }
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //! public types [`FindingLifecycle`] is made of. How the state is found, a replay of the
 //! finding's remediation events with the scanner's observations, is in `replay.rs`.
 use patchloop_model::{
-    AssetId, FailureReason, ResourceId, SecretId, SecretKind, Text, Timestamp, VulnId,
+    AssetId, EventKind, FailureReason, IdentityDecision, ResourceId, ReviewOutcome, SecretId,
+    SecretKind, Text, Timestamp, VulnId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +15,7 @@ pub(crate) use replay::{Ev, Machine, reason_index};
 
 patchloop_model::vocab!(
     /// Where a finding stands at `as_of` (spec §5). One spelling in every output.
-    LoopState, "state", "open|deployed|failed|remediated|closed|false_confidence" {
+    LoopState, "state", "open|deployed|failed|remediated|closed|false_confidence|identity_accepted" {
         /// Not remediated and no attempt in the current cycle.
         Open = "open",
         /// A `deploy_succeeded` after first_seen, not yet verified (still open).
@@ -28,6 +29,10 @@ patchloop_model::vocab!(
         Closed = "closed",
         /// Remediated but not identity-closed: the flaw is fixed, the access path is not.
         FalseConfidence = "false_confidence",
+        /// Remediated, and every identity action still missing is accepted under a valid
+        /// identity exception (spec §9): shown apart, never counted as closed; back to
+        /// `false_confidence` when the exception expires.
+        IdentityAccepted = "identity_accepted",
     }
 );
 
@@ -36,7 +41,10 @@ impl LoopState {
     pub fn is_remediated(self) -> bool {
         matches!(
             self,
-            LoopState::Remediated | LoopState::Closed | LoopState::FalseConfidence
+            LoopState::Remediated
+                | LoopState::Closed
+                | LoopState::FalseConfidence
+                | LoopState::IdentityAccepted
         )
     }
 
@@ -48,6 +56,7 @@ impl LoopState {
             LoopState::Remediated => 3,
             LoopState::Closed => 4,
             LoopState::FalseConfidence => 5,
+            LoopState::IdentityAccepted => 6,
         }
     }
 }
@@ -197,29 +206,21 @@ pub struct SlaFacts {
     pub score_source: FactSource,
 }
 
-/// Why identity closure applies (spec §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClosureBasis {
-    /// The vulnerability is in KEV.
-    Kev,
-    /// Its confidentiality impact is High (v4 VC:H, v2 C:C).
-    ConfidentialityHigh,
-    /// No vector is known and `assume_secret_exposure` is set.
-    AssumedNoVector,
-}
+pub use patchloop_model::ClosureBasis;
 
-/// Whether the identity exposure is closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClosureStatus {
-    /// Every required action is done.
-    Closed,
-    /// At least one required action is missing.
-    Open,
-    /// Nothing known is missing, but an input needed to tell is absent.
-    Undetermined,
-}
+patchloop_model::vocab!(
+    /// Whether the identity exposure is closed. One spelling in every output.
+    ClosureStatus, "closure status", "closed|open|undetermined|accepted" {
+        /// Every required action is done.
+        Closed = "closed",
+        /// At least one required action is missing.
+        Open = "open",
+        /// Nothing known is missing, but an input needed to tell is absent.
+        Undetermined = "undetermined",
+        /// Every action still missing is accepted under a valid identity exception.
+        Accepted = "accepted",
+    }
+);
 
 pub use patchloop_model::ClosureAction;
 
@@ -231,6 +232,9 @@ pub struct ActionNeeded {
     pub action: ClosureAction,
     /// The resource, for `trust_verified`.
     pub resource_id: Option<ResourceId>,
+    /// For `tokens_expired`: when the last token issued before the patch expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
 }
 
 /// An action that is done, with the event that did it.
@@ -243,8 +247,65 @@ pub struct ActionDone {
     pub resource_id: Option<ResourceId>,
     /// When.
     pub at: Timestamp,
-    /// The event's line.
+    /// The event's line (0 for `tokens_expired`, which time did).
     pub line: u64,
+    /// The event that did it (`secret_revoked` can do `secret_rotated`'s and
+    /// `sessions_revoked`'s part); `None` for `tokens_expired`.
+    pub event: Option<EventKind>,
+    /// Who or what did it (the event's `actor`).
+    pub actor: Option<Text>,
+    /// The event's `note`.
+    pub note: Option<Text>,
+}
+
+impl ActionDone {
+    /// The evidence in one line, as status, explain and the report print it: "rotated
+    /// 2026-09-04 by vault-rotator: new key issued".
+    pub fn evidence(&self) -> String {
+        let what = match (self.action, self.event) {
+            (_, Some(EventKind::SecretRevoked)) => "revoked",
+            (ClosureAction::SecretRotated, _) => "rotated",
+            (ClosureAction::SessionsRevoked, _) => "sessions revoked",
+            (ClosureAction::TrustVerified, _) => "trust verified",
+            (ClosureAction::PrivilegeReviewed, _) => "privilege reviewed",
+            (ClosureAction::DetectionEnabled, _) => "detection enabled",
+            (ClosureAction::IdentityReviewed, _) => "reviewed",
+            (ClosureAction::TokensExpired, _) => "tokens expired",
+        };
+        let mut s = what.to_string();
+        if let Some(r) = &self.resource_id {
+            s.push_str(" on ");
+            s.push_str(r.as_str());
+        }
+        s.push(' ');
+        s.push_str(&self.at.format("%Y-%m-%d").to_string());
+        if let Some(a) = &self.actor {
+            s.push_str(" by ");
+            s.push_str(a);
+        }
+        if let Some(n) = &self.note {
+            s.push_str(": ");
+            s.push_str(n);
+        }
+        if self.line > 0 {
+            s.push_str(&format!(" (events.csv line {})", self.line));
+        }
+        s
+    }
+}
+
+/// An identity exception that accepts a secret's missing actions (spec §9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdentityAcceptance {
+    /// Its line in `exceptions.csv`.
+    pub line: u64,
+    /// The compensating control.
+    pub compensating_control: Option<Text>,
+    /// Who approved it.
+    pub approver: Option<Text>,
+    /// Its end (exclusive): the finding goes back to `false_confidence` then.
+    pub expires_at: Timestamp,
 }
 
 /// Closure of one secret stored on the finding's host.
@@ -266,19 +327,74 @@ pub struct SecretClosure {
     pub missing: Vec<ActionNeeded>,
     /// Actions that may be needed but cannot be told (trust data absent).
     pub unknown: Vec<ActionNeeded>,
+    /// Token lifetime in seconds when the credential is ephemeral (spec §9): no
+    /// rotation or revocation, but trust, detection and the wait for its tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_ttl: Option<u32>,
+    /// Other secrets holding the same credential (spec §9, shared credentials).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<SecretId>,
+    /// Their hosts: each must receive the new value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_holders: Vec<AssetId>,
+    /// Who answers for it: the secret's owner, else the host's.
+    pub owner: Option<Text>,
+    /// The identity exception accepting its missing actions, while valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_by: Option<IdentityAcceptance>,
+}
+
+/// The identity review of a finding (decision `review_required`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Review {
+    /// What it concluded.
+    pub outcome: ReviewOutcome,
+    /// The `identity_reviewed` event, as evidence.
+    pub evidence: ActionDone,
+}
+
+/// The identity SLA of one finding (spec §9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdentitySla {
+    /// Every required identity action is due then: `identity_days` (or
+    /// `identity_days_urgent`) after the anchoring patch.
+    pub due_at: Timestamp,
+    /// `on_track`, `overdue`, `met`, `missed`, or `excepted` while an identity exception
+    /// accepts what is missing.
+    pub status: SlaStatus,
+    /// Whole days past due (overdue only).
+    pub overdue_days: Option<i64>,
+    /// Overdue by more than `escalate_after_days`.
+    pub escalated: bool,
 }
 
 /// Identity closure of one finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IdentityClosure {
-    /// Why closure applies.
-    pub basis: ClosureBasis,
-    /// Closed, open or undetermined.
+    /// `closure_required` or `review_required`.
+    pub decision: IdentityDecision,
+    /// Why full closure applies; `None` while a review is pending or concluded
+    /// `not_exposed`.
+    pub basis: Option<ClosureBasis>,
+    /// Closed, open, undetermined or accepted.
     pub status: ClosureStatus,
     /// The patch the actions are measured from: the first `deploy_succeeded` of the
-    /// current cycle, else `remediated_at`.
+    /// current cycle, else `remediated_at` (after a review that found exposure, the
+    /// later of that and the review).
     pub patch_at: Option<Timestamp>,
+    /// The identity review, when one is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+    /// Finding-level actions still missing (the review).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<ActionNeeded>,
+    /// The identity SLA, once a patch anchors it.
+    pub sla: Option<IdentitySla>,
+    /// What closed the exposure: the evidence of the last required action.
+    pub closed_by: Option<String>,
     /// The time of the last required action, when all are done and there was one.
     pub identity_closed_at: Option<Timestamp>,
     /// Per secret stored on the host, by id.
@@ -317,6 +433,22 @@ pub struct FindingLifecycle {
     pub exception: ExceptionStatus,
     /// SLA standing.
     pub sla: SlaFacts,
-    /// Identity closure; `None` when it does not apply.
+    /// The identity decision (spec §9); `None` when the host stores no secret (or the
+    /// secrets input is absent and the flaw does not meet the exposure rule).
+    pub identity_decision: Option<IdentityDecision>,
+    /// Identity closure; `None` when the decision is not `closure_required` or
+    /// `review_required`.
     pub identity: Option<IdentityClosure>,
+}
+
+impl FindingLifecycle {
+    /// Whether its identity actions are past their due date with some still missing
+    /// (spec §9 `identity_overdue`); `patchloop status --state identity_overdue` selects
+    /// these.
+    pub fn identity_overdue(&self) -> bool {
+        self.identity
+            .as_ref()
+            .and_then(|i| i.sla.as_ref())
+            .is_some_and(|s| s.status == SlaStatus::Overdue)
+    }
 }

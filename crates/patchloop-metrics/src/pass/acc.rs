@@ -1,14 +1,14 @@
 //! The counters a pass folds findings into: [`Acc`] per host, merged in host order, and
 //! [`tally`], what one evaluated finding adds to them. Integers throughout, except the
 //! risk-days sum, which is added in finding order, then host order.
-use patchloop_model::Text;
+use patchloop_model::{IdentityDecision, Text};
 
 use super::eval::Eval;
 use crate::Decision;
 use crate::analysis::{Analysis, Host};
 use crate::exceptions;
 use crate::input::{DAY, Span, secs};
-use crate::lifecycle::{FactSource, LoopState, SlaStatus};
+use crate::lifecycle::{ClosureStatus, FactSource, LoopState, SlaStatus};
 use crate::sla;
 
 /// Upper bounds (exclusive, days) of the open-ageing bands; the last band is open-ended.
@@ -47,7 +47,7 @@ pub(crate) struct HostProb {
 pub(crate) struct Acc {
     pub known: u64,
     pub not_yet_seen: u64,
-    pub states: [u64; 6],
+    pub states: [u64; 7],
     pub due_in_window: u64,
     pub met_in_window: u64,
     pub excepted_apart: u64,
@@ -88,6 +88,19 @@ pub(crate) struct Acc {
     pub risk_days: f64,
     pub hosts: Vec<HostProb>,
     pub epss_missing: u64,
+    /// Findings per identity decision: closure_required, review_required, not_required.
+    pub identity_decisions: [u64; 3],
+    /// review_required findings with no review recorded yet.
+    pub reviews_pending: u64,
+    pub identity_due_in_window: u64,
+    pub identity_met_in_window: u64,
+    /// Due in W while an identity exception accepted what was missing.
+    pub identity_accepted_apart: u64,
+    pub identity_overdue: u64,
+    pub identity_overdue_days: i64,
+    pub identity_escalated: u64,
+    /// (owner, counts): one entry per identity-overdue finding before the merge.
+    pub identity_owners: Vec<(Option<Text>, OwnerAcc)>,
 }
 
 impl Acc {
@@ -136,6 +149,19 @@ impl Acc {
         self.risk_days += o.risk_days;
         self.hosts.extend(o.hosts);
         self.epss_missing += o.epss_missing;
+        for (a, b) in self.identity_decisions.iter_mut().zip(o.identity_decisions) {
+            *a += b;
+        }
+        self.reviews_pending += o.reviews_pending;
+        self.identity_due_in_window += o.identity_due_in_window;
+        self.identity_met_in_window += o.identity_met_in_window;
+        self.identity_accepted_apart += o.identity_accepted_apart;
+        self.identity_overdue += o.identity_overdue;
+        self.identity_overdue_days = self
+            .identity_overdue_days
+            .saturating_add(o.identity_overdue_days);
+        self.identity_escalated += o.identity_escalated;
+        self.identity_owners.extend(o.identity_owners);
     }
 }
 
@@ -222,25 +248,71 @@ pub(super) fn tally(
     acc.remediations_in_window +=
         ev.machine.remediations_in_window + u64::from(ev.machine.held_at_window_start);
 
-    if ev.basis.is_some() {
-        acc.applicable += 1;
-        acc.re_exposed += u64::from(ev.re_exposed);
-        if remediated {
-            acc.applicable_remediated += 1;
-            match ev.state {
-                LoopState::FalseConfidence => acc.false_confidence += 1,
-                LoopState::Remediated => acc.undetermined += 1,
-                _ => acc.identity_closed += 1,
-            }
-        }
-        if let (LoopState::Closed, Some(r), Some(c)) = (ev.state, rem_at, ev.identity_closed_at)
-            && w.contains(r.max(c))
-        {
-            acc.lags.push(secs(r, c).max(0));
-        }
-    }
+    tally_identity(w, ev, acc, policy.escalate_after_days);
     let risk = ev.score * ev.machine.open_secs_in_window as f64 / DAY as f64;
     acc.risk_days += risk;
+}
+
+/// The identity side of one finding (spec §6 "identity closure" and §9).
+fn tally_identity(w: &Span, ev: &Eval, acc: &mut Acc, escalate_after_days: u32) {
+    let id = &ev.id;
+    if let Some(d) = id.decision {
+        let k = IdentityDecision::ALL
+            .iter()
+            .position(|x| *x == d)
+            .unwrap_or(2);
+        if let Some(c) = acc.identity_decisions.get_mut(k) {
+            *c += 1;
+        }
+    }
+    let Some(status) = id.status else { return };
+    let remediated = ev.state.is_remediated();
+    let rem_at = ev.machine.remediated_at;
+    acc.applicable += 1;
+    acc.re_exposed += u64::from(id.re_exposed);
+    acc.reviews_pending +=
+        u64::from(id.decision == Some(IdentityDecision::ReviewRequired) && id.review.is_none());
+    if remediated {
+        acc.applicable_remediated += 1;
+        match ev.state {
+            LoopState::FalseConfidence => acc.false_confidence += 1,
+            LoopState::Remediated => acc.undetermined += 1,
+            // Accepted identity risk is shown apart, never counted as closed.
+            LoopState::IdentityAccepted => {}
+            _ => acc.identity_closed += 1,
+        }
+    }
+    if let (LoopState::Closed, Some(r), Some(c)) = (ev.state, rem_at, id.closed_at)
+        && w.contains(r.max(c))
+    {
+        acc.lags.push(secs(r, c).max(0));
+    }
+    if let Some(due) = id.due_at.filter(|d| w.contains(*d)) {
+        acc.identity_due_in_window += 1;
+        match status {
+            ClosureStatus::Closed if id.closed_at.is_none_or(|c| c <= due) => {
+                acc.identity_met_in_window += 1;
+            }
+            ClosureStatus::Accepted => acc.identity_accepted_apart += 1,
+            _ => {}
+        }
+    }
+    if let Some(o) = id.overdue_secs {
+        let days = o / DAY;
+        let esc = o > i64::from(escalate_after_days) * DAY;
+        acc.identity_overdue += 1;
+        acc.identity_overdue_days = acc.identity_overdue_days.saturating_add(days);
+        acc.identity_escalated += u64::from(esc);
+        acc.identity_owners.push((
+            id.owner.clone(),
+            OwnerAcc {
+                open: 1,
+                overdue: 1,
+                overdue_days: days,
+                escalated: u64::from(esc),
+            },
+        ));
+    }
 }
 
 pub(crate) fn decision_index(d: Decision) -> usize {

@@ -5,13 +5,12 @@ use patchloop_model::{Criticality, Exposure, FailureReason, Severity, Timestamp}
 
 use crate::Decision;
 use crate::analysis::{Analysis, Host, NONE};
-use crate::closure::secret_closure;
 use crate::exceptions::{self, ExcEval};
+use crate::identity_eval::{FindingCtx, IdentityEval, identity};
 use crate::input::{DAY, Span, secs};
 use crate::issues::EventIssue;
 use crate::lifecycle::{
-    ClosureBasis, ClosureStatus, FactSource, FindingLifecycle, IdentityClosure, LoopState, Machine,
-    SecretClosure, SlaFacts, SlaStatus,
+    ClosureStatus, FactSource, FindingLifecycle, LoopState, Machine, SlaFacts, SlaStatus,
 };
 use crate::sla;
 
@@ -30,12 +29,7 @@ pub(crate) struct Eval<'a> {
     pub score: f64,
     pub score_source: FactSource,
     pub band: Severity,
-    pub basis: Option<ClosureBasis>,
-    pub closure_status: Option<ClosureStatus>,
-    pub patch_at: Option<Timestamp>,
-    pub identity_closed_at: Option<Timestamp>,
-    pub re_exposed: bool,
-    pub secret_detail: Vec<SecretClosure>,
+    pub id: IdentityEval,
 }
 
 impl Eval<'_> {
@@ -53,16 +47,8 @@ impl Eval<'_> {
             .overdue_secs
             .is_some_and(|s| s > i64::from(policy.escalate_after_days) * DAY);
         let attempts = self.machine.attempts();
-        let identity = match (self.basis, self.closure_status) {
-            (Some(basis), Some(status)) => Some(IdentityClosure {
-                basis,
-                status,
-                patch_at: self.patch_at,
-                identity_closed_at: self.identity_closed_at,
-                secrets: self.secret_detail,
-            }),
-            _ => None,
-        };
+        let identity_decision = self.id.decision;
+        let identity = self.id.into_closure(a, policy);
         FindingLifecycle {
             asset_id: self.finding.asset_id.clone(),
             vuln_id: self.finding.vuln_id.clone(),
@@ -87,6 +73,7 @@ impl Eval<'_> {
                 score: self.score,
                 score_source: self.score_source,
             },
+            identity_decision,
             identity,
         }
     }
@@ -144,48 +131,17 @@ pub(super) fn evaluate<'a>(
         }
     };
 
-    // Identity closure.
-    let basis = sla::closure_basis(policy, vf);
+    let ctx = FindingCtx {
+        fi,
+        finding: f,
+        vf,
+        machine: &machine,
+        exc: &exc,
+        decision,
+    };
+    let id = identity(a, h, &ctx, as_of, detail, exposed);
     let remediated = machine.remediated;
-    let patch_at = machine.cycle_first_deploy.or(if remediated {
-        machine.remediated_at
-    } else {
-        None
-    });
-    let mut closure_status = None;
-    let mut identity_closed_at = None;
-    let mut re_exposed = false;
-    let mut secret_detail = Vec::new();
-    if basis.is_some() {
-        if a.available.secrets {
-            let (mut missing, mut unknown) = (false, false);
-            for (k, &s) in h.secrets.iter().enumerate() {
-                let (o, d) = secret_closure(a, s as usize, f.first_seen, patch_at, as_of, detail);
-                if o.missing {
-                    missing = true;
-                    if let Some(x) = exposed.get_mut(k) {
-                        *x = true;
-                    }
-                }
-                unknown |= o.unknown;
-                re_exposed |= o.re_exposed;
-                identity_closed_at = identity_closed_at.max(o.closed_at);
-                secret_detail.extend(d);
-            }
-            closure_status = Some(if missing {
-                ClosureStatus::Open
-            } else if unknown {
-                ClosureStatus::Undetermined
-            } else {
-                ClosureStatus::Closed
-            });
-            if missing || unknown {
-                identity_closed_at = None;
-            }
-        } else {
-            closure_status = Some(ClosureStatus::Undetermined);
-        }
-    }
+    let closure_status = id.status;
 
     let (open_state, failure_reason) = machine.open_state();
     let state = if !remediated {
@@ -195,6 +151,7 @@ pub(super) fn evaluate<'a>(
             None | Some(ClosureStatus::Closed) => LoopState::Closed,
             Some(ClosureStatus::Open) => LoopState::FalseConfidence,
             Some(ClosureStatus::Undetermined) => LoopState::Remediated,
+            Some(ClosureStatus::Accepted) => LoopState::IdentityAccepted,
         }
     };
     let sla_status = if remediated {
@@ -230,11 +187,6 @@ pub(super) fn evaluate<'a>(
         score,
         score_source,
         band,
-        basis,
-        closure_status,
-        patch_at,
-        identity_closed_at,
-        re_exposed,
-        secret_detail,
+        id,
     })
 }

@@ -137,9 +137,14 @@ fn host_pass(a: &Analysis, hi: usize, h: &Host, w: &Span, detail: Detail<'_>) ->
             if ev.sla_status == SlaStatus::Overdue {
                 host_overdue = true;
             }
-            if !ev.exc.valid_now {
-                expired_rows_for(a, h, fi, w.as_of, &mut expired_rows);
-            }
+        }
+        // An overdue identity closure makes the asset non-compliant (spec §9), whatever
+        // the finding's own state.
+        if ev.id.overdue_secs.is_some() {
+            host_overdue = true;
+        }
+        if open && !ev.exc.valid_now {
+            expired_rows_for(a, h, fi, w.as_of, &mut expired_rows);
         }
         match detail {
             Detail::None => {}

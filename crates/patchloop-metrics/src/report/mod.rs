@@ -47,7 +47,7 @@ impl<'a> Analysis<'a> {
         Ok(LoopReport {
             as_of,
             csf: Tags::new(&["PR.PS-02", "ID.RA-06", "RS.MI-01", "RS.MI-02"]),
-            counts: StateCounts::from_array(out.acc.states),
+            counts: StateCounts::from_array(out.acc.states, out.acc.identity_overdue),
             findings: out.lifecycles,
             issues,
             notes: self.notes(&out.acc, as_of),
@@ -174,7 +174,7 @@ impl<'a> Analysis<'a> {
             lifecycle: LifecycleSummary {
                 csf: Tags::new(&["PR.PS-02", "ID.RA-01"]),
                 findings: acc.known,
-                states: StateCounts::from_array(acc.states),
+                states: StateCounts::from_array(acc.states, acc.identity_overdue),
             },
             on_time: OnTimeMetrics {
                 csf: Tags::new(&["ID.RA-06", "PR.PS-02"]),

@@ -63,6 +63,7 @@ impl Analysis<'_> {
             ),
             unknown_asset_lines: unknown,
             expiring_within_days: policy.expiring_within_days,
+            identity_active_valid: rows.identity_active_valid,
         }
     }
 

@@ -46,12 +46,27 @@ pub struct StateCounts {
     pub closed: u64,
     /// `false_confidence`
     pub false_confidence: u64,
+    /// `identity_accepted`
+    #[serde(default)]
+    pub identity_accepted: u64,
+    /// Findings (in any state) whose identity actions are overdue (spec §9); not a
+    /// state, a selection `status --state identity_overdue` gives.
+    #[serde(default)]
+    pub identity_overdue: u64,
 }
 
 impl StateCounts {
     /// From the pass's counters, which are indexed by [`LoopState::index`].
-    pub(super) fn from_array(s: [u64; 6]) -> StateCounts {
-        let [open, deployed, failed, remediated, closed, false_confidence] = s;
+    pub(super) fn from_array(s: [u64; 7], identity_overdue: u64) -> StateCounts {
+        let [
+            open,
+            deployed,
+            failed,
+            remediated,
+            closed,
+            false_confidence,
+            identity_accepted,
+        ] = s;
         StateCounts {
             open,
             deployed,
@@ -59,6 +74,8 @@ impl StateCounts {
             remediated,
             closed,
             false_confidence,
+            identity_accepted,
+            identity_overdue,
         }
     }
 
@@ -71,6 +88,7 @@ impl StateCounts {
             LoopState::Remediated => self.remediated,
             LoopState::Closed => self.closed,
             LoopState::FalseConfidence => self.false_confidence,
+            LoopState::IdentityAccepted => self.identity_accepted,
         }
     }
 }

@@ -46,7 +46,7 @@ fn every_action_after_the_patch_closes_the_loop() {
     let f = &r.findings[0];
     assert_eq!(f.state, LoopState::Closed);
     let id = f.identity.as_ref().unwrap();
-    assert_eq!(id.basis, ClosureBasis::Kev);
+    assert_eq!(id.basis, Some(ClosureBasis::Kev));
     assert_eq!(id.status, ClosureStatus::Closed);
     assert_eq!(id.patch_at, Some(t("2026-02-01")));
     assert_eq!(id.identity_closed_at, Some(t("2026-02-10")));
@@ -226,7 +226,7 @@ fn no_closure_when_confidentiality_is_not_high() {
     assert_eq!(r.findings[0].state, LoopState::FalseConfidence);
     assert_eq!(
         r.findings[0].identity.as_ref().unwrap().basis,
-        ClosureBasis::ConfidentialityHigh
+        Some(ClosureBasis::ConfidentialityHigh)
     );
 }
 

@@ -360,14 +360,15 @@ fn sections_carry_their_csf_subcategories() {
 }
 
 #[test]
-fn kev_finding_needs_identity_closure_only_when_kev() {
+fn a_kev_finding_on_a_host_without_secrets_has_no_identity_step() {
     let r = report();
-    // Only h4/V4 (KEV) needs closure; its host stores no secrets.
+    // Only h4/V4 is in KEV, and its host stores no secrets: nothing to close or review
+    // (spec §9: an identity decision needs a secret on the host).
     assert_eq!(
         (
             r.identity.needing_closure.numerator,
             r.identity.needing_closure.denominator
         ),
-        (1, 7)
+        (0, 7)
     );
 }

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use patchloop_model::{
     AssetId, Event, EventKind, Exception, ExceptionScope, Exposure, FailureReason, ResourceId,
-    SecretId, VulnId, parse_timestamp,
+    ReviewOutcome, SecretId, VulnId, parse_timestamp,
 };
 
 use super::{opt, req};
@@ -23,6 +23,7 @@ pub(super) const EVENTS: &[Col] = &[
     opt("reason"),
     opt("actor"),
     opt("note"),
+    opt("outcome"),
 ];
 /// `exceptions.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const EXCEPTIONS: &[Col] = &[
@@ -34,11 +35,14 @@ pub(super) const EXCEPTIONS: &[Col] = &[
     req("granted_at"),
     req("expires_at"),
     opt("exposure_override"),
+    opt("secret_id"),
 ];
 
 /// Reads `events.csv`, checking each kind's needs (spec §1.1): remediation events need
 /// asset_id and vuln_id, failures a reason, identity events a secret_id, `trust_verified`
-/// a resource_id. Sorted by (at, line).
+/// a resource_id, `identity_reviewed` an asset_id, a vuln_id and an outcome (`exposed` or
+/// `not_exposed`, from the `outcome` column or else a note that is exactly one of the
+/// two words). Sorted by (at, line).
 pub fn read_events<R: Read>(
     reader: R,
     file: &str,
@@ -63,6 +67,7 @@ pub fn read_events<R: Read>(
         let reason = r.opt(6, str::parse::<FailureReason>);
         let actor = r.text(7, &mut interner);
         let note = r.text(8, &mut interner);
+        let outcome = r.opt(9, str::parse::<ReviewOutcome>);
         let (Some(at), Some(kind)) = (at, kind) else {
             return;
         };
@@ -70,7 +75,16 @@ pub fn read_events<R: Read>(
             return;
         }
         let mut missing = Vec::new();
-        if kind.is_remediation() {
+        let outcome = match kind {
+            EventKind::IdentityReviewed => {
+                outcome.or_else(|| note.as_deref().and_then(|n| n.parse().ok()))
+            }
+            _ => outcome,
+        };
+        if kind == EventKind::IdentityReviewed && outcome.is_none() {
+            missing.push("an outcome (exposed or not_exposed)");
+        }
+        if kind.is_remediation() || kind.is_finding_identity() {
             if asset_id.is_none() {
                 missing.push("asset_id");
             }
@@ -103,6 +117,7 @@ pub fn read_events<R: Read>(
             reason,
             actor,
             note,
+            outcome,
             line: r.line(),
         });
     });
@@ -138,6 +153,7 @@ pub fn read_exceptions<R: Read>(
         let granted_at = r.req(5, parse_timestamp);
         let expires_at = r.req(6, parse_timestamp);
         let exposure_override = r.opt(7, str::parse::<Exposure>);
+        let secret_id = r.opt(8, SecretId::new);
         let (Some(asset_id), Some(scope), Some(granted_at), Some(expires_at)) =
             (asset_id, scope, granted_at, expires_at)
         else {
@@ -161,6 +177,7 @@ pub fn read_exceptions<R: Read>(
             granted_at,
             expires_at,
             exposure_override,
+            secret_id,
             line: r.line(),
         });
     });

@@ -26,6 +26,8 @@ pub(super) const SECRETS: &[Col] = &[
     opt("rotated_at"),
     opt("expires_at"),
     opt("fingerprint"),
+    opt("max_ttl"),
+    opt("owner"),
 ];
 /// `identity/access.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const ACCESS: &[Col] = &[req("principal"), req("resource_id"), opt("privilege")];
@@ -74,6 +76,8 @@ pub fn read_secrets<R: Read>(
         let rotated_at = r.opt(7, parse_timestamp);
         let expires_at = r.opt(8, parse_timestamp);
         let fingerprint = r.text(9, &mut interner);
+        let max_ttl = r.opt(10, parse_ttl);
+        let owner = r.text(11, &mut interner);
         let (Some(id), Some(asset_id)) = (id, asset_id) else {
             return;
         };
@@ -99,11 +103,37 @@ pub fn read_secrets<R: Read>(
             rotated_at,
             expires_at,
             fingerprint,
+            max_ttl,
+            owner,
             origin: SecretOrigin::Inventory,
         });
     });
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(finish(out, errors))
+}
+
+/// A token lifetime: whole seconds, or a number with one unit `s`, `m`, `h` or `d`
+/// (`900`, `15m`, `12h`), at most 366 days.
+fn parse_ttl(s: &str) -> Result<u32, String> {
+    let (digits, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (s.get(..i).unwrap_or(""), c),
+        _ => (s, 's'),
+    };
+    let scale: u64 = match unit.to_ascii_lowercase() {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err("expected seconds, or a number with s, m, h or d".to_string()),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| "expected seconds, or a number with s, m, h or d".to_string())?;
+    n.checked_mul(scale)
+        .filter(|&v| v <= 366 * 86_400)
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| "expected a lifetime of at most 366 days".to_string())
 }
 
 /// Reads `identity/access.csv`; a missing privilege is `read` (counted as assumed).
