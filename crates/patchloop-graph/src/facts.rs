@@ -30,12 +30,16 @@ impl Graph {
                         hops,
                     }),
             };
+            let stored_secrets = self
+                .host_node(&b.asset_id)
+                .map_or(0, |h| self.stored_secrets(h).len() as u32);
             out.insert(
                 b.asset_id,
                 HostIdentity {
                     blast: b.blast,
                     crown_jewels_reached: b.crown_jewels.len() as u32,
                     nearest_crown_jewel: nearest,
+                    stored_secrets,
                 },
             );
         }

@@ -116,17 +116,74 @@ impl Graph {
     /// - NHI8: one fingerprint or external_id on hosts in two or more environments
     ///   (hosts with no environment do not count);
     /// - NHI7: a secret whose last rotation (or, never rotated, its issue) is more than
-    ///   `policy.max_secret_age_days` days before `as_of`;
+    ///   `policy.max_secret_age_days` days before `as_of`, or whose tokens live longer
+    ///   than `policy.ephemeral_max_ttl`; ephemeral credentials never are (spec §9);
     /// - NHI5: an identity or secret with `admin` access to a crown jewel.
     pub fn nhi_checks(&self, policy: &Policy, as_of: Timestamp) -> NhiReport {
         let mut findings = Vec::new();
         self.reuse_findings(&mut findings);
         let mut unknown_age = Vec::new();
+        // A rotation of any holder of a shared credential rotates it (spec §9), as the
+        // closed loop reads it.
+        let metas: Vec<(u32, &patchloop_model::Secret)> = self
+            .secrets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, x)| x.secret.as_ref().map(|m| (i as u32, m)))
+            .collect();
+        let refs: Vec<&patchloop_model::Secret> = metas.iter().map(|(_, m)| *m).collect();
+        let groups = rules::credential_groups(&refs);
+        let mut group_of: std::collections::HashMap<u32, u32> = Default::default();
+        let mut members: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for ((node, _), g) in metas.iter().zip(&groups) {
+            group_of.insert(*node, *g);
+            members.entry(*g).or_default().push(*node);
+        }
+        let holders_of = |i: u32| -> Vec<u32> {
+            group_of
+                .get(&i)
+                .and_then(|g| members.get(g))
+                .cloned()
+                .unwrap_or_else(|| vec![i])
+        };
         for (i, info) in self.secrets.iter().enumerate() {
             let meta = info.secret.as_ref();
+            // Zero standing privilege (spec §9): an ephemeral credential is never
+            // long-lived; one whose tokens outlive the limit is, whatever its age.
+            if meta.is_some_and(|m| rules::ephemeral_ttl(m, policy).is_some()) {
+                continue;
+            }
+            if let Some(m) = meta.filter(|m| rules::over_ttl_limit(m, policy)) {
+                findings.push(NhiFinding {
+                    code: NhiCode::Nhi7,
+                    title: NhiCode::Nhi7.title().to_string(),
+                    matched_on: None,
+                    shared_value: None,
+                    principal: None,
+                    secrets: vec![info.id.clone()],
+                    hosts: vec![m.asset_id.clone()],
+                    environments: Vec::new(),
+                    resources: Vec::new(),
+                    age_days: None,
+                    message: format!(
+                        "secret {} issues tokens living {} s, above ephemeral_max_ttl {} s: long-lived, not ephemeral",
+                        info.id,
+                        m.max_ttl.unwrap_or_default(),
+                        policy.ephemeral_max_ttl
+                    ),
+                });
+                continue;
+            }
             // The model's one rule: the latest of created_at, rotated_at and the
             // `secret_rotated` events naming it, at or before as_of.
-            let events = self.rotations_of(i as u32);
+            let events: Vec<Timestamp> = if info.secret.is_some() {
+                holders_of(i as u32)
+                    .into_iter()
+                    .flat_map(|j| self.rotations_of(j))
+                    .collect()
+            } else {
+                self.rotations_of(i as u32)
+            };
             let since = meta.and_then(|m| {
                 [m.created_at, m.rotated_at]
                     .into_iter()

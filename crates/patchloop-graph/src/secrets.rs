@@ -202,7 +202,7 @@ pub struct ClosurePlan {
 
 impl Graph {
     /// Secret nodes stored on host node `h`, in id order.
-    fn stored_secrets(&self, h: u32) -> Vec<u32> {
+    pub(crate) fn stored_secrets(&self, h: u32) -> Vec<u32> {
         let mut v: Vec<u32> = self
             .out_edges(h)
             .filter(|(_, d, _)| d.kind == EdgeKind::Stores)

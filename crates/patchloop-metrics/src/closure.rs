@@ -8,6 +8,9 @@ use crate::lifecycle::{
     ActionDone, ActionNeeded, ClosureAction, IdentityAcceptance, SecretClosure,
 };
 
+/// How many other holders of a shared credential a finding's closure lists.
+pub(crate) const MAX_LISTED_HOLDERS: usize = 100;
+
 /// The outcome for one (finding, secret).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct SecretOutcome {
@@ -41,7 +44,7 @@ pub(crate) fn secret_closure(
     at: &Anchor,
     detail: bool,
 ) -> (SecretOutcome, Option<SecretClosure>) {
-    let Some(sc) = a.secrets.get(s) else {
+    let (Some(sc), Some(cred)) = (a.secrets.get(s), a.credential(s)) else {
         return (SecretOutcome::default(), None);
     };
     let (as_of, patch_at) = (at.as_of, at.patch_at);
@@ -84,10 +87,10 @@ pub(crate) fn secret_closure(
         }
         retired_at
     };
-    trust_steps(&mut out, sc, trust_from, &evs);
+    trust_steps(&mut out, cred, trust_from, &evs);
     if ephemeral.is_none() {
-        if sc.trust_known {
-            if sc.admin {
+        if cred.trust_known {
+            if cred.admin {
                 let done = first(&[EventKind::PrivilegeReviewed], patch_at);
                 out.step(ClosureAction::PrivilegeReviewed, None, done);
             }
@@ -115,10 +118,15 @@ pub(crate) fn secret_closure(
         re_exposed,
     };
     let closure = detail.then(|| {
-        let mut other_holders: Vec<_> = sc
-            .shared_with
+        // Listed in full up to a bound: a hostile bundle may share one fingerprint
+        // across every secret.
+        let others: Vec<&SecretCtx> = a
+            .shared_with(s)
+            .filter_map(|j| a.secrets.get(j as usize))
+            .take(MAX_LISTED_HOLDERS)
+            .collect();
+        let mut other_holders: Vec<_> = others
             .iter()
-            .filter_map(|&j| a.secrets.get(j as usize))
             .map(|o| o.secret.asset_id.clone())
             .filter(|h| *h != sc.secret.asset_id)
             .collect();
@@ -133,12 +141,7 @@ pub(crate) fn secret_closure(
             missing: out.missing,
             unknown: out.unknowns,
             ephemeral_ttl: ephemeral,
-            shared_with: sc
-                .shared_with
-                .iter()
-                .filter_map(|&j| a.secrets.get(j as usize))
-                .map(|o| o.secret.id.clone())
-                .collect(),
+            shared_with: others.iter().map(|o| o.secret.id.clone()).collect(),
             other_holders,
             owner: sc.secret.owner.clone().or_else(|| at.host_owner.cloned()),
             accepted_by: acceptance.map(|e| IdentityAcceptance {

@@ -145,10 +145,11 @@ pub(crate) fn compute(a: &Analysis, acc: &Acc, as_of: Timestamp) -> IdentityMetr
             .filter(|e| e.kind == EventKind::SecretRotated)
             .map(|e| e.at)
             .last();
+        let cred = a.credential(s).unwrap_or(sc);
         if let Some(r) = last_rotation
-            && sc.trust_known
+            && cred.trust_known
         {
-            for (res, _) in &sc.trust {
+            for (res, _) in &cred.trust {
                 pairs_total += 1;
                 let verified = evs().any(|e| {
                     e.kind == EventKind::TrustVerified

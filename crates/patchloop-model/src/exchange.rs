@@ -28,6 +28,10 @@ pub struct HostIdentity {
     pub crown_jewels_reached: u32,
     /// The nearest one, when any.
     pub nearest_crown_jewel: Option<NearestCrownJewel>,
+    /// Secrets stored on the host: with none, a finding has no identity decision
+    /// (spec §9).
+    #[serde(default)]
+    pub stored_secrets: u32,
 }
 
 impl HostIdentity {

@@ -3,8 +3,10 @@
 //! is what reports show and what the oracle compares the columns against.
 use chrono::NaiveDate;
 use patchloop_model::policy::SlaTable;
+use patchloop_model::rules as rules_model;
 use patchloop_model::{
-    Asset, AssetId, Bundle, Criticality, Exception, Exposure, Role, Severity, Timestamp, VulnId,
+    Asset, AssetId, Bundle, Criticality, Exception, Exposure, IdentityDecision, Role, Severity,
+    Timestamp, VulnId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -149,6 +151,10 @@ pub struct Assessment {
     pub crown_jewels_reached: u32,
     /// The nearest one.
     pub nearest_crown_jewel: Option<NearestCrownJewel>,
+    /// What the finding asks of the identities on its host (spec §9): `None` when the
+    /// host stores no secret. The review's outcome and the closure are the closed loop's.
+    #[serde(default)]
+    pub identity_decision: Option<IdentityDecision>,
     /// How the due date was reached.
     pub sla: SlaDetail,
     /// Why.
@@ -200,6 +206,12 @@ pub(crate) fn assess<'x>(
     let (due, kev_capped) = rules::due_secs(start, restarted, sla.days, vf.kev_cap);
     let overdue_days = rules::overdue_days(as_of.timestamp(), due, d.in_queue, excepted);
     let exception_line = eff.and_then(|e| bundle.exceptions.get(e.index).map(|x| x.line));
+    // The identity decision (spec §9), by the model's rules, as the closed loop takes it.
+    let basis = rules_model::closure_basis(policy, vf.kev, bundle.cvss.get(d.vuln_id));
+    let stores = d.identity.is_some_and(|h| h.stored_secrets > 0);
+    let review =
+        rules_model::triggers_review(policy, Some(d.asset), eff.and_then(|e| e.exposure_override));
+    let identity_decision = rules_model::identity_decision(stores, basis, review);
     let why = why_line(&WhyInput {
         vf: &vf,
         asset: d.asset,
@@ -211,6 +223,7 @@ pub(crate) fn assess<'x>(
         excepted_until,
         decision: row.decision,
         row: row.row,
+        identity_decision,
     });
     Assessment {
         asset_id: d.asset.id.clone(),
@@ -249,6 +262,7 @@ pub(crate) fn assess<'x>(
         blast_radius: af.blast,
         crown_jewels_reached: d.identity.map_or(0, |h| h.crown_jewels_reached),
         nearest_crown_jewel: d.identity.and_then(|h| h.nearest_crown_jewel.clone()),
+        identity_decision,
         sla: SlaDetail {
             table: policy.sla.table,
             days: sla.days,
@@ -290,6 +304,7 @@ struct WhyInput<'a> {
     excepted_until: Option<Timestamp>,
     decision: Decision,
     row: u8,
+    identity_decision: Option<IdentityDecision>,
 }
 
 /// The factors that drove the decision, most decisive first, joined with ` + `, then the
@@ -356,8 +371,13 @@ fn why_line(w: &WhyInput<'_>) -> String {
     if let Some(until) = w.excepted_until {
         parts.push(format!("excepted until {}", until.format("%Y-%m-%d")));
     }
+    let identity = match w.identity_decision {
+        Some(IdentityDecision::ClosureRequired) => "; identity closure required",
+        Some(IdentityDecision::ReviewRequired) => "; identity review required",
+        _ => "",
+    };
     format!(
-        "{} → {} (SSVC row {})",
+        "{} → {} (SSVC row {}){identity}",
         parts.join(" + "),
         w.decision,
         w.row

@@ -163,6 +163,7 @@ pub fn host_identity(blast: f64, crown: Option<(&str, u32)>) -> HostIdentity {
             resource_id: rid(r),
             hops,
         }),
+        stored_secrets: 0,
     }
 }
 

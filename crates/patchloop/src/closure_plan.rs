@@ -51,6 +51,7 @@ impl Session {
                         .zip(&groups)
                         .filter(|(s, gg)| Some(**gg) == g && s.asset_id != *host)
                         .map(|(s, _)| s.asset_id.clone())
+                        .take(100)
                         .collect();
                     holders.sort();
                     holders.dedup();

@@ -64,7 +64,7 @@ fn date_only(t: patchloop::model::Timestamp) -> String {
 }
 
 /// The queue's columns: every CSV column, the ones the table and Markdown show.
-fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 25] {
+fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 26] {
     type C<'a> = Column<QueueRow<'a>>;
     [
         C::shown("rank", "#", |r| r.rank.to_string()).numeric(),
@@ -97,6 +97,11 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 25] {
         C::csv("forensic_triage", |r| r.a.forensic_triage.to_string()),
         C::csv("first_seen", |r| common::ts(r.a.first_seen)),
         C::csv("owner", |r| r.owner.to_string()),
+        C::csv("identity_decision", |r| {
+            r.a.identity_decision
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        }),
         C::shown("why", "WHY", |r| r.a.explanation.why.clone()),
     ]
 }

@@ -217,7 +217,7 @@ impl Analysis<'_> {
 
     fn check_secret_group(&self, s: usize, group: &[u32]) -> Vec<(u32, EventIssue)> {
         let mut out = Vec::new();
-        let Some(sc) = self.secrets.get(s) else {
+        let (Some(sc), Some(cred)) = (self.secrets.get(s), self.credential(s)) else {
             return out;
         };
         let events = &self.bundle.events;
@@ -241,9 +241,9 @@ impl Analysis<'_> {
                 continue;
             }
             if e.kind == EventKind::TrustVerified
-                && sc.trust_known
+                && cred.trust_known
                 && let Some(r) = &e.resource_id
-                && sc.trust.binary_search_by(|(t, _)| (*t).cmp(r)).is_err()
+                && cred.trust.binary_search_by(|(t, _)| (*t).cmp(r)).is_err()
             {
                 out.push((
                     i,

@@ -54,10 +54,10 @@ pub(crate) struct SecretCtx<'a> {
     /// False when neither a trust input nor `identity/access.csv` was available.
     pub trust_known: bool,
     /// The credential it is part of (spec §9, shared credentials): the index of the
-    /// credential's first secret; its own index when it is not shared.
+    /// credential's first secret; its own index when it is not shared. That secret's
+    /// `trust`, `admin` and `trust_known` are the credential's (see
+    /// [`Analysis::credential`]).
     pub credential: u32,
-    /// The other secrets holding the same credential, by index.
-    pub shared_with: Vec<u32>,
 }
 
 /// What the bundle knows about one vulnerability.
@@ -109,6 +109,8 @@ pub struct Analysis<'a> {
     finding_evs: Vec<Ev>,
     /// Secrets sorted by id.
     pub(crate) secrets: Vec<SecretCtx<'a>>,
+    /// The holders of each shared credential (two or more), by credential.
+    pub(crate) credential_members: HashMap<u32, Vec<u32>>,
     /// Usable identity events per credential (keyed by [`SecretCtx::credential`]): the
     /// events of every secret holding it, in (at, line) order.
     pub(crate) secret_events: Csr,
@@ -144,7 +146,7 @@ impl<'a> Analysis<'a> {
             trust_input: inputs.trust.is_some(),
             sla_input: inputs.sla.is_some(),
         };
-        let (secrets, trust_unmatched) =
+        let (secrets, credential_members, trust_unmatched) =
             secret_contexts(bundle, &secrets_sorted, inputs, available)?;
 
         let mut by_host_secrets: BTreeMap<&AssetId, Vec<u32>> = BTreeMap::new();
@@ -221,6 +223,7 @@ impl<'a> Analysis<'a> {
             finding_events: Csr::default(),
             finding_evs: Vec::new(),
             secrets,
+            credential_members,
             secret_events: Csr::default(),
             sla_rows,
             sla_unmatched,
@@ -264,6 +267,24 @@ impl<'a> Analysis<'a> {
     /// The sorted finding at `i`.
     pub(crate) fn finding(&self, i: usize) -> Option<&'a Finding> {
         self.findings.get(i).copied()
+    }
+
+    /// The context that speaks for the credential secret `s` holds: its consumers (every
+    /// holder's), whether any is admin, whether trust is known.
+    pub(crate) fn credential(&self, s: usize) -> Option<&SecretCtx<'a>> {
+        let c = self.secrets.get(s)?.credential as usize;
+        self.secrets.get(c)
+    }
+
+    /// The other secrets holding the same credential as `s`, by index.
+    pub(crate) fn shared_with(&self, s: usize) -> impl Iterator<Item = u32> + '_ {
+        let c = self.secrets.get(s).map_or(u32::MAX, |sc| sc.credential);
+        self.credential_members
+            .get(&c)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |&j| j as usize != s)
     }
 
     /// The usable identity events of the credential secret `s` holds, in (at, line)

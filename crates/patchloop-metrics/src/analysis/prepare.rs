@@ -153,6 +153,10 @@ pub(super) fn join_sla<'a>(
     Ok((rows, join, unmatched))
 }
 
+/// The secrets' contexts, the holders of each shared credential, and how many trust rows
+/// matched no secret.
+pub(super) type SecretContexts<'a> = (Vec<SecretCtx<'a>>, HashMap<u32, Vec<u32>>, u64);
+
 /// Each secret with the resources that trust it: the caller's trust rows when given,
 /// else the access grants whose principal, read by the model's one rule
 /// (`PrincipalResolver`, as the loader and the graph read it), is the secret or the
@@ -162,7 +166,7 @@ pub(super) fn secret_contexts<'a>(
     secrets: &[&'a Secret],
     inputs: Inputs<'a>,
     available: Availability,
-) -> Result<(Vec<SecretCtx<'a>>, u64), MetricsError> {
+) -> Result<SecretContexts<'a>, MetricsError> {
     let resolver = PrincipalResolver::new(secrets.iter().copied());
     let mut by_principal: BTreeMap<Principal, Vec<(&ResourceId, Privilege)>> = BTreeMap::new();
     for e in &bundle.access {
@@ -221,28 +225,33 @@ pub(super) fn secret_contexts<'a>(
                 admin,
                 trust_known: known,
                 credential: 0,
-                shared_with: Vec::new(),
             }
         })
         .collect();
-    share_credentials(secrets, &mut out);
+    let members = share_credentials(secrets, &mut out);
     let unmatched = trust_rows.len() as u64 - matched;
-    Ok((out, unmatched))
+    Ok((out, members, unmatched))
 }
 
 /// Shared credentials (spec §9, by the model's one rule): each secret learns its
-/// credential and the other holders, and every holder's consumers become the
-/// credential's, since each must refuse the old value whichever copy leaked.
-fn share_credentials<'a>(secrets: &[&'a Secret], out: &mut [SecretCtx<'a>]) {
+/// credential (the index of its first holder), and that first holder's context takes the
+/// consumers of every holder, since each must refuse the old value whichever copy
+/// leaked. Returns the holders of each shared credential, by credential; every secret is
+/// in at most one list, so memory stays linear in the secrets.
+fn share_credentials<'a>(
+    secrets: &[&'a Secret],
+    out: &mut [SecretCtx<'a>],
+) -> HashMap<u32, Vec<u32>> {
     let groups = patchloop_model::rules::credential_groups(secrets);
-    let mut members: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
     for (i, &g) in groups.iter().enumerate() {
         members.entry(g).or_default().push(i as u32);
         if let Some(sc) = out.get_mut(i) {
             sc.credential = g;
         }
     }
-    for m in members.values().filter(|m| m.len() > 1) {
+    members.retain(|_, m| m.len() > 1);
+    for (&root, m) in &members {
         let mut trust: Vec<(&'a ResourceId, Privilege)> = Vec::new();
         let mut known = true;
         for &i in m {
@@ -253,14 +262,11 @@ fn share_credentials<'a>(secrets: &[&'a Secret], out: &mut [SecretCtx<'a>]) {
         }
         trust.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
         trust.dedup_by(|later, first| later.0 == first.0);
-        let admin = trust.iter().any(|(_, p)| *p == Privilege::Admin);
-        for &i in m {
-            if let Some(sc) = out.get_mut(i as usize) {
-                sc.trust = trust.clone();
-                sc.admin = admin;
-                sc.trust_known = known;
-                sc.shared_with = m.iter().copied().filter(|&j| j != i).collect();
-            }
+        if let Some(sc) = out.get_mut(root as usize) {
+            sc.admin = trust.iter().any(|(_, p)| *p == Privilege::Admin);
+            sc.trust = trust;
+            sc.trust_known = known;
         }
     }
+    members
 }

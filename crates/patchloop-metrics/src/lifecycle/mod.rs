@@ -331,7 +331,8 @@ pub struct SecretClosure {
     /// rotation or revocation, but trust, detection and the wait for its tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral_ttl: Option<u32>,
-    /// Other secrets holding the same credential (spec §9, shared credentials).
+    /// Other secrets holding the same credential (spec §9, shared credentials); at
+    /// most 100 are listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_with: Vec<SecretId>,
     /// Their hosts: each must receive the new value.

@@ -127,10 +127,32 @@ impl Session {
             });
             let failed_total = failed_pick.len();
             failed_pick.truncate(LIST_LIMIT);
+            // Identity accepted, and the most recent closures, for their evidence (spec
+            // §9): a closed finding may have had nothing to close, so a few more are
+            // looked at than are shown.
+            let accepted_pick: Vec<&FindingState> = states
+                .iter()
+                .filter(|s| s.state == LoopState::IdentityAccepted)
+                .take(LIST_LIMIT)
+                .collect();
+            let mut closed_pick: Vec<&FindingState> = states
+                .iter()
+                .filter(|s| s.state == LoopState::Closed)
+                .collect();
+            closed_pick.sort_by(|a, b| {
+                (b.remediated_at, &a.finding.asset_id, &a.finding.vuln_id).cmp(&(
+                    a.remediated_at,
+                    &b.finding.asset_id,
+                    &b.finding.vuln_id,
+                ))
+            });
+            closed_pick.truncate(LIST_LIMIT * 4);
             // The analysis hands out references into one bundle, so the address names a finding.
             let chosen: HashSet<usize> = fc_pick
                 .iter()
                 .chain(&failed_pick)
+                .chain(&accepted_pick)
+                .chain(&closed_pick)
                 .map(|s| std::ptr::from_ref(s.finding) as usize)
                 .collect();
             drop(states);
@@ -195,8 +217,43 @@ impl Session {
 
             let mut false_confidence = Vec::new();
             let mut failed = Vec::new();
+            let mut evidence = Vec::new();
+            let mut accepted = Vec::new();
             for f in &life.findings {
                 match f.state {
+                    LoopState::Closed => {
+                        if let Some(by) = f.identity.as_ref().and_then(|c| c.closed_by.clone()) {
+                            evidence.push(ClosedIdentity {
+                                asset_id: f.asset_id.to_string(),
+                                vuln_id: f.vuln_id.to_string(),
+                                closed_at: f
+                                    .identity
+                                    .as_ref()
+                                    .and_then(|c| c.identity_closed_at)
+                                    .map(ts),
+                                closed_by: by,
+                            });
+                        }
+                    }
+                    LoopState::IdentityAccepted => {
+                        for s in f.identity.iter().flat_map(|c| c.secrets.iter()) {
+                            if let Some(x) = &s.accepted_by {
+                                accepted.push(AcceptedIdentity {
+                                    asset_id: f.asset_id.to_string(),
+                                    vuln_id: f.vuln_id.to_string(),
+                                    secret_id: s.secret_id.to_string(),
+                                    missing: s.missing.iter().map(action_text).collect(),
+                                    compensating_control: x
+                                        .compensating_control
+                                        .as_deref()
+                                        .unwrap_or("")
+                                        .to_string(),
+                                    until: ts(x.expires_at),
+                                    line: x.line,
+                                });
+                            }
+                        }
+                    }
                     LoopState::FalseConfidence => {
                         let secrets = f
                             .identity
@@ -206,22 +263,23 @@ impl Session {
                             .map(|s| OpenSecret {
                                 secret_id: s.secret_id.to_string(),
                                 re_exposed: s.re_exposed,
-                                missing: s
-                                    .missing
+                                missing: s.missing.iter().map(action_text).collect(),
+                                other_holders: s
+                                    .other_holders
                                     .iter()
-                                    .map(|a| match &a.resource_id {
-                                        Some(r) => format!("{}@{r}", a.action),
-                                        None => a.action.to_string(),
-                                    })
+                                    .map(ToString::to_string)
                                     .collect(),
                             })
                             .collect();
+                        let sla = f.identity.as_ref().and_then(|c| c.sla.as_ref());
                         false_confidence.push(FalseConfidence {
                             asset_id: f.asset_id.to_string(),
                             vuln_id: f.vuln_id.to_string(),
                             owner: f.owner.as_deref().unwrap_or("").to_string(),
                             remediated_at: f.remediated_at.map(ts),
                             secrets,
+                            identity_due_at: sla.map(|s| ts(s.due_at)),
+                            identity_overdue_days: sla.and_then(|s| s.overdue_days),
                         });
                     }
                     LoopState::Failed => failed.push(FailedRow {
@@ -244,6 +302,11 @@ impl Session {
                 ))
             });
             false_confidence.truncate(LIST_LIMIT);
+            evidence.sort_by(|a, b| {
+                (&b.closed_at, &a.asset_id, &a.vuln_id).cmp(&(&a.closed_at, &b.asset_id, &b.vuln_id))
+            });
+            evidence.truncate(LIST_LIMIT);
+            accepted.truncate(LIST_LIMIT);
             failed.sort_by(|a, b| {
                 b.deployments
                     .cmp(&a.deployments)
@@ -322,17 +385,31 @@ impl Session {
                     false_confidence_total,
                     failed,
                     failed_total,
+                    evidence,
+                    accepted,
                 },
                 exception_list,
                 exception_total,
                 exceptions: m.exceptions.clone(),
                 trend: trend_points,
                 trend_window_days: trend.window_days,
+                identity_days: b.policy.identity_days,
+                identity_days_urgent: b.policy.identity_days_urgent,
                 metrics: m,
                 nhi,
                 nhi_counts,
                 provenance: b.provenance.clone(),
             })
         })
+    }
+}
+
+/// One missing action as the report lists it: `action`, `trust_verified@resource`, or a
+/// wait with its end.
+fn action_text(a: &patchloop_metrics::ActionNeeded) -> String {
+    match (&a.resource_id, a.until) {
+        (Some(r), _) => format!("{}@{r}", a.action),
+        (None, Some(u)) => format!("{} until {}", a.action, ts(u)),
+        (None, None) => a.action.to_string(),
     }
 }

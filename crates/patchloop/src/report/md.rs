@@ -426,11 +426,23 @@ fn identity(o: &mut String, r: &Report) {
                         .and_then(|t| t.get(..10))
                         .unwrap_or("")),
                     t(&f.owner),
+                    t(&match (&f.identity_due_at, f.identity_overdue_days) {
+                        (Some(d), Some(n)) => {
+                            format!("{} (overdue {n} d)", d.get(..10).unwrap_or(""))
+                        }
+                        (Some(d), None) => d.get(..10).unwrap_or("").to_string(),
+                        _ => String::new(),
+                    }),
                     f.secrets
                         .iter()
                         .map(|s| {
+                            let shared = if s.other_holders.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (shared: also on {})", t(&s.other_holders.join(", ")))
+                            };
                             format!(
-                                "{}{}: {}",
+                                "{}{}: {}{shared}",
                                 code(&s.secret_id),
                                 if s.re_exposed { " (re-exposed)" } else { "" },
                                 s.missing
@@ -452,12 +464,64 @@ fn identity(o: &mut String, r: &Report) {
                 "vulnerability",
                 "patched",
                 "owner",
+                "identity due",
                 "secrets: actions missing",
             ],
             &[],
             &rows,
         );
     }
+    if !cl.accepted.is_empty() {
+        let _ = writeln!(
+            o,
+            "**Identity risk accepted** (identity exceptions; shown apart, never counted as closed):\n"
+        );
+        let rows: Vec<Vec<String>> = cl
+            .accepted
+            .iter()
+            .map(|a| {
+                vec![
+                    t(&a.asset_id),
+                    code(&a.vuln_id),
+                    code(&a.secret_id),
+                    t(&a.missing.join(", ")),
+                    t(&a.compensating_control),
+                    t(a.until.get(..10).unwrap_or("")),
+                    a.line.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &[
+                "host",
+                "vulnerability",
+                "secret",
+                "accepted instead of done",
+                "compensating control",
+                "until",
+                "exceptions.csv line",
+            ],
+            &[6],
+            &rows,
+        );
+    }
+    if !cl.evidence.is_empty() {
+        let _ = writeln!(
+            o,
+            "**What closed the exposure** (latest closures, with their evidence):\n"
+        );
+        let rows: Vec<Vec<String>> = cl
+            .evidence
+            .iter()
+            .map(|e| vec![t(&e.asset_id), code(&e.vuln_id), t(&e.closed_by)])
+            .collect();
+        table(o, &["host", "vulnerability", "closed by"], &[], &rows);
+    }
+    for line in crate::report::identity_summary(r) {
+        let _ = writeln!(o, "- {}", t(&line));
+    }
+    o.push('\n');
     let _ = writeln!(
         o,
         "States at as of{}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence.\n",

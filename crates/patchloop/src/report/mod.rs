@@ -116,6 +116,43 @@ pub struct OpenSecret {
     pub re_exposed: bool,
     /// The actions still missing (`secret_rotated`, `trust_verified@db-payments` …).
     pub missing: Vec<String>,
+    /// Other hosts holding the same credential: they must receive the new value.
+    #[serde(default)]
+    pub other_holders: Vec<String>,
+}
+
+/// A finding whose identity exposure is closed, with what closed it (spec §9).
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClosedIdentity {
+    /// Asset.
+    pub asset_id: String,
+    /// Vulnerability.
+    pub vuln_id: String,
+    /// When the last required action happened.
+    pub closed_at: Option<String>,
+    /// That action's evidence ("rotated 2026-09-04 by vault-rotator: …").
+    pub closed_by: String,
+}
+
+/// A secret whose missing closure actions an identity exception accepts (spec §9).
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AcceptedIdentity {
+    /// Asset.
+    pub asset_id: String,
+    /// Vulnerability.
+    pub vuln_id: String,
+    /// The secret.
+    pub secret_id: String,
+    /// The actions accepted instead of done.
+    pub missing: Vec<String>,
+    /// The compensating control.
+    pub compensating_control: String,
+    /// The exception's end: the finding goes back to false confidence then.
+    pub until: String,
+    /// Its line in `exceptions.csv`.
+    pub line: u64,
 }
 
 /// A finding that is patched but whose identity exposure is still open.
@@ -132,6 +169,12 @@ pub struct FalseConfidence {
     pub remediated_at: Option<String>,
     /// Secrets with missing actions.
     pub secrets: Vec<OpenSecret>,
+    /// When the identity actions are due (spec §9).
+    #[serde(default)]
+    pub identity_due_at: Option<String>,
+    /// Whole days past that, when overdue.
+    #[serde(default)]
+    pub identity_overdue_days: Option<i64>,
 }
 
 /// A finding whose deployment or verification failed.
@@ -186,6 +229,12 @@ pub struct LoopSection {
     pub failed: Vec<FailedRow>,
     /// How many there are in all.
     pub failed_total: usize,
+    /// The latest identity closures, with what closed them (at most [`LIST_LIMIT`]).
+    #[serde(default)]
+    pub evidence: Vec<ClosedIdentity>,
+    /// Secrets whose missing actions are accepted under an identity exception.
+    #[serde(default)]
+    pub accepted: Vec<AcceptedIdentity>,
 }
 
 /// One point of the trend.
@@ -246,6 +295,10 @@ pub struct Report {
     pub trend: Vec<TrendPoint>,
     /// Window length of the trend, days.
     pub trend_window_days: u32,
+    /// The policy's identity SLA days (`identity_days`), for the report's text.
+    pub identity_days: u32,
+    /// And its urgent days (`identity_days_urgent`).
+    pub identity_days_urgent: u32,
     /// NHI hygiene (findings cut to [`LIST_LIMIT`]; the counts are over all).
     pub nhi: NhiReport,
     /// NHI findings per OWASP code, over all of them.
@@ -527,11 +580,19 @@ pub fn metric_rows(m: &MetricsReport) -> Vec<MetricRow> {
     );
     ratio(
         "Identity",
-        "needing identity closure",
+        "with an identity step (closure or review)",
         &m.identity.needing_closure,
     );
     ratio("Identity", "false confidence", &m.identity.false_confidence);
     ratio("Identity", "identity closed", &m.identity.closed);
+    ratio("Identity", "identity accepted", &m.identity.accepted);
+    ratio("Identity", "identity on-time rate", &m.identity.on_time);
+    ratio("Identity", "identity actions overdue", &m.identity.overdue);
+    ratio(
+        "Identity",
+        "identity overdue to escalate",
+        &m.identity.escalations,
+    );
     ratio("Identity", "re-exposed", &m.identity.re_exposed);
     ratio("Identity", "exposed secrets", &m.identity.exposed_secrets);
     ratio(
@@ -662,4 +723,44 @@ mod escaping {
             "patchloop nhi '`id`;x'"
         );
     }
+}
+
+/// The identity section's summary lines (spec §9), as plain text each renderer escapes:
+/// the identity decisions, the identity SLA and who is overdue.
+pub(crate) fn identity_summary(r: &Report) -> Vec<String> {
+    let id = &r.metrics.identity;
+    let d = &id.decisions;
+    let mut out = vec![
+        format!(
+            "identity decisions: {} closure required, {} review required ({} reviews pending), {} not required (host stores secrets; flaw and host trigger nothing)",
+            d.closure_required, d.review_required, id.reviews_pending, d.not_required
+        ),
+        format!(
+            "identity on-time rate: {} (closed by the identity due date: {} days after the patch, {} for immediate or KEV); accepted apart: {}",
+            show_ratio(&id.on_time),
+            r.identity_days,
+            r.identity_days_urgent,
+            id.on_time_accepted_apart
+        ),
+        format!(
+            "identity actions overdue: {}, {} days in all; to escalate: {}",
+            show_ratio(&id.overdue),
+            id.overdue_days,
+            show_ratio(&id.escalations)
+        ),
+        format!(
+            "identity accepted under an identity exception (never counted as closed): {}",
+            show_ratio(&id.accepted)
+        ),
+    ];
+    for o in &id.overdue_by_owner {
+        out.push(format!(
+            "identity overdue for {}: {} finding(s), {} days, {} to escalate",
+            o.owner.as_deref().unwrap_or("(no owner)"),
+            o.overdue,
+            o.overdue_days,
+            o.escalations
+        ));
+    }
+    out
 }

@@ -47,7 +47,11 @@ pub(super) fn identity(o: &mut String, r: &Report) {
                                 ""
                             },
                             esc(&s.missing.join(", "))
-                        )
+                        ) + &if s.other_holders.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (shared: also on {})", esc(&s.other_holders.join(", ")))
+                        }
                     })
                     .collect::<Vec<_>>()
                     .join("<br>");
@@ -60,6 +64,7 @@ pub(super) fn identity(o: &mut String, r: &Report) {
                         .and_then(|t| t.get(..10))
                         .unwrap_or("")),
                     esc(&f.owner),
+                    identity_due(f),
                     secrets,
                 ]
             })
@@ -71,18 +76,71 @@ pub(super) fn identity(o: &mut String, r: &Report) {
                 "vulnerability",
                 "patched",
                 "owner",
+                "identity due",
                 "secrets: actions missing",
             ],
             &[],
             &rows,
         );
     }
+    if !cl.accepted.is_empty() {
+        o.push_str("<p><b>Identity risk accepted</b> (identity exceptions; shown apart, never counted as closed):</p>");
+        let rows: Vec<Vec<String>> = cl
+            .accepted
+            .iter()
+            .map(|a| {
+                vec![
+                    esc(&a.asset_id),
+                    format!("<code>{}</code>", esc(&a.vuln_id)),
+                    format!("<code>{}</code>", esc(&a.secret_id)),
+                    esc(&a.missing.join(", ")),
+                    esc(&a.compensating_control),
+                    esc(a.until.get(..10).unwrap_or("")),
+                    a.line.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &[
+                "host",
+                "vulnerability",
+                "secret",
+                "accepted instead of done",
+                "compensating control",
+                "until",
+                "exceptions.csv line",
+            ],
+            &[6],
+            &rows,
+        );
+    }
+    if !cl.evidence.is_empty() {
+        o.push_str(
+            "<p><b>What closed the exposure</b> (latest closures, with their evidence):</p>",
+        );
+        let rows: Vec<Vec<String>> = cl
+            .evidence
+            .iter()
+            .map(|e| {
+                vec![
+                    esc(&e.asset_id),
+                    format!("<code>{}</code>", esc(&e.vuln_id)),
+                    esc(&e.closed_by),
+                ]
+            })
+            .collect();
+        table(o, &["host", "vulnerability", "closed by"], &[], &rows);
+    }
     let id = &m.identity;
     o.push_str("<ul>");
+    for line in crate::report::identity_summary(r) {
+        li(o, &esc(&line));
+    }
     li(
         o,
         &format!(
-            "remediated findings needing identity closure: {}",
+            "findings with an identity step (closure or review required): {}",
             show_ratio(&id.needing_closure)
         ),
     );
@@ -172,4 +230,17 @@ pub(super) fn nhi(o: &mut String, r: &Report) {
         );
     }
     o.push_str("</section>");
+}
+
+/// A false-confidence row's identity due date, with its overdue days.
+pub(crate) fn identity_due(f: &crate::report::FalseConfidence) -> String {
+    let day = f
+        .identity_due_at
+        .as_deref()
+        .and_then(|t| t.get(..10))
+        .unwrap_or("");
+    match f.identity_overdue_days {
+        Some(n) => format!("{} (overdue {n} d)", esc(day)),
+        None => esc(day),
+    }
 }
