@@ -162,6 +162,24 @@ impl SecretBuilder {
         self
     }
 
+    /// The longest token lifetime, seconds (spec §9, ephemeral credentials).
+    pub fn max_ttl(mut self, secs: u32) -> Self {
+        self.0.max_ttl = Some(secs);
+        self
+    }
+
+    /// Who answers for it.
+    pub fn owner(mut self, o: &str) -> Self {
+        self.0.owner = Some(Text::from(o));
+        self
+    }
+
+    /// The issuer's key id.
+    pub fn external_id(mut self, x: &str) -> Self {
+        self.0.external_id = Some(Text::from(x));
+        self
+    }
+
     /// Where the record came from.
     pub fn origin(mut self, o: SecretOrigin) -> Self {
         self.0.origin = o;
@@ -222,6 +240,19 @@ impl EventBuilder {
         self.0.reason = Some(r);
         self
     }
+
+    /// Who did it and a note (the evidence, spec §9).
+    pub fn by(mut self, actor: &str, note: &str) -> Self {
+        self.0.actor = Some(Text::from(actor));
+        self.0.note = Some(Text::from(note));
+        self
+    }
+
+    /// What an `identity_reviewed` concluded.
+    pub fn outcome(mut self, o: patchloop_model::ReviewOutcome) -> Self {
+        self.0.outcome = Some(o);
+        self
+    }
 }
 
 /// An [`Exception`] under construction; see [`exception`].
@@ -276,6 +307,12 @@ impl ExceptionBuilder {
     /// The line in `exceptions.csv`.
     pub fn line(mut self, line: u64) -> Self {
         self.0.line = line;
+        self
+    }
+
+    /// Makes it an identity exception for `secret` (spec §9).
+    pub fn secret(mut self, secret: &str) -> Self {
+        self.0.secret_id = Some(sid(secret));
         self
     }
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap what they construct themselves
 
 mod identity;
+mod identity_rules;
 mod lifecycle;
 mod metrics;
 mod properties;

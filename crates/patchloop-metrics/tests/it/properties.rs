@@ -74,14 +74,24 @@ fn build(fs: &[FindingSpec], es: &[EventSpec], xs: &[ExceptionSpec]) -> Bundle {
     b.kev = Some(kev(&["CVE-1"]));
     b.epss = Some(epss(&[("CVE-2", 0.3)]));
     b.cvss.insert(vid("CVE-3"), cvss(9.8, false));
+    // s4 on c is the same credential as s2 (one fingerprint); s3 is ephemeral.
+    let mut s2 = secret("s2", "b", SecretKind::SshKey, None);
+    s2.fingerprint = Some(patchloop_model::Text::from("fp"));
+    let mut s4 = secret("s4", "c", SecretKind::ApiKey, None);
+    s4.fingerprint = Some(patchloop_model::Text::from("fp"));
+    let mut s3 = secret("s3", "c", SecretKind::WorkloadIdentity, Some("ci"));
+    s3.max_ttl = Some(600);
     b.secrets = vec![
         secret("s1", "a", SecretKind::Token, Some("svc")),
-        secret("s2", "b", SecretKind::SshKey, None),
+        s2,
+        s3,
+        s4,
     ];
     b.access = vec![
         access("s1", "db", Privilege::Read),
         access("svc", "vault", Privilege::Admin),
         access("s2", "db", Privilege::Write),
+        access("ci", "vault", Privilege::Write),
     ];
     b.exceptions = xs
         .iter()
@@ -97,6 +107,10 @@ fn build(fs: &[FindingSpec], es: &[EventSpec], xs: &[ExceptionSpec]) -> Bundle {
             );
             x.granted_at = day(g);
             x.expires_at = day(g + len);
+            // Every third row is an identity exception (spec §9).
+            if i % 3 == 2 {
+                x.secret_id = Some(sid(["s1", "s2", "s4"][a % 3]));
+            }
             x
         })
         .collect();
@@ -185,7 +199,8 @@ proptest! {
         let (_, _, m) = run(&b);
         let s = &m.lifecycle.states;
         prop_assert_eq!(
-            s.open + s.deployed + s.failed + s.remediated + s.closed + s.false_confidence,
+            s.open + s.deployed + s.failed + s.remediated + s.closed + s.false_confidence
+                + s.identity_accepted,
             m.lifecycle.findings
         );
         let seen = b.findings.iter().filter(|f| f.first_seen <= day(100)).count() as u64;
@@ -195,7 +210,8 @@ proptest! {
             &m.failures.reopened, &m.identity.needing_closure, &m.identity.false_confidence,
             &m.identity.closed, &m.identity.exposed_secrets, &m.identity.still_trusting,
             &m.exceptions.active_valid, &m.exceptions.expiring,
-            &m.exceptions.expired_with_open_findings,
+            &m.exceptions.expired_with_open_findings, &m.identity.accepted,
+            &m.identity.on_time, &m.identity.overdue, &m.identity.escalations,
         ];
         let cov = m.coverage.as_ref().unwrap();
         bounded.push(&cov.unmanaged);
@@ -254,5 +270,43 @@ proptest! {
         prop_assert_eq!(only.findings.iter().collect::<Vec<_>>(), expected);
         prop_assert_eq!(only.counts, full.counts);
         prop_assert_eq!(only.issues, full.issues);
+    }
+
+    /// Identity closure is monotone in the evidence (spec §9): adding one more identity
+    /// action (a rotation, revocation, session revocation, trust verification, privilege
+    /// review or detection, at any time) never reopens a finding's closed identity
+    /// exposure, and a rotation later than every other event never does either.
+    #[test]
+    fn adding_an_identity_action_never_reopens_a_closure(
+        (fs, es, xs) in specs(),
+        extra in (0..6usize, 0..2usize, 0..2usize, 0..120i64),
+    ) {
+        let b = build(&fs, &es, &xs);
+        let before = Analysis::new(&b, Inputs::default()).unwrap().lifecycle(day(100)).unwrap();
+        let (k, s, r, d) = extra;
+        let kind = [
+            EventKind::SecretRotated,
+            EventKind::SecretRevoked,
+            EventKind::SessionsRevoked,
+            EventKind::TrustVerified,
+            EventKind::PrivilegeReviewed,
+            EventKind::DetectionEnabled,
+        ][k];
+        let secret = ["s1", "s2"][s];
+        let mut e = if kind == EventKind::TrustVerified {
+            trust(9_000, "2026-01-01", secret, ["db", "vault"][r])
+        } else {
+            iev(9_000, "2026-01-01", kind, secret)
+        };
+        e.at = day(d);
+        let mut more = b.clone();
+        more.events.push(e);
+        more.events.sort_by_key(|e| (e.at, e.line));
+        let after = Analysis::new(&more, Inputs::default()).unwrap().lifecycle(day(100)).unwrap();
+        for (x, y) in before.findings.iter().zip(&after.findings) {
+            if x.state == LoopState::Closed {
+                prop_assert_eq!(y.state, LoopState::Closed, "{} {}", x.asset_id, x.vuln_id);
+            }
+        }
     }
 }
