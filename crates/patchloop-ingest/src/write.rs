@@ -250,7 +250,7 @@ pub fn write_findings<W: Write>(w: W, rows: &[Finding]) -> std::io::Result<()> {
 }
 
 /// The header of `events.csv`; [`write_event_row`] writes rows under it.
-pub const EVENTS_HEADER: [&str; 9] = [
+pub const EVENTS_HEADER: [&str; 10] = [
     "at",
     "kind",
     "asset_id",
@@ -260,6 +260,7 @@ pub const EVENTS_HEADER: [&str; 9] = [
     "reason",
     "actor",
     "note",
+    "outcome",
 ];
 
 /// Writes one `events.csv` row.
@@ -279,6 +280,8 @@ pub fn write_event_row<W: Write>(c: &mut csv::Writer<W>, e: &Event) -> std::io::
     c.write_field(e.actor.as_deref().unwrap_or(""))
         .map_err(enc)?;
     c.write_field(e.note.as_deref().unwrap_or(""))
+        .map_err(enc)?;
+    c.write_field(e.outcome.map_or("", |x| x.as_str()))
         .map_err(enc)?;
     c.write_record(None::<&[u8]>).map_err(enc)
 }
@@ -305,6 +308,7 @@ pub fn write_exceptions<W: Write>(w: W, rows: &[Exception]) -> std::io::Result<(
         "granted_at",
         "expires_at",
         "exposure_override",
+        "secret_id",
     ])
     .map_err(enc)?;
     for x in rows {
@@ -320,6 +324,7 @@ pub fn write_exceptions<W: Write>(w: W, rows: &[Exception]) -> std::io::Result<(
             ts(x.granted_at),
             ts(x.expires_at),
             opt(&x.exposure_override),
+            opt(&x.secret_id),
         ])
         .map_err(enc)?;
     }
@@ -340,6 +345,8 @@ pub fn write_secrets<W: Write>(w: W, rows: &[Secret]) -> std::io::Result<()> {
         "rotated_at",
         "expires_at",
         "fingerprint",
+        "max_ttl",
+        "owner",
     ])
     .map_err(enc)?;
     for s in rows {
@@ -354,6 +361,8 @@ pub fn write_secrets<W: Write>(w: W, rows: &[Secret]) -> std::io::Result<()> {
             opt_ts(s.rotated_at),
             opt_ts(s.expires_at),
             opt(&s.fingerprint),
+            s.max_ttl.map(|t| t.to_string()).unwrap_or_default(),
+            opt(&s.owner),
         ])
         .map_err(enc)?;
     }

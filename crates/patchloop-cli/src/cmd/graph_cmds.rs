@@ -377,6 +377,17 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
                     "{}: identity exposure closed — every action is recorded after the patch",
                     plan.asset_id
                 );
+            } else if plan.reviews.is_empty()
+                && plan
+                    .batches
+                    .iter()
+                    .flat_map(|b| &b.secrets)
+                    .all(|s| s.actions.is_empty())
+            {
+                outln!(
+                    "{}: nothing to do while the identity exception holds; the exposure is accepted, not closed",
+                    plan.asset_id
+                );
             }
             for batch in &plan.batches {
                 outln!(
