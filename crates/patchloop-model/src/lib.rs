@@ -28,6 +28,7 @@
 mod asset;
 mod bundle;
 mod event;
+mod evidence;
 mod exception;
 mod exchange;
 mod finding;
@@ -52,6 +53,10 @@ pub use bundle::{
     AssumedDefault, Bundle, EpssProvenance, InputFile, InputKind, KevProvenance, Provenance,
 };
 pub use event::{Event, EventKind, FailureReason};
+pub use evidence::{
+    EvidenceFormat, EvidenceOrigin, IdentityEvidence, Provider, ProviderCredential, RetiredId,
+    Retirement, UnmatchedCredential, UsageOutcome, UsageRecord,
+};
 pub use exception::{Exception, ExceptionScope};
 pub use exchange::{
     FindingIdx, FindingSet, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel, SecretTrust,
