@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AccessEdge, Asset, AssetId, CvssFacts, DiscoveryRecord, EpssSet, Event, Exception, Finding,
-    IdentityEvidence, KevCatalog, Policy, Principal, PrincipalResolver, Resource, Secret, Text, Timestamp, VulnId,
+    IdentityEvidence, KevCatalog, Policy, Principal, PrincipalResolver, Resource, Secret, Text,
+    Timestamp, VulnId,
 };
 
 /// Which input of the bundle a file is.

@@ -261,7 +261,10 @@ mod tests {
 
     #[test]
     fn words_and_acceptance() {
-        assert_eq!("Rejected".parse::<UsageOutcome>(), Ok(UsageOutcome::Rejected));
+        assert_eq!(
+            "Rejected".parse::<UsageOutcome>(),
+            Ok(UsageOutcome::Rejected)
+        );
         assert!("refused".parse::<UsageOutcome>().is_err());
         assert!(UsageOutcome::Denied.accepted());
         assert!(!UsageOutcome::Rejected.accepted());

@@ -1,0 +1,357 @@
+//! AWS CloudTrail logs to usage: every record whose `userIdentity.accessKeyId` is set is
+//! one presentation of that key (by `userIdentity.arn`, from `sourceIPAddress`, to
+//! `eventSource`, at `eventTime`, its outcome read from `errorCode`); every record whose
+//! `responseElements.credentials.accessKeyId` is set (`AssumeRole`,
+//! `AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML`, `GetSessionToken`,
+//! `GetFederationToken`) issued an ephemeral STS session, kept as a
+//! [`ProviderCredential`] with its expiry.
+//!
+//! Read: a `{"Records": […]}` log file as delivered (gzip detected by its magic bytes),
+//! an `aws cloudtrail lookup-events` response (`{"Events": […]}`, each event's record
+//! in its `CloudTrailEvent` string), a bare array of records, a single record, and,
+//! when `line_mode` is set (files named `*.jsonl`, `*.ndjson`), one record or
+//! lookup-events entry per line. Arrays are streamed record by record and usage is
+//! summarised as it is read ([`UsageSummary`]), so memory follows the number of
+//! distinct credentials and consumers, not of records.
+use std::io::{BufRead, Read};
+
+use patchloop_model::{
+    EvidenceFormat, EvidenceOrigin, IdentityName, Provider, ProviderCredential, SecretKind, Text,
+    Timestamp,
+};
+use serde::de::DeserializeSeed;
+
+use super::json;
+use super::usage::{Presentation, UsageSummary};
+use super::{Errors, EvidenceError, unusable};
+use crate::Parsed;
+
+mod classify;
+mod record;
+
+use record::RawRecord;
+
+/// What one CloudTrail file gave.
+#[derive(Debug)]
+pub struct CloudtrailEvidence {
+    /// `cloudtrail-json`, `cloudtrail-json-gz`, `cloudtrail-jsonl` or `cloudtrail-jsonl-gz`.
+    pub format: &'static str,
+    /// Records read (with or without an access key).
+    pub records: u64,
+    /// Presentations of access keys, summarised.
+    pub usage: UsageSummary,
+    /// STS sessions issued, in file order.
+    pub sessions: Vec<ProviderCredential>,
+}
+
+/// Where a record is, for errors and origins.
+enum Loc<'a> {
+    Index(&'a str, u64),
+    Line(u64),
+    Whole,
+}
+
+/// Collects what a file's records say.
+struct Sink<'f> {
+    file: &'f str,
+    origin_file: Text,
+    usage: UsageSummary,
+    sessions: Vec<ProviderCredential>,
+    errors: Errors,
+    records: u64,
+    /// `Records`/`Events` arrays met at the top level.
+    arrays: u32,
+    /// Set when the document is neither a log file nor a record.
+    not_cloudtrail: Option<String>,
+}
+
+/// Reads one CloudTrail file (see the module docs). `line_mode` reads one JSON value per
+/// line (JSON lines); otherwise the file is one JSON document.
+pub fn read_cloudtrail<R: Read>(
+    reader: R,
+    file: &str,
+    line_mode: bool,
+) -> Result<Parsed<CloudtrailEvidence, EvidenceError>, EvidenceError> {
+    read_limited(reader, file, line_mode, crate::Limits::DEFAULT)
+}
+
+pub(crate) fn read_limited<R: Read>(
+    reader: R,
+    file: &str,
+    line_mode: bool,
+    limits: crate::Limits,
+) -> Result<Parsed<CloudtrailEvidence, EvidenceError>, EvidenceError> {
+    let (stream, gz) = json::open(reader, limits.input_bytes)
+        .map_err(|e| unusable(file, format!("cannot read: {e}")))?;
+    let mut sink = Sink {
+        file,
+        origin_file: Text::from(file),
+        usage: UsageSummary::new(),
+        sessions: Vec::new(),
+        errors: Errors::new(file),
+        records: 0,
+        arrays: 0,
+        not_cloudtrail: None,
+    };
+    if line_mode {
+        read_lines(stream, &mut sink, limits.line_bytes)?;
+    } else {
+        let mut de = serde_json::Deserializer::from_reader(SkipBom::new(stream));
+        let read = record::Document(&mut sink)
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
+        if let Err(e) = read {
+            if sink.records == 0 {
+                return Err(unusable(file, json::describe(&e)));
+            }
+            let kept = sink.records;
+            sink.errors.record(
+                "file",
+                format!(
+                    "{}; the {kept} records before it were read",
+                    json::describe(&e)
+                ),
+            );
+        }
+        if let Some(message) = sink.not_cloudtrail.take() {
+            return Err(unusable(file, message));
+        }
+    }
+    let format = match (line_mode, gz) {
+        (false, false) => "cloudtrail-json",
+        (false, true) => "cloudtrail-json-gz",
+        (true, false) => "cloudtrail-jsonl",
+        (true, true) => "cloudtrail-jsonl-gz",
+    };
+    Ok(Parsed {
+        value: CloudtrailEvidence {
+            format,
+            records: sink.records,
+            usage: sink.usage,
+            sessions: sink.sessions,
+        },
+        errors: sink.errors.finish(),
+    })
+}
+
+/// JSON lines: each line one record or lookup-events entry; a bad line is an error and
+/// the next is read. A line longer than `max` makes the file unusable.
+fn read_lines<R: BufRead>(mut r: R, sink: &mut Sink<'_>, max: usize) -> Result<(), EvidenceError> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        let n = (&mut r)
+            .take(max as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| unusable(sink.file, format!("line {}: {e}", line + 1)))?;
+        if n == 0 {
+            return Ok(());
+        }
+        line += 1;
+        if n > max {
+            return Err(unusable(
+                sink.file,
+                format!("line {line}: longer than {max} bytes; refused"),
+            ));
+        }
+        let text = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<RawRecord>(text) {
+            Ok(raw) => sink.record(raw, &Loc::Line(line)),
+            Err(e) => {
+                sink.records += 1;
+                sink.errors.record(
+                    &format!("line {line}"),
+                    format!("{}; line skipped", json::describe(&e)),
+                );
+            }
+        }
+    }
+}
+
+/// A reader that drops a leading UTF-8 byte-order mark.
+struct SkipBom<R> {
+    inner: R,
+    checked: bool,
+}
+
+impl<R: Read> SkipBom<R> {
+    fn new(inner: R) -> Self {
+        SkipBom {
+            inner,
+            checked: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for SkipBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.checked {
+            self.checked = true;
+            let head = self.inner.fill_buf()?;
+            if head.starts_with(b"\xEF\xBB\xBF") {
+                self.inner.consume(3);
+            }
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl Sink<'_> {
+    fn origin(&self, loc: &Loc<'_>) -> EvidenceOrigin {
+        let (line, index) = match loc {
+            Loc::Index(_, i) => (None, Some(*i)),
+            Loc::Line(l) => (Some(*l), None),
+            Loc::Whole => (None, None),
+        };
+        EvidenceOrigin {
+            file: self.origin_file.clone(),
+            line,
+            index,
+            format: EvidenceFormat::AwsCloudtrail,
+        }
+    }
+
+    /// An element of a `Records`/`Events` array (or of a bare array, `name` empty).
+    fn indexed(&mut self, raw: RawRecord, name: &str, i: u64) {
+        self.record(raw, &Loc::Index(name, i));
+    }
+
+    /// The document's own fields, when it had no `Records`/`Events` array.
+    fn single(&mut self, raw: RawRecord) {
+        if !raw.seen {
+            self.not_cloudtrail = Some(
+                "not a CloudTrail log: no `Records` or `Events` array and no record fields \
+                 (`eventTime`, `userIdentity`, …)"
+                    .to_string(),
+            );
+            return;
+        }
+        self.record(raw, &Loc::Whole);
+    }
+
+    fn not_an_array(&mut self, name: &str, kind: &str) {
+        self.not_cloudtrail = Some(format!("`{name}` is {kind}, not an array of records"));
+    }
+
+    fn record(&mut self, raw: RawRecord, loc: &Loc<'_>) {
+        let at = match loc {
+            Loc::Index("", i) => format!("[{i}]"),
+            Loc::Index(name, i) => format!("{name}[{i}]"),
+            Loc::Line(l) => format!("line {l}"),
+            Loc::Whole => "the record".to_string(),
+        };
+        self.records += 1;
+        let raw = match raw.wrapped {
+            Some(json::LStr::Str(ref s)) => match serde_json::from_str::<RawRecord>(s) {
+                Ok(inner) => inner,
+                Err(e) => {
+                    let what = json::describe(&e);
+                    self.errors.record(
+                        &at,
+                        format!("`CloudTrailEvent` is not a JSON record ({what}); skipped"),
+                    );
+                    return;
+                }
+            },
+            Some(json::LStr::Wrong(kind)) => {
+                self.errors.record(
+                    &at,
+                    format!("`CloudTrailEvent` is {kind}, not a string; skipped"),
+                );
+                return;
+            }
+            None => raw,
+        };
+        if let Some(kind) = raw.not_object {
+            self.errors
+                .record(&at, format!("{kind}, not a record; skipped"));
+            return;
+        }
+        match classify::read(&raw) {
+            Ok(fields) => self.keep(fields, loc, &at),
+            Err((field, kind)) => self
+                .errors
+                .record(&at, format!("`{field}` is {kind}; record skipped")),
+        }
+    }
+
+    fn keep(&mut self, f: classify::Fields<'_>, loc: &Loc<'_>, at: &str) {
+        if f.key.is_none() && f.session.is_none() {
+            return;
+        }
+        let when: Timestamp = match f.event_time.map(patchloop_model::parse_timestamp) {
+            Some(Ok(t)) => t,
+            Some(Err(e)) => {
+                let problem = format!("{e}; record skipped");
+                self.errors
+                    .field(at, "eventTime", f.event_time.unwrap_or_default(), &problem);
+                return;
+            }
+            None => {
+                self.errors.record(at, "no `eventTime`; record skipped");
+                return;
+            }
+        };
+        if let Some(key) = f.key {
+            let p = Presentation {
+                credential: key,
+                principal: f.principal,
+                source: f.source,
+                resource: f.event_source,
+                outcome: classify::outcome(f.error_code),
+                at: when,
+                origin: self.origin(loc),
+            };
+            if let Err((field, problem)) = self.usage.add(p) {
+                self.errors
+                    .record(at, format!("{field}: {problem}; record skipped"));
+                return;
+            }
+        }
+        if let Some(session) = f.session {
+            self.session(session, &f, when, loc, at);
+        }
+    }
+
+    fn session(
+        &mut self,
+        key: &str,
+        f: &classify::Fields<'_>,
+        when: Timestamp,
+        loc: &Loc<'_>,
+        at: &str,
+    ) {
+        if key.chars().any(char::is_control) {
+            self.errors.field(
+                at,
+                "responseElements.credentials.accessKeyId",
+                key,
+                "contains a control character; session skipped",
+            );
+            return;
+        }
+        let mut c = ProviderCredential::new(Provider::AwsSts, Text::from(key), self.origin(loc));
+        c.ephemeral = true;
+        c.kind = Some(SecretKind::CloudAccessKey);
+        c.created_at = Some(when);
+        let identity = f.role.or(f.assumed).or(f.principal);
+        c.scope = identity.and_then(super::arn_account).map(Text::from);
+        c.identity = identity.and_then(|i| IdentityName::new(i).ok());
+        if let Some(raw) = f.expiration {
+            match classify::expiration(raw) {
+                Some(t) => c.expires_at = Some(t),
+                None => self.errors.field(
+                    at,
+                    "responseElements.credentials.expiration",
+                    raw,
+                    "not a date (RFC 3339 or `Mar 6, 2025, 3:28:21 AM`); session kept without it",
+                ),
+            }
+        }
+        self.sessions.push(c);
+    }
+}
