@@ -8,6 +8,7 @@ mod bounds;
 mod csv_files;
 mod cvss_vectors;
 mod epss;
+mod evidence_aws;
 mod fs_trust;
 mod hostile;
 mod kev;
