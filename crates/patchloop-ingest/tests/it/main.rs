@@ -9,6 +9,8 @@ mod csv_files;
 mod cvss_vectors;
 mod epss;
 mod evidence_aws;
+mod evidence_cloudtrail;
+mod evidence_providers;
 mod fs_trust;
 mod hostile;
 mod kev;

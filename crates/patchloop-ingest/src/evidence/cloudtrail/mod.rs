@@ -84,7 +84,7 @@ pub(crate) fn read_limited<R: Read>(
             }
             let kept = sink.records;
             sink.errors.record(
-                "file",
+                "reading stopped",
                 format!(
                     "{}; the {kept} records before it were read",
                     json::describe(&e)

@@ -67,6 +67,7 @@ impl Sink<'_> {
     }
 
     pub(super) fn not_an_array(&mut self, name: &str, kind: &str) {
+        self.arrays += 1;
         self.not_cloudtrail = Some(format!("`{name}` is {kind}, not an array of records"));
     }
 
