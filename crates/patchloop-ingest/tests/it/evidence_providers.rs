@@ -68,7 +68,7 @@ fn deleted_and_destroyed_versions_and_hostile_vault_files() {
         ["identity/vault/secret/app/db.json: versions.\"x\": not a version number; skipped"]
     );
     let e = vault(br#"{"data": {"versions": {"1": {"destroyed": "yes"}}}}"#).unwrap_err().to_string();
-    assert!(e.contains("a value of the wrong type at line 1 column 46 (expected a boolean)"), "{e}");
+    assert!(e.contains("a value of the wrong type at line 1 column 47 (expected a boolean)"), "{e}");
     assert!(!e.contains("yes"), "{e}");
     let e = vault(br#"{"data": {"versions": {"1": {"#).unwrap_err().to_string();
     assert!(e.contains("truncated"), "{e}");
