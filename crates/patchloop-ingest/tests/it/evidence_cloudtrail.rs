@@ -7,7 +7,8 @@ use patchloop_model::{Provider, UsageOutcome, UsageRecord};
 use crate::support::read_fixture;
 
 const DIR: &str = "identity/cloudtrail";
-const SNITCH: &str = "cloudsnitch_222222222222_CloudTrail_us-east-1_20250306T0230Z_QF6qcgyiaVnSueXa.json";
+const SNITCH: &str =
+    "cloudsnitch_222222222222_CloudTrail_us-east-1_20250306T0230Z_QF6qcgyiaVnSueXa.json";
 
 type Read = Result<(CloudtrailEvidence, Vec<EvidenceError>), EvidenceError>;
 
@@ -22,30 +23,45 @@ fn fixture(name: &str) -> (CloudtrailEvidence, Vec<UsageRecord>) {
     let usage = std::mem::take(&mut { ev.usage }).into_records();
     let ev = CloudtrailEvidence {
         usage: Default::default(),
-        ..read(&read_fixture(&format!("{DIR}/{name}")), lines).unwrap().0
+        ..read(&read_fixture(&format!("{DIR}/{name}")), lines)
+            .unwrap()
+            .0
     };
     (ev, usage)
 }
 
 fn keys(usage: &[UsageRecord]) -> Vec<(&str, u64)> {
-    usage.iter().map(|u| (u.credential.as_str(), u.count)).collect()
+    usage
+        .iter()
+        .map(|u| (u.credential.as_str(), u.count))
+        .collect()
 }
 
 #[test]
 fn a_delivered_log_file_reads_the_same_gzipped_or_not() {
     let (gz, gz_usage) = fixture(&format!("{SNITCH}.gz"));
     let (plain, plain_usage) = fixture(SNITCH);
-    assert_eq!((gz.format, plain.format), ("cloudtrail-json-gz", "cloudtrail-json"));
+    assert_eq!(
+        (gz.format, plain.format),
+        ("cloudtrail-json-gz", "cloudtrail-json")
+    );
     assert_eq!((gz.records, plain.records), (20, 20));
     assert_eq!(gz_usage, plain_usage);
     assert_eq!(
         keys(&gz_usage),
-        [("ASIATGOPDG7TBUOCAMAH", 1), ("ASIATGOPDG7TERBYLQLP", 1), ("ASIATGOPDG7TGZMFMMCI", 1)],
+        [
+            ("ASIATGOPDG7TBUOCAMAH", 1),
+            ("ASIATGOPDG7TERBYLQLP", 1),
+            ("ASIATGOPDG7TGZMFMMCI", 1)
+        ],
         "service calls without a key are not presentations"
     );
     let decrypt = &gz_usage[1];
     assert_eq!(decrypt.source.as_deref(), Some("44.223.86.2"));
-    assert_eq!(decrypt.resource_id.as_ref().map(|r| r.as_str()), Some("kms.amazonaws.com"));
+    assert_eq!(
+        decrypt.resource_id.as_ref().map(|r| r.as_str()),
+        Some("kms.amazonaws.com")
+    );
     assert_eq!(decrypt.outcome, UsageOutcome::Success);
     assert_eq!(decrypt.first_at.to_rfc3339(), "2025-03-06T02:29:53+00:00");
     assert_eq!(decrypt.origin.index, Some(18));
@@ -59,34 +75,73 @@ fn a_delivered_log_file_reads_the_same_gzipped_or_not() {
         Some("arn:aws:iam::222222222222:role/Honeycomb-Logs-LogStreamRole-1234567890a")
     );
     assert_eq!(s.scope.as_deref(), Some("222222222222"));
-    assert_eq!(s.created_at.map(|t| t.to_rfc3339()).as_deref(), Some("2025-03-06T02:28:21+00:00"));
-    assert_eq!(s.expires_at.map(|t| t.to_rfc3339()).as_deref(), Some("2025-03-06T03:28:21+00:00"));
-    let (one, usage) = fixture("cloudsnitch_333333333333_CloudTrail_us-east-1_20250306T0320Z_ZgdYr0lP8M9fWEH8.json.gz");
+    assert_eq!(
+        s.created_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2025-03-06T02:28:21+00:00")
+    );
+    assert_eq!(
+        s.expires_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2025-03-06T03:28:21+00:00")
+    );
+    let (one, usage) = fixture(
+        "cloudsnitch_333333333333_CloudTrail_us-east-1_20250306T0320Z_ZgdYr0lP8M9fWEH8.json.gz",
+    );
     assert_eq!((one.records, usage.len(), one.sessions.len()), (1, 0, 0));
 }
 
 #[test]
 fn repeated_presentations_are_summarised_per_source_resource_and_outcome() {
     let (ev, usage) = fixture("plaso_awsdocs_examples.records.json");
-    assert_eq!(ev.records, 9, "including two Insights records without userIdentity");
+    assert_eq!(
+        ev.records, 9,
+        "including two Insights records without userIdentity"
+    );
     let rows: Vec<_> = usage
         .iter()
-        .map(|u| (u.source.as_deref().unwrap_or(""), u.resource_id.as_ref().map_or("", |r| r.as_str()), u.outcome, u.count))
+        .map(|u| {
+            (
+                u.source.as_deref().unwrap_or(""),
+                u.resource_id.as_ref().map_or("", |r| r.as_str()),
+                u.outcome,
+                u.count,
+            )
+        })
         .collect();
     assert_eq!(
         rows,
         [
-            ("72.21.198.64", "ec2.amazonaws.com", UsageOutcome::Success, 1),
-            ("205.251.233.176", "ec2.amazonaws.com", UsageOutcome::Success, 2),
+            (
+                "72.21.198.64",
+                "ec2.amazonaws.com",
+                UsageOutcome::Success,
+                1
+            ),
+            (
+                "205.251.233.176",
+                "ec2.amazonaws.com",
+                UsageOutcome::Success,
+                2
+            ),
             ("127.0.0.1", "iam.amazonaws.com", UsageOutcome::Success, 3),
-            ("205.251.233.182", "cloudtrail.amazonaws.com", UsageOutcome::Error, 1),
+            (
+                "205.251.233.182",
+                "cloudtrail.amazonaws.com",
+                UsageOutcome::Error,
+                1
+            ),
         ]
     );
     let iam = &usage[2];
-    assert_eq!(iam.principal.as_ref().map(|p| p.as_str()), Some("arn:aws:iam::123456789012:user/Alice"));
+    assert_eq!(
+        iam.principal.as_ref().map(|p| p.as_str()),
+        Some("arn:aws:iam::123456789012:user/Alice")
+    );
     assert_eq!(iam.first_at.to_rfc3339(), "2014-03-24T21:11:59+00:00");
     assert_eq!(iam.last_at.to_rfc3339(), "2014-03-25T21:08:14+00:00");
-    assert_eq!((iam.origin.index, iam.last_origin.index), (Some(3), Some(4)));
+    assert_eq!(
+        (iam.origin.index, iam.last_origin.index),
+        (Some(3), Some(4))
+    );
 }
 
 #[test]
@@ -96,7 +151,10 @@ fn lookup_events_lines_read_the_record_inside() {
     assert_eq!(keys(&usage), [("0123456789ABCDEFGHIJ", 5)]);
     assert_eq!(usage[0].first_at.to_rfc3339(), "2022-02-07T22:19:04+00:00");
     assert_eq!(usage[0].last_at.to_rfc3339(), "2022-02-07T22:23:37+00:00");
-    assert_eq!((usage[0].origin.line, usage[0].last_origin.line), (Some(6), Some(1)));
+    assert_eq!(
+        (usage[0].origin.line, usage[0].last_origin.line),
+        (Some(6), Some(1))
+    );
 }
 
 #[test]
@@ -106,10 +164,20 @@ fn single_events_and_sts_sessions() {
     assert_eq!(usage[0].origin.index, None);
     let s = &ev.sessions[0];
     assert_eq!(s.key.as_str(), "ASIAWHOJDLGPOEXAMPLE");
-    assert_eq!(s.identity.as_ref().map(|i| i.as_str()), Some("arn:aws:iam::111111111111:role/JohnRole2"));
-    assert_eq!(s.expires_at.map(|t| t.to_rfc3339()).as_deref(), Some("2019-10-02T23:12:29+00:00"));
-    let (ev, usage) = fixture("cloudsnitch_assumerolewithwebidentity_github_actions_oidc.event.json");
-    assert!(usage.is_empty(), "a web identity presents a token, not an access key");
+    assert_eq!(
+        s.identity.as_ref().map(|i| i.as_str()),
+        Some("arn:aws:iam::111111111111:role/JohnRole2")
+    );
+    assert_eq!(
+        s.expires_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2019-10-02T23:12:29+00:00")
+    );
+    let (ev, usage) =
+        fixture("cloudsnitch_assumerolewithwebidentity_github_actions_oidc.event.json");
+    assert!(
+        usage.is_empty(),
+        "a web identity presents a token, not an access key"
+    );
     assert_eq!(ev.sessions[0].key.as_str(), "ASIA3ISBVQKHJOCMRQJH");
     let (ev, _) = fixture("cloudsnitch_assumerole_cross_account_awsaccount.event.json");
     assert_eq!(ev.sessions[0].key.as_str(), "ASIATGOPDG7TNXVGU6TJ");
@@ -130,10 +198,19 @@ fn a_truncated_file_keeps_the_records_before_the_break() {
     assert!(ev.records > 5 && ev.records < 20, "{}", ev.records);
     assert_eq!(errors.len(), 1);
     let m = errors[0].to_string();
-    assert!(m.starts_with("ct.json: reading stopped: truncated: the JSON ends early at line "), "{m}");
-    assert!(m.ends_with(&format!("; the {} records before it were read", ev.records)), "{m}");
+    assert!(
+        m.starts_with("ct.json: reading stopped: truncated: the JSON ends early at line "),
+        "{m}"
+    );
+    assert!(
+        m.ends_with(&format!("; the {} records before it were read", ev.records)),
+        "{m}"
+    );
     let e = read(b"{\"Records\": [", false).unwrap_err().to_string();
-    assert_eq!(e, "ct.json: truncated: the JSON ends early at line 1 column 13");
+    assert_eq!(
+        e,
+        "ct.json: truncated: the JSON ends early at line 1 column 13"
+    );
 }
 
 #[test]
@@ -176,7 +253,10 @@ fn wrong_types_skip_their_record_and_name_the_field() {
     let e = read(br#"{"foo": 1}"#, false).unwrap_err().to_string();
     assert!(e.contains("not a CloudTrail log"), "{e}");
     let e = read(b"\"just a string\"", false).unwrap_err().to_string();
-    assert!(e.contains("a value of the wrong type at line 1 column 15"), "{e}");
+    assert!(
+        e.contains("a value of the wrong type at line 1 column 15"),
+        "{e}"
+    );
 }
 
 #[test]
