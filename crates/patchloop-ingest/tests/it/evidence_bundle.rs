@@ -1,10 +1,11 @@
 //! Identity evidence read through `load_bundle`: where each format goes in a bundle,
 //! provenance and absence, errors beside the records, usage from CloudTrail and
 //! `usage.csv` summarised together, credentials matched to `identity/secrets.csv` and
-//! the unmatched ones listed; the file-system rules of every other input.
+//! the unmatched ones listed. Absence, the file-system rules and `usage.csv` itself
+//! are in `evidence_usage`.
 use std::path::{Path, PathBuf};
 
-use patchloop_ingest::{BundleError, IngestError, LoadOptions, load_bundle};
+use patchloop_ingest::{IngestError, LoadOptions, load_bundle};
 use patchloop_model::{InputKind, Provider, UsageOutcome};
 
 use crate::support::read_fixture;
@@ -12,7 +13,7 @@ use crate::support::read_fixture;
 const SNITCH: &str =
     "cloudsnitch_222222222222_CloudTrail_us-east-1_20250306T0230Z_QF6qcgyiaVnSueXa.json.gz";
 
-fn bundle(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
+pub(crate) fn bundle(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("evidence_bundle")
         .join(name);
@@ -26,7 +27,7 @@ fn bundle(name: &str, files: &[(&str, Vec<u8>)]) -> PathBuf {
     dir
 }
 
-fn fx(rel: &str) -> Vec<u8> {
+pub(crate) fn fx(rel: &str) -> Vec<u8> {
     read_fixture(&format!("identity/{rel}"))
 }
 
@@ -253,71 +254,4 @@ fn credentials_are_matched_to_secrets_and_the_rest_reported() {
     // Loading twice gives the same evidence (CloudTrail files are read in parallel).
     let again = load_bundle(&full("matching"), &LoadOptions::default()).unwrap();
     assert_eq!(again.bundle.evidence, l.bundle.evidence);
-}
-
-#[test]
-fn absent_evidence_is_recorded_as_absent() {
-    let dir = bundle("absent", &[("assets.csv", b"asset_id\nweb-01\n".to_vec())]);
-    let l = load_bundle(&dir, &LoadOptions::default()).unwrap();
-    let absent = &l.bundle.provenance.absent;
-    for kind in [
-        InputKind::AwsCredentialReport,
-        InputKind::Cloudtrail,
-        InputKind::Vault,
-        InputKind::Kubernetes,
-        InputKind::GithubActions,
-        InputKind::Usage,
-    ] {
-        assert!(
-            absent.iter().any(|a| a == kind.path()),
-            "{kind:?} in {absent:?}"
-        );
-    }
-    assert!(l.bundle.evidence.is_empty());
-}
-
-#[test]
-fn evidence_inputs_follow_the_bundle_file_system_rules() {
-    let outside = bundle(
-        "outside",
-        &[(
-            "ct.json",
-            fx("cloudtrail/awsdocs_cloudtrail_iam_createuser.records.json"),
-        )],
-    );
-    let dir = bundle("links", &[("assets.csv", b"asset_id\nweb-01\n".to_vec())]);
-    std::fs::create_dir_all(dir.join("identity/cloudtrail")).unwrap();
-    #[cfg(unix)]
-    {
-        std::os::unix::fs::symlink(
-            outside.join("ct.json"),
-            dir.join("identity/cloudtrail/ct.json"),
-        )
-        .unwrap();
-        match load_bundle(&dir, &LoadOptions::default()) {
-            Err(BundleError::Io { message, .. }) => {
-                assert!(message.contains("outside the bundle"), "{message}")
-            }
-            other => panic!("{other:?}"),
-        }
-        let opts = LoadOptions {
-            follow_symlinks: true,
-            ..LoadOptions::default()
-        };
-        let l = load_bundle(&dir, &opts).unwrap();
-        assert_eq!(l.bundle.evidence.usage.len(), 1);
-    }
-    let dir = bundle(
-        "notadir",
-        &[
-            ("assets.csv", b"asset_id\nweb-01\n".to_vec()),
-            ("identity/vault", b"x".to_vec()),
-        ],
-    );
-    match load_bundle(&dir, &LoadOptions::default()) {
-        Err(BundleError::Io { message, .. }) => {
-            assert!(message.contains("not a directory"), "{message}")
-        }
-        other => panic!("{other:?}"),
-    }
 }

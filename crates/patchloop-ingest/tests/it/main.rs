@@ -13,6 +13,7 @@ mod evidence_bundle;
 mod evidence_cloudtrail;
 mod evidence_providers;
 mod evidence_secrets;
+mod evidence_usage;
 mod fs_trust;
 mod hostile;
 mod kev;
