@@ -45,11 +45,13 @@ impl<R: Read> Read for Bounded<R> {
 }
 
 /// `reader` decompressed when it starts with the gzip magic bytes, bounded to `limit`
-/// bytes after decompression, buffered; and whether it was gzip.
+/// bytes after decompression, buffered, without a leading UTF-8 byte-order mark; and
+/// whether it was gzip. The result is a `BufReader`, which serde_json's reader reads a
+/// byte at a time from its buffer (through any other type, each byte costs a call).
 pub(crate) fn open<'a, R: Read + 'a>(
     mut reader: R,
     limit: u64,
-) -> std::io::Result<(Box<dyn BufRead + 'a>, bool)> {
+) -> std::io::Result<(BufReader<Box<dyn Read + 'a>>, bool)> {
     let mut magic = [0u8; 2];
     let mut got = 0;
     while let Some(rest) = magic.get_mut(got..).filter(|r| !r.is_empty()) {
@@ -64,13 +66,17 @@ pub(crate) fn open<'a, R: Read + 'a>(
     let stream = std::io::Cursor::new(magic).take(got as u64).chain(reader);
     let inner: Box<dyn Read + 'a> = if gz {
         Box::new(Bounded::new(
-            BufReader::with_capacity(1 << 16, MultiGzDecoder::new(stream)),
+            MultiGzDecoder::new(BufReader::with_capacity(1 << 16, stream)),
             limit,
         ))
     } else {
         Box::new(Bounded::new(stream, limit))
     };
-    Ok((Box::new(BufReader::with_capacity(1 << 16, inner)), gz))
+    let mut out = BufReader::with_capacity(1 << 16, inner);
+    if out.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        out.consume(3);
+    }
+    Ok((out, gz))
 }
 
 /// Reads a whole (small) document, bounded to `limit` bytes, without its UTF-8

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use patchloop_model::{
-    EvidenceOrigin, IdentityName, ResourceId, Text, Timestamp, UsageOutcome, UsageRecord,
+    EvidenceOrigin, IdentityName, ResourceId, Timestamp, UsageOutcome, UsageRecord,
 };
 
 use crate::csv::{IdCache, Interner};
@@ -23,18 +23,14 @@ pub(crate) struct Presentation<'a> {
     pub(crate) origin: EvidenceOrigin,
 }
 
-type Key = (
-    Text,
-    Option<IdentityName>,
-    Option<Text>,
-    Option<ResourceId>,
-    UsageOutcome,
-);
-
-/// Usage being summarised (see the module docs).
+/// Usage being summarised (see the module docs). Each record is found by one hash of
+/// its key (credential, principal, source, resource and outcome joined with NULs, which
+/// no id holds), so a presentation already seen costs one lookup and no allocation.
 #[derive(Default)]
 pub struct UsageSummary {
-    map: HashMap<Key, UsageRecord>,
+    index: HashMap<Box<str>, usize>,
+    records: Vec<UsageRecord>,
+    key: String,
     texts: Interner,
     principals: IdCache<IdentityName>,
     resources: IdCache<ResourceId>,
@@ -43,7 +39,7 @@ pub struct UsageSummary {
 impl std::fmt::Debug for UsageSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UsageSummary")
-            .field("records", &self.map.len())
+            .field("records", &self.records.len())
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +53,17 @@ fn clean<'a>(field: &'static str, s: &'a str) -> Result<&'a str, (&'static str, 
     }
 }
 
+/// The lookup key: the parts joined with NUL, an absent part empty (a present one never
+/// is), the outcome last.
+fn key_into(buf: &mut String, parts: [Option<&str>; 4], outcome: UsageOutcome) {
+    buf.clear();
+    for p in parts {
+        buf.push_str(p.unwrap_or_default());
+        buf.push('\0');
+    }
+    buf.push_str(outcome.as_str());
+}
+
 impl UsageSummary {
     /// An empty summary.
     pub fn new() -> Self {
@@ -65,16 +72,36 @@ impl UsageSummary {
 
     /// Distinct records so far.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.records.len()
     }
 
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.records.is_empty()
     }
 
     /// Adds one presentation; `Err` names the field that is not a valid id and why.
     pub(crate) fn add(&mut self, p: Presentation<'_>) -> Result<(), (&'static str, String)> {
+        let mut key = std::mem::take(&mut self.key);
+        key_into(
+            &mut key,
+            [Some(p.credential), p.principal, p.source, p.resource],
+            p.outcome,
+        );
+        let found = self.index.get(key.as_str()).copied();
+        let result = match found.and_then(|i| self.records.get_mut(i)) {
+            Some(r) => {
+                fold_one(r, p.at, p.origin);
+                Ok(())
+            }
+            None => self.insert(&key, p),
+        };
+        self.key = key;
+        result
+    }
+
+    /// A new record for `p`, its parts validated and shared.
+    fn insert(&mut self, key: &str, p: Presentation<'_>) -> Result<(), (&'static str, String)> {
         let credential = self.texts.intern(clean("credential", p.credential)?);
         let principal = match p.principal {
             None => None,
@@ -88,7 +115,7 @@ impl UsageSummary {
             None => None,
             Some(s) => Some(self.texts.intern(clean("source", s)?)),
         };
-        let resource = match p.resource {
+        let resource_id = match p.resource {
             None => None,
             Some(s) => Some(
                 self.resources
@@ -96,11 +123,12 @@ impl UsageSummary {
                     .map_err(|e| ("resource", e.to_string()))?,
             ),
         };
-        self.add_record(UsageRecord {
+        self.index.insert(key.into(), self.records.len());
+        self.records.push(UsageRecord {
             credential,
             principal,
             source,
-            resource_id: resource,
+            resource_id,
             outcome: p.outcome,
             first_at: p.at,
             last_at: p.at,
@@ -113,28 +141,38 @@ impl UsageSummary {
 
     /// Adds a record (one presentation or a summary of several).
     pub fn add_record(&mut self, r: UsageRecord) {
-        let key = (
-            r.credential.clone(),
-            r.principal.clone(),
-            r.source.clone(),
-            r.resource_id.clone(),
+        let mut key = std::mem::take(&mut self.key);
+        key_into(
+            &mut key,
+            [
+                Some(r.credential.as_str()),
+                r.principal.as_ref().map(IdentityName::as_str),
+                r.source.as_deref(),
+                r.resource_id.as_ref().map(ResourceId::as_str),
+            ],
             r.outcome,
         );
-        match self.map.entry(key) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(r);
+        match self
+            .index
+            .get(key.as_str())
+            .and_then(|&i| self.records.get_mut(i))
+        {
+            Some(into) => fold(into, r),
+            None => {
+                self.index.insert(key.as_str().into(), self.records.len());
+                self.records.push(r);
             }
-            std::collections::hash_map::Entry::Occupied(mut o) => fold(o.get_mut(), r),
         }
+        self.key = key;
     }
 
     /// Adds every record of `other`.
     pub fn merge(&mut self, other: UsageSummary) {
-        if self.map.is_empty() {
-            self.map = other.map;
+        if self.records.is_empty() {
+            *self = other;
             return;
         }
-        for (_, r) in other.map {
+        for r in other.records {
             self.add_record(r);
         }
     }
@@ -142,7 +180,7 @@ impl UsageSummary {
     /// The records, sorted by credential, first presentation, principal, source,
     /// resource and outcome.
     pub fn into_records(self) -> Vec<UsageRecord> {
-        let mut out: Vec<UsageRecord> = self.map.into_values().collect();
+        let mut out = self.records;
         out.sort_by(|a, b| {
             (
                 &a.credential,
@@ -163,6 +201,19 @@ impl UsageSummary {
         });
         out
     }
+}
+
+/// Folds one presentation into its record.
+fn fold_one(into: &mut UsageRecord, at: Timestamp, origin: EvidenceOrigin) {
+    if (at, &origin) < (into.first_at, &into.origin) {
+        into.first_at = at;
+        into.origin = origin.clone();
+    }
+    if (at, &origin) > (into.last_at, &into.last_origin) {
+        into.last_at = at;
+        into.last_origin = origin;
+    }
+    into.count = into.count.saturating_add(1);
 }
 
 /// Folds `r` into `into` (same key): earliest first, latest last (ties broken by where

@@ -285,3 +285,64 @@ fn json_lines_bad_lines_and_over_long_lines() {
     let (_, errors) = read(&huge, false).unwrap();
     assert!(errors[0].to_string().len() < 300, "{}", errors[0]);
 }
+
+/// A `Records` file of `n` presentations of 50 keys, each record padded to about 1 kB.
+fn generated(n: usize) -> Vec<u8> {
+    let pad = "x".repeat(900);
+    let mut body = b"{\"Records\":[".to_vec();
+    for i in 0..n {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend(
+            format!(
+                r#"{{"eventTime":"2026-01-01T00:00:{:02}Z","eventSource":"s3.amazonaws.com","sourceIPAddress":"10.0.0.{}","userIdentity":{{"arn":"arn:aws:iam::1:user/u","accessKeyId":"AKIA{:04}"}},"requestParameters":{{"key":"{pad}"}}}}"#,
+                i % 60,
+                i % 3,
+                i % 50
+            )
+            .bytes(),
+        );
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+#[test]
+fn a_large_file_is_streamed_with_the_same_result() {
+    // Over 16 MiB: streamed rather than parsed from memory.
+    let n = 18_000;
+    let big = generated(n);
+    assert!(big.len() > 16 << 20);
+    let (ev, errors) = read(&big, false).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ev.records, n as u64);
+    let usage = ev.usage.into_records();
+    assert_eq!(usage.len(), 150, "50 keys × 3 sources");
+    assert_eq!(usage.iter().map(|u| u.count).sum::<u64>(), n as u64);
+    // Cut short, the streamed file keeps what came before the break.
+    let (ev, errors) = read(&big[..big.len() - 5000], false).unwrap();
+    assert_eq!(ev.records, n as u64 - 5);
+    assert!(
+        errors[0].to_string().contains("reading stopped: truncated"),
+        "{errors:?}"
+    );
+    // An invalid UTF-8 byte in a small file: the records before it are kept.
+    // (In a field that is read: serde_json skips an unread field's string unchecked.)
+    let mut small = generated(10);
+    let needle = b"10.0.0.";
+    let sixth = small
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .nth(5)
+        .map(|(i, _)| i)
+        .unwrap();
+    small[sixth] = 0xFF;
+    let (ev, errors) = read(&small, false).unwrap();
+    assert_eq!(ev.records, 5);
+    assert!(
+        errors[0].to_string().contains("reading stopped"),
+        "{errors:?}"
+    );
+}
