@@ -11,6 +11,7 @@ mod epss;
 mod evidence_aws;
 mod evidence_bundle;
 mod evidence_cloudtrail;
+mod evidence_cloudtrail_errors;
 mod evidence_props;
 mod evidence_providers;
 mod evidence_secrets;
