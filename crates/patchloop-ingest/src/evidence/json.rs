@@ -123,24 +123,6 @@ pub(crate) fn describe(e: &serde_json::Error) -> String {
     }
 }
 
-/// The JSON type a visitor was handed, for messages.
-struct Kind;
-
-impl Kind {
-    fn of(u: de::Unexpected<'_>) -> &'static str {
-        match u {
-            de::Unexpected::Bool(_) => "a boolean",
-            de::Unexpected::Unsigned(_) | de::Unexpected::Signed(_) | de::Unexpected::Float(_) => {
-                "a number"
-            }
-            de::Unexpected::Str(_) => "a string",
-            de::Unexpected::Seq => "an array",
-            de::Unexpected::Map => "an object",
-            _ => "another type",
-        }
-    }
-}
-
 /// A field expected to be a string: the string, or the JSON type found instead (whose
 /// value was skipped unread). `null` is an absent field (`Option::None`).
 #[derive(Debug, Clone, PartialEq)]
@@ -165,8 +147,8 @@ struct Loose<F>(F);
 
 macro_rules! wrong_scalars {
     ($out:ty, $wrong:path) => {
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<$out, E> {
-            Ok($wrong(Kind::of(de::Unexpected::Bool(v))))
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$out, E> {
+            Ok($wrong("a boolean"))
         }
         fn visit_i64<E: de::Error>(self, _: i64) -> Result<$out, E> {
             Ok($wrong("a number"))

@@ -186,3 +186,28 @@ fn single_events_and_sts_sessions() {
     let (_, usage) = fixture("awsdocs_cloudtrail_iam_createuser.records.json");
     assert_eq!(keys(&usage), [("EXAMPLE_KEY_ID", 1)]);
 }
+
+#[test]
+fn a_lookup_events_response_and_a_bare_array_read_like_the_lines() {
+    let lines =
+        String::from_utf8(read_fixture(&format!("{DIR}/plaso_lookup-events.jsonl"))).unwrap();
+    let entries: Vec<&str> = lines.lines().filter(|l| !l.trim().is_empty()).collect();
+    let response = format!(
+        "{{\"Events\": [{}], \"NextToken\": \"t\"}}",
+        entries.join(",")
+    );
+    let (ev, errors) = read(response.as_bytes(), false).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    let usage = ev.usage.into_records();
+    assert_eq!(
+        (ev.records, keys(&usage)),
+        (6, vec![("0123456789ABCDEFGHIJ", 5)])
+    );
+    assert_eq!(usage[0].origin.index, Some(5));
+    let bare = format!("[{}]", entries.join(","));
+    let (ev, _) = read(bare.as_bytes(), false).unwrap();
+    assert_eq!(
+        keys(&ev.usage.into_records()),
+        [("0123456789ABCDEFGHIJ", 5)]
+    );
+}
