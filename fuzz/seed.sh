@@ -25,6 +25,15 @@ seed osv $fx/osv-scanner/**/*.json $ho/osv/*
 seed gitleaks $fx/gitleaks/**/*.json $ho/gitleaks/* $fleet/identity/leaks/*.json
 seed trufflehog $fx/trufflehog/**/*.json* $ho/trufflehog/*
 seed patchloop_toml $fleet/patchloop.toml $ho/toml/*
+id=$fx/identity
+seed credential_report $id/aws-iam/*
+seed identity_listings $id/vault/*.json $id/kubernetes/*.json $id/github-actions/*.json
+# The CloudTrail target: first byte odd = JSON lines, even = one JSON document.
+mkdir -p corpus/cloudtrail
+for f in $id/cloudtrail/*.json* ; do
+    if [[ $f == *.jsonl ]]; then p='\x01'; else p='\x00'; fi
+    { printf "$p"; head -c 65536 "$f"; } > "corpus/cloudtrail/$(echo "$f" | tr '/.' '__')"
+done
 # One vector per file, from every vector column of the CVSS fixtures.
 mkdir -p corpus/cvss_vector
 n=0
@@ -36,7 +45,7 @@ done
 # The CSV target: first byte = index of the kind in CsvKind::ALL.
 mkdir -p corpus/csv
 i=0
-for kind in assets discovery findings events exceptions secrets access resources cvss; do
+for kind in assets discovery findings events exceptions secrets access resources cvss usage; do
     for f in $fleet/$kind.csv $fleet/identity/$kind.csv $fleet/intel/$kind.csv $ho/csv/$kind/*.csv; do
         [ -f "$f" ] || continue
         { printf "\\x$(printf %02x $i)"; head -c 65536 "$f"; } > "corpus/csv/${kind}_$(echo "$f" | tr '/.' '__')"

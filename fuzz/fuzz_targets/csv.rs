@@ -1,5 +1,5 @@
 #![no_main]
-//! The bundle's nine CSV kinds: the first byte picks the kind, the rest is the file.
+//! The bundle's ten CSV kinds: the first byte picks the kind, the rest is the file.
 use libfuzzer_sys::fuzz_target;
 use patchloop_fuzz::check;
 use patchloop_ingest::csv::{self, ColumnMap, CsvKind};
@@ -32,5 +32,6 @@ fuzz_target!(|data: &[u8]| {
         )),
         CsvKind::Resources => check(&csv::read_resources(body, name, &map)),
         CsvKind::Cvss => check(&csv::read_cvss(body, name, &map)),
+        CsvKind::Usage => check(&csv::read_usage(body, name, &map)),
     }
 });

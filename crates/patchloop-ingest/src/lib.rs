@@ -18,6 +18,7 @@
 //! | [`cvss`] | CVSS v2, v3.0, v3.1 and v4.0 vectors |
 //! | [`scan`] | Trivy, Grype and OSV-Scanner JSON reports |
 //! | [`leaks`] | gitleaks JSON and trufflehog NDJSON reports |
+//! | [`evidence`] | identity evidence: AWS IAM credential reports, CloudTrail logs, Vault KV v2 metadata, Kubernetes ServiceAccounts and token Secrets, GitHub Actions secrets listings |
 //! | [`config`] | `patchloop.toml` |
 //! | [`mod@bundle`] | a whole bundle directory |
 //! | [`mod@write`] | writes a bundle's CSV files |
@@ -29,6 +30,7 @@ pub mod config;
 pub mod csv;
 pub mod cvss;
 pub mod epss;
+pub mod evidence;
 pub mod kev;
 pub mod leaks;
 mod lines;

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AccessEdge, Asset, AssetId, CvssFacts, DiscoveryRecord, EpssSet, Event, Exception, Finding,
-    KevCatalog, Policy, Principal, PrincipalResolver, Resource, Secret, Text, Timestamp, VulnId,
+    IdentityEvidence, KevCatalog, Policy, Principal, PrincipalResolver, Resource, Secret, Text,
+    Timestamp, VulnId,
 };
 
 /// Which input of the bundle a file is.
@@ -40,6 +41,18 @@ pub enum InputKind {
     Resources,
     /// `identity/leaks/*.json`
     Leak,
+    /// `identity/aws/*.csv` and `*.json`: AWS IAM credential reports
+    AwsCredentialReport,
+    /// `identity/cloudtrail/*.json[.gz]` and `*.jsonl[.gz]`: AWS CloudTrail logs
+    Cloudtrail,
+    /// `identity/vault/**/*.json`: Vault / OpenBao KV v2 metadata
+    Vault,
+    /// `identity/kubernetes/*.json`: ServiceAccount and Secret listings
+    Kubernetes,
+    /// `identity/github-actions/*.json`: GitHub Actions secrets listings
+    GithubActions,
+    /// `identity/usage.csv`
+    Usage,
 }
 
 impl InputKind {
@@ -60,6 +73,12 @@ impl InputKind {
             InputKind::Access => "identity/access.csv",
             InputKind::Resources => "identity/resources.csv",
             InputKind::Leak => "identity/leaks/*.json",
+            InputKind::AwsCredentialReport => "identity/aws/*.csv",
+            InputKind::Cloudtrail => "identity/cloudtrail/*.json",
+            InputKind::Vault => "identity/vault/**/*.json",
+            InputKind::Kubernetes => "identity/kubernetes/*.json",
+            InputKind::GithubActions => "identity/github-actions/*.json",
+            InputKind::Usage => "identity/usage.csv",
         }
     }
 }
@@ -72,7 +91,8 @@ pub struct InputFile {
     /// Which input it is.
     pub kind: InputKind,
     /// Format detected (`csv`, `kev-json`, `kev-csv`, `epss-csv`, `epss-csv-gz`, `trivy`,
-    /// `grype`, `osv-scanner`, `gitleaks`, `trufflehog`, `toml`).
+    /// `grype`, `osv-scanner`, `gitleaks`, `trufflehog`, `toml`, and for identity
+    /// evidence the names in `docs/identity-evidence.md`).
     pub format: String,
     /// Records accepted.
     pub rows: u64,
@@ -171,6 +191,11 @@ pub struct Bundle {
     pub access: Vec<AccessEdge>,
     /// Resources sorted by id.
     pub resources: Vec<Resource>,
+    /// Identity evidence from providers' listings and logs (`identity/aws/`,
+    /// `identity/cloudtrail/`, `identity/vault/`, `identity/kubernetes/`,
+    /// `identity/github-actions/`, `identity/usage.csv`).
+    #[serde(default)]
+    pub evidence: IdentityEvidence,
     /// The KEV catalog, when given.
     pub kev: Option<KevCatalog>,
     /// EPSS scores, when given.

@@ -29,6 +29,7 @@ mod asset;
 mod bundle;
 mod closure;
 mod event;
+mod evidence;
 mod exception;
 mod exchange;
 mod finding;
@@ -54,6 +55,10 @@ pub use bundle::{
 };
 pub use closure::{ClosureBasis, IdentityDecision};
 pub use event::{Event, EventKind, FailureReason, ReviewOutcome};
+pub use evidence::{
+    EvidenceFormat, EvidenceOrigin, IdentityEvidence, Provider, ProviderCredential, RetiredId,
+    Retirement, UnmatchedCredential, UsageOutcome, UsageRecord,
+};
 pub use exception::{Exception, ExceptionScope};
 pub use exchange::{
     FindingIdx, FindingSet, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel, SecretTrust,

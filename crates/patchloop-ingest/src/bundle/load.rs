@@ -9,6 +9,7 @@ use std::path::Path;
 
 use patchloop_model::{Bundle, InputKind, merge_findings};
 
+use super::evidence::load_evidence;
 use super::provenance::{Ctx, Probe, Want};
 use super::references::{check_references, fill_cvss_from_findings};
 use super::reports::{load_intel, load_leaks, load_scans};
@@ -26,7 +27,8 @@ type EventsParse = Result<Parsed<Vec<patchloop_model::Event>, CsvError>, CsvErro
 /// `assets.csv` is missing or lacks `asset_id`, `patchloop.toml` is invalid, or an input
 /// is present but cannot be used — unreadable (permission, I/O error), not a regular
 /// file (a directory, FIFO or device where a file belongs; a FIFO is never opened), not a
-/// directory where `intel/`, `scans/`, `identity/` or `identity/leaks/` belongs, a
+/// directory where `intel/`, `scans/`, `identity/`, `identity/leaks/` or an evidence
+/// directory (`identity/aws/`, `identity/cloudtrail/`, …) belongs, a
 /// dangling symbolic link, or resolving outside the bundle directory (see
 /// [`load_bundle_following_symlinks`]). Only a name with nothing behind it is absent.
 /// Everything else — a bad row, a malformed report, a finding on an unknown asset — is an
@@ -237,6 +239,7 @@ fn load_bundle_fs(
     load_intel(&mut cx);
     load_scans(&mut cx, &config, &mut finding_rows);
     load_leaks(&mut cx, &config, opts);
+    load_evidence(&mut cx, &config);
     if cx.fatal.is_some() {
         return Err(cx.fail());
     }

@@ -11,6 +11,8 @@
 //! | `reports` | which files under `intel/`, `scans/` and `identity/leaks/` are read, and how a report's host is named |
 //! | `provenance` | how each input is looked at before it is opened (absent only when nothing is there; present but unreadable, not a regular file, a dangling link or a link out of the bundle ends the load), how each file read (or absent) is recorded, and how its errors are kept |
 //! | `references` | what is checked across files once everything is read |
+//! | `evidence` | which identity-evidence files under `identity/` are read (credential reports, CloudTrail in parallel, Vault, Kubernetes, GitHub Actions, `usage.csv`), and how provider credentials are merged and matched to `identity/secrets.csv` |
+mod evidence;
 mod load;
 mod provenance;
 mod references;
@@ -64,6 +66,10 @@ pub enum IngestError {
     /// A leak report error.
     #[error(transparent)]
     Leak(#[from] crate::leaks::LeakError),
+    /// An identity-evidence file's error (credential report, CloudTrail, Vault,
+    /// Kubernetes, GitHub Actions).
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     /// A record names an asset, secret or resource that the bundle does not have.
     #[error("{file}{}: {field} {value:?} {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Reference {

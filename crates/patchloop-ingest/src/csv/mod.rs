@@ -19,7 +19,7 @@ mod kinds;
 
 pub use kinds::{
     read_access, read_assets, read_cvss, read_discovery, read_events, read_exceptions,
-    read_findings, read_resources, read_secrets,
+    read_findings, read_resources, read_secrets, read_usage,
 };
 
 /// Canonical column name → the header name used in the user's file.
@@ -46,6 +46,8 @@ pub enum CsvKind {
     Resources,
     /// `intel/cvss.csv`
     Cvss,
+    /// `identity/usage.csv`
+    Usage,
 }
 
 impl CsvKind {
@@ -60,6 +62,7 @@ impl CsvKind {
         CsvKind::Access,
         CsvKind::Resources,
         CsvKind::Cvss,
+        CsvKind::Usage,
     ];
 
     /// The name used in `[columns.<name>]`.
@@ -74,6 +77,7 @@ impl CsvKind {
             CsvKind::Access => "access",
             CsvKind::Resources => "resources",
             CsvKind::Cvss => "cvss",
+            CsvKind::Usage => "usage",
         }
     }
 
@@ -97,7 +101,8 @@ pub struct Col {
     pub required: bool,
 }
 
-/// Column names that would carry secret values; `identity/secrets.csv` refuses them.
+/// Column names that would carry secret values; `identity/secrets.csv` and
+/// `identity/usage.csv` refuse them.
 pub const SECRET_VALUE_COLUMNS: &[&str] = &[
     "value",
     "secret",
@@ -124,7 +129,8 @@ pub enum CsvError {
         /// The header's columns, comma-separated.
         found: String,
     },
-    /// `identity/secrets.csv` has a column that would hold secret values; it is never read.
+    /// `identity/secrets.csv` or `identity/usage.csv` has a column that would hold secret
+    /// values; it is never read.
     #[error(
         "{file}:1:{column}: column `{name}` would hold secret values; patchloop never reads them (the column was ignored; remove it from the export)"
     )]
@@ -345,7 +351,7 @@ impl<R: Read> Table<R> {
             }
             idx.push(pos);
         }
-        if kind == CsvKind::Secrets {
+        if matches!(kind, CsvKind::Secrets | CsvKind::Usage) {
             for (i, n) in names.iter().enumerate() {
                 if SECRET_VALUE_COLUMNS
                     .iter()

@@ -106,7 +106,13 @@ fn a_full_csv_bundle_loads_with_provenance() {
     assert_eq!(
         b.provenance.absent,
         [
+            "identity/aws/*.csv",
+            "identity/cloudtrail/*.json",
+            "identity/github-actions/*.json",
+            "identity/kubernetes/*.json",
             "identity/leaks/*.json",
+            "identity/usage.csv",
+            "identity/vault/**/*.json",
             "intel/cvss.csv",
             "intel/epss.csv",
             "intel/kev.json",

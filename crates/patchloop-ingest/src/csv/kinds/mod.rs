@@ -3,7 +3,7 @@
 //! Each file below holds a kind's column list beside its row loader, because the loader
 //! reads columns by their index in that list and the two change together:
 //! `inventory.rs` (assets, discovery), `findings.rs`, `events.rs` (events, exceptions),
-//! `identity.rs` (secrets, access, resources) and `cvss.rs`.
+//! `identity.rs` (secrets, access, resources), `usage.rs` and `cvss.rs`.
 mod cvss;
 mod events;
 mod findings;
@@ -11,6 +11,7 @@ mod identity;
 mod inventory;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 use super::{Col, CsvKind};
 
@@ -19,6 +20,7 @@ pub use events::{read_events, read_exceptions};
 pub use findings::read_findings;
 pub use identity::{read_access, read_resources, read_secrets};
 pub use inventory::{read_assets, read_discovery};
+pub use usage::read_usage;
 
 /// A column the file must have.
 const fn req(name: &'static str) -> Col {
@@ -47,5 +49,6 @@ pub(super) fn columns(kind: CsvKind) -> &'static [Col] {
         CsvKind::Access => identity::ACCESS,
         CsvKind::Resources => identity::RESOURCES,
         CsvKind::Cvss => cvss::CVSS,
+        CsvKind::Usage => usage::USAGE,
     }
 }

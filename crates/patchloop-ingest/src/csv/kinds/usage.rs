@@ -1,0 +1,79 @@
+//! `identity/usage.csv`: presentations of credentials from any log the bundle has no
+//! importer for — who presented which credential (an `external_id` or `fingerprint`),
+//! when, from where, to what, and what became of it.
+use std::io::Read;
+
+use patchloop_model::{
+    EvidenceFormat, EvidenceOrigin, IdentityName, ResourceId, Text, UsageOutcome, UsageRecord,
+    parse_timestamp,
+};
+
+use super::{opt, req};
+use crate::Parsed;
+use crate::csv::{Col, ColumnMap, CsvError, CsvKind, IdCache, Interner, Table, finish};
+
+/// `identity/usage.csv`; the loader reads each column by its index here, so order matters.
+pub(super) const USAGE: &[Col] = &[
+    req("at"),
+    req("credential"),
+    opt("source"),
+    opt("principal"),
+    opt("resource_id"),
+    opt("outcome"),
+];
+
+/// Reads `identity/usage.csv`: one [`UsageRecord`] per row (`count` 1, in file order);
+/// a missing outcome is `unknown`. A column named like a secret value (`value`,
+/// `secret`, …) is reported and never read, as in `identity/secrets.csv`.
+pub fn read_usage<R: Read>(
+    reader: R,
+    file: &str,
+    map: &ColumnMap,
+) -> Result<Parsed<Vec<UsageRecord>, CsvError>, CsvError> {
+    let mut errors = Vec::new();
+    let mut t = Table::open(reader, file, CsvKind::Usage, map, &mut errors)?;
+    let mut out = Vec::new();
+    let mut texts = Interner::default();
+    let mut principals: IdCache<IdentityName> = IdCache::default();
+    let mut resources: IdCache<ResourceId> = IdCache::default();
+    let origin_file = Text::from(file);
+    t.for_each_row(&mut errors, |r| {
+        let at = r.req(0, parse_timestamp);
+        let credential = r.req(1, |s| {
+            if s.chars().any(char::is_control) {
+                Err("contains a control character")
+            } else {
+                Ok(texts.intern(s))
+            }
+        });
+        let source = r.text(2, &mut texts);
+        let principal = r.opt(3, |s| principals.get(s, IdentityName::new));
+        let resource_id = r.opt(4, |s| resources.get(s, ResourceId::new));
+        let outcome = r.opt(5, str::parse::<UsageOutcome>);
+        let (Some(at), Some(credential)) = (at, credential) else {
+            return;
+        };
+        if r.failed() {
+            return;
+        }
+        let origin = EvidenceOrigin {
+            file: origin_file.clone(),
+            line: Some(r.line()),
+            index: None,
+            format: EvidenceFormat::UsageCsv,
+        };
+        out.push(UsageRecord {
+            credential,
+            principal,
+            source,
+            resource_id,
+            outcome: outcome.unwrap_or(UsageOutcome::Unknown),
+            first_at: at,
+            last_at: at,
+            count: 1,
+            last_origin: origin.clone(),
+            origin,
+        });
+    });
+    Ok(finish(out, errors))
+}
