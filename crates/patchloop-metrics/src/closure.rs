@@ -55,9 +55,11 @@ pub(crate) fn secret_closure(
             .filter_map(|&i| events.get(i as usize))
             .take_while(move |e| e.at <= as_of)
     };
-    let first = |kinds: &[EventKind], from: Option<Timestamp>| -> Option<&Event> {
+    // Two kinds (the same one twice for one): a comparison, not a slice search, in the
+    // loop every finding runs over its host's events.
+    let first = |k1: EventKind, k2: EventKind, from: Option<Timestamp>| -> Option<&Event> {
         let from = from?;
-        evs().find(|e| kinds.contains(&e.kind) && e.at >= from)
+        evs().find(|e| (e.kind == k1 || e.kind == k2) && e.at >= from)
     };
     let policy = &a.bundle.policy;
     let ephemeral = rules::ephemeral_ttl(sc.secret, policy);
@@ -69,10 +71,7 @@ pub(crate) fn secret_closure(
     let trust_from = if ephemeral.is_some() {
         patch_at
     } else {
-        let retired = first(
-            &[EventKind::SecretRotated, EventKind::SecretRevoked],
-            patch_at,
-        );
+        let retired = first(EventKind::SecretRotated, EventKind::SecretRevoked, patch_at);
         let last_rotation = evs()
             .filter(|e| e.kind == EventKind::SecretRotated && e.at >= at.first_seen)
             .last();
@@ -82,7 +81,13 @@ pub(crate) fn secret_closure(
         let revoked = retired.filter(|e| e.kind == EventKind::SecretRevoked);
         if sc.secret.kind.is_some_and(|k| k.needs_session_revocation()) {
             // A revocation removes the credential and so every session built on it.
-            let done = revoked.or_else(|| first(&[EventKind::SessionsRevoked], retired_at));
+            let done = revoked.or_else(|| {
+                first(
+                    EventKind::SessionsRevoked,
+                    EventKind::SessionsRevoked,
+                    retired_at,
+                )
+            });
             out.step(ClosureAction::SessionsRevoked, None, done);
         }
         retired_at
@@ -91,7 +96,11 @@ pub(crate) fn secret_closure(
     if ephemeral.is_none() {
         if cred.trust_known {
             if cred.admin {
-                let done = first(&[EventKind::PrivilegeReviewed], patch_at);
+                let done = first(
+                    EventKind::PrivilegeReviewed,
+                    EventKind::PrivilegeReviewed,
+                    patch_at,
+                );
                 out.step(ClosureAction::PrivilegeReviewed, None, done);
             }
         } else {
@@ -101,7 +110,11 @@ pub(crate) fn secret_closure(
     out.step(
         ClosureAction::DetectionEnabled,
         None,
-        first(&[EventKind::DetectionEnabled], patch_at),
+        first(
+            EventKind::DetectionEnabled,
+            EventKind::DetectionEnabled,
+            patch_at,
+        ),
     );
     if let Some(ttl) = ephemeral {
         out.wait(patch_at, ttl, as_of);

@@ -1,6 +1,5 @@
 //! The identity side of one finding at `as_of` (spec §5 and §9): its identity decision,
 //! its review, the closure of every secret on its host, and its identity SLA.
-use chrono::TimeDelta;
 use patchloop_model::{
     ClosureBasis, Decision, Event, EventKind, Finding, IdentityDecision, Policy, ReviewOutcome,
     Text, Timestamp, rules,
@@ -9,7 +8,7 @@ use patchloop_model::{
 use crate::analysis::{Analysis, Host, VulnFacts};
 use crate::closure::{Anchor, secret_closure};
 use crate::exceptions::ExcEval;
-use crate::input::{DAY, secs};
+use crate::input::DAY;
 use crate::lifecycle::{
     ActionDone, ActionNeeded, ClosureAction, ClosureStatus, IdentityClosure, IdentitySla, Machine,
     Review, SecretClosure, SlaStatus,
@@ -17,7 +16,7 @@ use crate::lifecycle::{
 
 /// One finding's identity evaluation.
 #[derive(Debug, Default)]
-pub(crate) struct IdentityEval {
+pub(crate) struct IdentityEval<'a> {
     pub decision: Option<IdentityDecision>,
     pub basis: Option<ClosureBasis>,
     /// `None` when no identity step is required.
@@ -27,16 +26,18 @@ pub(crate) struct IdentityEval {
     pub re_exposed: bool,
     /// The review event (index into `bundle.events`) and its outcome.
     pub review: Option<(u32, ReviewOutcome)>,
-    pub due_at: Option<Timestamp>,
+    /// The identity due date, in Unix seconds: compared in integers in the hot loop,
+    /// made a timestamp only for the detail.
+    pub due_secs: Option<i64>,
     pub sla: Option<SlaStatus>,
     pub overdue_secs: Option<i64>,
     /// Who answers for an identity-overdue finding: the owner of its first secret still
     /// missing an action, else the host's owner.
-    pub owner: Option<Text>,
+    pub owner: Option<&'a Text>,
     pub secrets: Vec<SecretClosure>,
 }
 
-impl IdentityEval {
+impl IdentityEval<'_> {
     pub(crate) fn into_closure(self, a: &Analysis, policy: &Policy) -> Option<IdentityClosure> {
         let (decision, status) = (self.decision?, self.status?);
         let review = self.review.and_then(|(i, outcome)| {
@@ -65,7 +66,10 @@ impl IdentityEval {
                     .map(ActionDone::evidence),
             })
             .flatten();
-        let sla = match (self.due_at, self.sla) {
+        let due_at = self
+            .due_secs
+            .and_then(|d| chrono::DateTime::from_timestamp(d, 0));
+        let sla = match (due_at, self.sla) {
             (Some(due_at), Some(status)) => Some(IdentitySla {
                 due_at,
                 status,
@@ -116,19 +120,22 @@ pub(crate) struct FindingCtx<'f, 'a> {
 
 /// Evaluates the identity side of one finding; marks in `exposed` the host's secrets
 /// still missing an action for it.
-pub(crate) fn identity(
-    a: &Analysis,
-    h: &Host,
-    c: &FindingCtx,
+pub(crate) fn identity<'a>(
+    a: &Analysis<'a>,
+    h: &Host<'a>,
+    c: &FindingCtx<'_, 'a>,
     as_of: Timestamp,
     detail: bool,
     exposed: &mut [bool],
-) -> IdentityEval {
+) -> IdentityEval<'a> {
     let policy = &a.bundle.policy;
     let kev = c.vf.and_then(|v| v.kev).is_some();
     let basis = rules::closure_basis(policy, kev, c.vf.and_then(|v| v.cvss));
     let decision = if a.available.secrets {
-        let review = rules::triggers_review(policy, h.asset, c.exc.exposure_override);
+        // The host is looked at only when the flaw alone does not decide.
+        let review = basis.is_none()
+            && !h.secrets.is_empty()
+            && rules::triggers_review(policy, h.asset, c.exc.exposure_override);
         rules::identity_decision(!h.secrets.is_empty(), basis, review)
     } else {
         // Without the secrets input nothing says what the host holds: a flaw that could
@@ -185,16 +192,15 @@ pub(crate) fn identity(
         host_owner: h.asset.and_then(|x| x.owner.as_ref()),
     };
     let (mut missing, mut unknown, mut accepted) = (false, false, false);
+    // The owner is looked up only for an overdue finding (a clone per finding of a text
+    // shared by every host would be contended across threads).
+    let mut first_missing: Option<u32> = None;
     let mut closed_at = None;
     for (k, &s) in h.secrets.iter().enumerate() {
         let (o, d) = secret_closure(a, s as usize, &at, detail);
         if o.missing {
             if !missing {
-                ie.owner = a
-                    .secrets
-                    .get(s as usize)
-                    .and_then(|sc| sc.secret.owner.clone())
-                    .or_else(|| at.host_owner.cloned());
+                first_missing = Some(s);
             }
             missing = true;
             if let Some(x) = exposed.get_mut(k) {
@@ -220,6 +226,13 @@ pub(crate) fn identity(
         ie.closed_at = closed_at;
     }
     sla(&mut ie, policy, anchor, c, kev, as_of, h);
+    if ie.overdue_secs.is_some()
+        && let Some(owner) = first_missing
+            .and_then(|s| a.secrets.get(s as usize))
+            .and_then(|sc| sc.secret.owner.as_ref())
+    {
+        ie.owner = Some(owner);
+    }
     ie
 }
 
@@ -242,37 +255,35 @@ fn review_of<'a>(
 
 /// The identity SLA (spec §9): due `identity_days` (urgent: immediate or KEV) after the
 /// anchoring patch; none before a patch.
-fn sla(
-    ie: &mut IdentityEval,
+fn sla<'a>(
+    ie: &mut IdentityEval<'a>,
     policy: &Policy,
     anchor: Option<Timestamp>,
     c: &FindingCtx,
     kev: bool,
     as_of: Timestamp,
-    h: &Host,
+    h: &Host<'a>,
 ) {
     let urgent = kev || c.decision == Some(Decision::Immediate);
     let days = i64::from(rules::identity_days(policy, urgent));
-    let Some(due) = anchor.and_then(|p| p.checked_add_signed(TimeDelta::seconds(days * DAY)))
-    else {
+    let Some(due) = anchor.map(|p| p.timestamp().saturating_add(days * DAY)) else {
         return;
     };
-    ie.due_at = Some(due);
+    ie.due_secs = Some(due);
+    let now = as_of.timestamp();
     let status = match ie.status {
         Some(ClosureStatus::Closed) => match ie.closed_at {
-            Some(t) if t > due => SlaStatus::Missed,
+            Some(t) if t.timestamp() > due => SlaStatus::Missed,
             _ => SlaStatus::Met,
         },
         Some(ClosureStatus::Accepted) => SlaStatus::Excepted,
-        Some(ClosureStatus::Open) if as_of > due => SlaStatus::Overdue,
+        Some(ClosureStatus::Open) if now > due => SlaStatus::Overdue,
         Some(ClosureStatus::Open) => SlaStatus::OnTrack,
         _ => SlaStatus::NoSla,
     };
     ie.sla = Some(status);
     if status == SlaStatus::Overdue {
-        ie.overdue_secs = Some(secs(due, as_of));
-        if ie.owner.is_none() {
-            ie.owner = h.asset.and_then(|x| x.owner.clone());
-        }
+        ie.overdue_secs = Some(now - due);
+        ie.owner = h.asset.and_then(|x| x.owner.as_ref());
     }
 }

@@ -99,7 +99,8 @@ pub(crate) struct Acc {
     pub identity_overdue: u64,
     pub identity_overdue_days: i64,
     pub identity_escalated: u64,
-    /// (owner, counts): one entry per identity-overdue finding before the merge.
+    /// (owner, counts): before the merge, one entry per owner of the host's
+    /// identity-overdue findings.
     pub identity_owners: Vec<(Option<Text>, OwnerAcc)>,
 }
 
@@ -287,10 +288,13 @@ fn tally_identity(w: &Span, ev: &Eval, acc: &mut Acc, escalate_after_days: u32) 
     {
         acc.lags.push(secs(r, c).max(0));
     }
-    if let Some(due) = id.due_at.filter(|d| w.contains(*d)) {
+    if let Some(due) = id
+        .due_secs
+        .filter(|d| w.start.timestamp() < *d && *d <= w.as_of.timestamp())
+    {
         acc.identity_due_in_window += 1;
         match status {
-            ClosureStatus::Closed if id.closed_at.is_none_or(|c| c <= due) => {
+            ClosureStatus::Closed if id.closed_at.is_none_or(|c| c.timestamp() <= due) => {
                 acc.identity_met_in_window += 1;
             }
             ClosureStatus::Accepted => acc.identity_accepted_apart += 1,
@@ -303,15 +307,23 @@ fn tally_identity(w: &Span, ev: &Eval, acc: &mut Acc, escalate_after_days: u32) 
         acc.identity_overdue += 1;
         acc.identity_overdue_days = acc.identity_overdue_days.saturating_add(days);
         acc.identity_escalated += u64::from(esc);
-        acc.identity_owners.push((
-            id.owner.clone(),
-            OwnerAcc {
-                open: 1,
-                overdue: 1,
-                overdue_days: days,
-                escalated: u64::from(esc),
-            },
-        ));
+        let add = OwnerAcc {
+            open: 1,
+            overdue: 1,
+            overdue_days: days,
+            escalated: u64::from(esc),
+        };
+        // Before the merge `acc` is one host's, with one entry per owner seen on it: a
+        // short search, and an owner's name is copied once per host, not per finding.
+        let owner = id.owner.map(|t| &**t);
+        match acc
+            .identity_owners
+            .iter_mut()
+            .find(|(o, _)| o.as_deref() == owner)
+        {
+            Some((_, o)) => o.add(&add),
+            None => acc.identity_owners.push((id.owner.cloned(), add)),
+        }
     }
 }
 

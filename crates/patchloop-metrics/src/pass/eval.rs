@@ -29,7 +29,7 @@ pub(crate) struct Eval<'a> {
     pub score: f64,
     pub score_source: FactSource,
     pub band: Severity,
-    pub id: IdentityEval,
+    pub id: IdentityEval<'a>,
 }
 
 impl Eval<'_> {
