@@ -433,10 +433,8 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
                         );
                     }
                     for a in &s.done {
-                        outln!(
-                            "    ✓ done: {}",
-                            a.evidence.clone().unwrap_or_else(|| action_text(a))
-                        );
+                        let text = a.evidence.clone().unwrap_or_else(|| action_text(a));
+                        outln!("    ✓ done: {}", common::term(&text));
                     }
                 }
             }

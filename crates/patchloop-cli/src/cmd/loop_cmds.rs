@@ -632,5 +632,25 @@ pub fn exceptions(args: &SimpleArgs) -> Result<u8, CliError> {
         "  open findings under a valid exception: {}",
         ratio(&x.excepted_open_findings)
     );
+    // Identity exceptions accept a secret's missing closure actions and nothing else, so
+    // they are listed apart from the figures above (docs/spec.md §5).
+    let identity: Vec<_> = view.rows.iter().filter(|r| r.secret_id.is_some()).collect();
+    if !identity.is_empty() {
+        outln!(
+            "identity exceptions (accept a secret's missing closure actions; never close it): {} active and valid",
+            x.identity_active_valid
+        );
+        for r in identity {
+            outln!(
+                "  {} {} secret {}: {} until {} (exceptions.csv line {})",
+                common::term(r.asset_id.as_str()),
+                common::term(&r.scope),
+                common::term(r.secret_id.as_ref().map_or("", |s| s.as_str())),
+                r.state,
+                common::last_day(r.expires_at),
+                r.line
+            );
+        }
+    }
     Ok(EXIT_OK)
 }

@@ -450,7 +450,7 @@ fn identity_lines(out: &mut String, l: &patchloop::metrics::FindingLifecycle) {
         }
         let _ = writeln!(out, "{head}:");
         for d in &s.done {
-            let _ = writeln!(out, "      done:     {}", d.evidence());
+            let _ = writeln!(out, "      done:     {}", common::term(&d.evidence()));
         }
         for m in &s.missing {
             let what = match (&m.resource_id, m.until) {
@@ -473,7 +473,7 @@ fn identity_lines(out: &mut String, l: &patchloop::metrics::FindingLifecycle) {
         }
     }
     if let Some(by) = &c.closed_by {
-        let _ = writeln!(out, "    closed by: {by}");
+        let _ = writeln!(out, "    closed by: {}", common::term(by));
     }
 }
 

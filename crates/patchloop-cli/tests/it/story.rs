@@ -64,6 +64,32 @@ fn blast_radius_and_path() {
     );
 }
 
+/// Identity closure, completed (docs/spec.md §5): the overdue identity actions, a shared
+/// account closed by one rotation on another holder, an ephemeral identity, and an
+/// accepted legacy password.
+#[test]
+fn identity_closure_completed() {
+    insta::assert_snapshot!(
+        "status_identity_overdue",
+        run(&["status", "examples/fleet", "--state", "identity_overdue"])
+    );
+    insta::assert_snapshot!(
+        "closure_plan_k8s_node_01",
+        run(&["closure-plan", "examples/fleet", "--host", "k8s-node-01"])
+    );
+    insta::assert_snapshot!(
+        "closure_plan_legacy_erp_01",
+        run(&["closure-plan", "examples/fleet", "--host", "legacy-erp-01"])
+    );
+    insta::assert_snapshot!(
+        "closure_plan_ci_runner_02",
+        run(&["closure-plan", "examples/fleet", "--host", "ci-runner-02"])
+    );
+    insta::assert_snapshot!("exceptions", run(&["exceptions", "examples/fleet"]));
+    let accepted = run(&["status", "examples/fleet", "--state", "identity_accepted"]);
+    assert!(accepted.contains("legacy-erp-01"), "{accepted}");
+}
+
 #[test]
 fn fail_on_exits_3() {
     let o = patchloop(&[
