@@ -110,6 +110,12 @@ enum Command {
     /// Exception health: valid, invalid, expiring, expired with open findings.
     #[command(after_help = "Example:\n  patchloop exceptions examples/fleet")]
     Exceptions(cmd::loop_cmds::SimpleArgs),
+    /// Old-credential reuse (docs/spec.md §9.4): a credential identifier presented after
+    /// it was rotated away or revoked, from CloudTrail and identity/usage.csv.
+    #[command(
+        after_help = "Examples:\n  patchloop alerts examples/fleet\n  patchloop alerts examples/fleet --format json"
+    )]
+    Alerts(cmd::loop_cmds::SimpleArgs),
     /// The whole closed loop in one document for people: HTML with charts, Markdown or
     /// JSON, every section tagged with its NIST CSF 2.0 subcategory.
     #[command(
@@ -158,6 +164,7 @@ fn main() -> ExitCode {
         Command::Metrics(a) => cmd::loop_cmds::metrics(&a),
         Command::Coverage(a) => cmd::loop_cmds::coverage(&a),
         Command::Exceptions(a) => cmd::loop_cmds::exceptions(&a),
+        Command::Alerts(a) => cmd::loop_cmds::alerts(&a),
         Command::BlastRadius(a) => cmd::graph_cmds::blast(&a),
         Command::Paths(a) => cmd::graph_cmds::paths(&a),
         Command::ClosurePlan(a) => cmd::graph_cmds::closure(&a),

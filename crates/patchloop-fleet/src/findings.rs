@@ -186,6 +186,7 @@ impl<'a> Ctx<'a> {
                 actor: Some(Text::clone(&self.patch_bot)),
                 note: None,
                 outcome: None,
+                external_id: None,
                 line: 0,
             };
         for &k in picks.iter() {

@@ -44,6 +44,7 @@ impl Ctx<'_> {
                 actor: Some(Text::clone(&self.secops)),
                 note: None,
                 outcome: None,
+                external_id: None,
                 line: 0,
             };
             // One rotation in ten comes before the patch: the new credential sat on

@@ -250,7 +250,7 @@ pub fn write_findings<W: Write>(w: W, rows: &[Finding]) -> std::io::Result<()> {
 }
 
 /// The header of `events.csv`; [`write_event_row`] writes rows under it.
-pub const EVENTS_HEADER: [&str; 10] = [
+pub const EVENTS_HEADER: [&str; 11] = [
     "at",
     "kind",
     "asset_id",
@@ -261,6 +261,7 @@ pub const EVENTS_HEADER: [&str; 10] = [
     "actor",
     "note",
     "outcome",
+    "external_id",
 ];
 
 /// Writes one `events.csv` row.
@@ -282,6 +283,8 @@ pub fn write_event_row<W: Write>(c: &mut csv::Writer<W>, e: &Event) -> std::io::
     c.write_field(e.note.as_deref().unwrap_or(""))
         .map_err(enc)?;
     c.write_field(e.outcome.map_or("", |x| x.as_str()))
+        .map_err(enc)?;
+    c.write_field(e.external_id.as_deref().unwrap_or(""))
         .map_err(enc)?;
     c.write_record(None::<&[u8]>).map_err(enc)
 }

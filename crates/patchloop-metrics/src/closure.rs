@@ -68,10 +68,17 @@ pub(crate) fn secret_closure(
     let mut re_exposed = false;
     // Trust is verified after the credential is retired; an ephemeral one is not
     // retired, so after the patch.
+    // An old identifier accepted again after its retirement reopens closure: the
+    // credential must be retired again after that use (spec §9.4).
+    let reused_at = a.reused_at(s, as_of);
     let trust_from = if ephemeral.is_some() {
         patch_at
     } else {
-        let retired = first(EventKind::SecretRotated, EventKind::SecretRevoked, patch_at);
+        let from = match (patch_at, reused_at) {
+            (Some(p), Some(r)) => Some(p.max(r)),
+            (p, _) => p,
+        };
+        let retired = first(EventKind::SecretRotated, EventKind::SecretRevoked, from);
         let last_rotation = evs()
             .filter(|e| e.kind == EventKind::SecretRotated && e.at >= at.first_seen)
             .last();
@@ -156,6 +163,7 @@ pub(crate) fn secret_closure(
             ephemeral_ttl: ephemeral,
             shared_with: others.iter().map(|o| o.secret.id.clone()).collect(),
             other_holders,
+            reused_at,
             owner: sc.secret.owner.clone().or_else(|| at.host_owner.cloned()),
             accepted_by: acceptance.map(|e| IdentityAcceptance {
                 line: e.line,

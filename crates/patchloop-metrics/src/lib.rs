@@ -207,6 +207,7 @@
 #![deny(missing_docs)]
 
 mod activity;
+mod alerts;
 mod analysis;
 mod closure;
 mod coverage;
@@ -223,6 +224,7 @@ mod sla;
 mod stats;
 
 pub use activity::{CadenceMetrics, FailureMetrics, RepeatFailure, WeekCount};
+pub use alerts::{RetiredBy, ReuseAlert};
 pub use analysis::Analysis;
 pub use coverage::{AmbiguousMatch, CoverageMetrics, ShadowHost};
 pub use error::MetricsError;

@@ -155,6 +155,10 @@ pub struct Event {
     /// What an `identity_reviewed` concluded.
     #[serde(default)]
     pub outcome: Option<ReviewOutcome>,
+    /// For `secret_rotated` and `secret_revoked`: the credential identifier retired (an
+    /// access key id, a key id), so a later presentation of it is detected (spec §9.4).
+    #[serde(default)]
+    pub external_id: Option<Text>,
     /// 1-based line in `events.csv`, so contradictions can be reported where they are.
     pub line: u64,
 }
@@ -174,6 +178,7 @@ impl Event {
             actor: None,
             note: None,
             outcome: None,
+            external_id: None,
             line: 0,
         }
     }

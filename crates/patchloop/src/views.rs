@@ -164,6 +164,12 @@ impl Session {
         Ok(self.graph()?.path_to_crown_jewel(host)?)
     }
 
+    /// Old-credential reuse at `as_of` (spec §9.4): every presentation of a credential
+    /// identifier after it was retired, most recent first. Needs no scoring.
+    pub fn alerts(&self) -> Result<Vec<patchloop_metrics::ReuseAlert>, SessionError> {
+        Ok(self.analysis()?.alerts(self.as_of()))
+    }
+
     /// Discovery coverage at `as_of` (spec §6).
     pub fn coverage(&self) -> Result<CoverageMetrics, SessionError> {
         Ok(patchloop_metrics::coverage(self.bundle(), self.as_of())?)

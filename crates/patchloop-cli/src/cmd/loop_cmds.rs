@@ -86,6 +86,7 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                     "findings",
                     &findings,
                     &[
+                        ("alerts", serde_json::to_value(s.alerts()?)?),
                         ("counts", serde_json::to_value(report.counts)?),
                         ("issues", serde_json::to_value(&report.issues)?),
                         ("notes", serde_json::to_value(&report.notes)?),
@@ -99,6 +100,10 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
             if args.format == ListFormat::Csv {
                 out!("{}", columns::csv(&cols, &findings));
             } else {
+                // Old-credential reuse comes first (docs/spec.md §9.4).
+                for a in s.alerts()? {
+                    outln!("ALERT {}", common::term(&alert_line(&a)));
+                }
                 let c = report.counts;
                 outln!(
                     "loop as of {}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence, {} identity accepted; {} identity overdue",
@@ -651,6 +656,58 @@ pub fn exceptions(args: &SimpleArgs) -> Result<u8, CliError> {
                 r.line
             );
         }
+    }
+    Ok(EXIT_OK)
+}
+
+/// One alert in a line: what was used, where it was held, when, from where, to what.
+pub(crate) fn alert_line(a: &patchloop::metrics::ReuseAlert) -> String {
+    let hosts: Vec<&str> = a.hosts.iter().map(|h| h.as_str()).collect();
+    format!(
+        "old_credential_used: {} (secret {}, held on {}) retired {} and presented {}{} from {} to {} by {}: {}{} [{}{}]",
+        a.credential,
+        a.secret_id,
+        hosts.join(", "),
+        common::ts(a.retired_at),
+        if a.exact_first { "" } else { "by " },
+        common::ts(a.used_at),
+        a.source.as_deref().unwrap_or("?"),
+        a.resource_id.as_ref().map_or("?", |r| r.as_str()),
+        a.principal.as_ref().map_or("?", |p| p.as_str()),
+        a.outcome,
+        if a.accepted {
+            " — the old credential still works; identity closure reopened"
+        } else {
+            ""
+        },
+        a.origin.file,
+        a.origin
+            .line
+            .map(|l| format!(":{l}"))
+            .or_else(|| a.origin.index.map(|i| format!(" record {i}")))
+            .unwrap_or_default()
+    )
+}
+
+/// Runs `patchloop alerts`.
+pub fn alerts(args: &SimpleArgs) -> Result<u8, CliError> {
+    let opened = common::open(&args.bundle)?;
+    let s = &opened.session;
+    let alerts = s.alerts()?;
+    if args.format == common::Format::Json {
+        outln!(
+            "{}",
+            common::envelope(s, "patchloop.alerts/v1", "alerts", &alerts)?
+        );
+        return Ok(EXIT_OK);
+    }
+    outln!(
+        "alerts as of {} [DE.CM-01, DE.CM-09]: {} old-credential use(s)",
+        common::ts(s.as_of()),
+        alerts.len()
+    );
+    for a in &alerts {
+        outln!("  {}", common::term(&alert_line(a)));
     }
     Ok(EXIT_OK)
 }

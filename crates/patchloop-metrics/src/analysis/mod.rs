@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use patchloop_model::{
     Asset, AssetId, Bundle, CvssFacts, Exception, Finding, FindingIdx, InputKind, KevEntry,
-    Privilege, ResourceId, Secret,
+    Privilege, ResourceId, Secret, SecretId,
 };
 
 use crate::issues::EventIssue;
@@ -109,6 +109,8 @@ pub struct Analysis<'a> {
     finding_evs: Vec<Ev>,
     /// Secrets sorted by id.
     pub(crate) secrets: Vec<SecretCtx<'a>>,
+    /// Per credential: when a retired identifier of it was accepted again (spec §9.4).
+    pub(crate) reuse: HashMap<u32, Vec<patchloop_model::Timestamp>>,
     /// The holders of each shared credential (two or more), by credential.
     pub(crate) credential_members: HashMap<u32, Vec<u32>>,
     /// Usable identity events per credential (keyed by [`SecretCtx::credential`]): the
@@ -224,6 +226,7 @@ impl<'a> Analysis<'a> {
             finding_evs: Vec::new(),
             secrets,
             credential_members,
+            reuse: HashMap::new(),
             secret_events: Csr::default(),
             sla_rows,
             sla_unmatched,
@@ -232,6 +235,7 @@ impl<'a> Analysis<'a> {
             available,
         };
         analysis.group_events();
+        analysis.reuse = analysis.reuse_times();
         Ok(analysis)
     }
 
@@ -267,6 +271,27 @@ impl<'a> Analysis<'a> {
     /// The sorted finding at `i`.
     pub(crate) fn finding(&self, i: usize) -> Option<&'a Finding> {
         self.findings.get(i).copied()
+    }
+
+    /// The index of secret `id`.
+    pub(crate) fn secret_of(&self, id: &SecretId) -> Option<u32> {
+        self.secret_index.get(id.as_str()).copied()
+    }
+
+    /// The latest acceptance of a retired identifier of secret `s`'s credential at or
+    /// before `as_of` (spec §9.4): closure then needs the credential retired again.
+    pub(crate) fn reused_at(
+        &self,
+        s: usize,
+        as_of: patchloop_model::Timestamp,
+    ) -> Option<patchloop_model::Timestamp> {
+        if self.reuse.is_empty() {
+            return None;
+        }
+        let c = self.secrets.get(s)?.credential;
+        let v = self.reuse.get(&c)?;
+        let k = v.partition_point(|t| *t <= as_of);
+        k.checked_sub(1).and_then(|k| v.get(k)).copied()
     }
 
     /// The context that speaks for the credential secret `s` holds: its consumers (every

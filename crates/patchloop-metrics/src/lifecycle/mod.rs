@@ -338,6 +338,10 @@ pub struct SecretClosure {
     /// Their hosts: each must receive the new value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_holders: Vec<AssetId>,
+    /// A retired identifier of the credential was accepted again then (spec §9.4,
+    /// `old_credential_used`): a retirement before it no longer counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused_at: Option<Timestamp>,
     /// Who answers for it: the secret's owner, else the host's.
     pub owner: Option<Text>,
     /// The identity exception accepting its missing actions, while valid.

@@ -384,3 +384,70 @@ fn a_host_without_secrets_has_no_identity_decision() {
     assert_eq!(f.identity_decision, None);
     assert_eq!(f.state, LoopState::Closed);
 }
+
+/// Old-credential reuse (spec §9.4): the rotation names the identifier it retired; a
+/// later accepted presentation of it is an alert and reopens the closure, which a new
+/// rotation after the reuse closes again; a rejected one only alerts.
+#[test]
+fn a_retired_identifier_used_again_alerts_and_reopens_closure() {
+    use patchloop_model::{EvidenceFormat, EvidenceOrigin, Text, UsageOutcome, UsageRecord};
+    let mut events = all_actions();
+    events[0].external_id = Some(Text::from("AKIAOLD"));
+    let mut b = with(base(true, Exposure::Internal, None), events);
+    let origin = EvidenceOrigin {
+        file: Text::from("identity/usage.csv"),
+        line: Some(2),
+        index: None,
+        format: EvidenceFormat::UsageCsv,
+    };
+    let used = |at: &str, outcome: UsageOutcome| UsageRecord {
+        credential: Text::from("AKIAOLD"),
+        principal: None,
+        source: Some(Text::from("203.0.113.7")),
+        resource_id: Some(kit::rid("db")),
+        outcome,
+        first_at: t(at),
+        last_at: t(at),
+        count: 1,
+        origin: origin.clone(),
+        last_origin: origin.clone(),
+    };
+    // Before the rotation: no alert, closed.
+    b.evidence.usage = vec![used("2026-02-02", UsageOutcome::Success)];
+    let a = Analysis::new(&b, Inputs::default()).unwrap();
+    assert!(a.alerts(t("2026-03-01")).is_empty());
+    assert_eq!(one(&b, "2026-03-01").state, LoopState::Closed);
+
+    // After it, accepted: an alert, and closure reopened until a new rotation.
+    b.evidence.usage = vec![used("2026-02-20", UsageOutcome::Success)];
+    let a = Analysis::new(&b, Inputs::default()).unwrap();
+    let alerts = a.alerts(t("2026-03-01"));
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].hosts, vec![kit::aid("h")]);
+    assert!(alerts[0].accepted);
+    assert!(
+        a.alerts(t("2026-02-10")).is_empty(),
+        "not yet used at that as_of"
+    );
+    let f = one(&b, "2026-03-01");
+    assert_eq!(f.state, LoopState::FalseConfidence);
+    assert_eq!(
+        f.identity.as_ref().unwrap().secrets[0].reused_at,
+        Some(t("2026-02-20"))
+    );
+    let again = with(b.clone(), vec![iev(30, "2026-02-21", SecretRevoked, "s1")]);
+    let mut again = again;
+    again.events.extend([
+        trust(31, "2026-02-22", "s1", "db"),
+        trust(32, "2026-02-22", "s1", "vault"),
+    ]);
+    again.events.sort_by_key(|e| (e.at, e.line));
+    assert_eq!(one(&again, "2026-03-01").state, LoopState::Closed);
+
+    // Rejected: the resource refused it; an alert, the closure holds.
+    b.evidence.usage = vec![used("2026-02-20", UsageOutcome::Rejected)];
+    let a = Analysis::new(&b, Inputs::default()).unwrap();
+    assert_eq!(a.alerts(t("2026-03-01")).len(), 1);
+    assert!(!a.alerts(t("2026-03-01"))[0].accepted);
+    assert_eq!(one(&b, "2026-03-01").state, LoopState::Closed);
+}

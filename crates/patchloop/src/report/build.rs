@@ -101,6 +101,8 @@ impl Session {
             // Pick the findings the report lists from the light states, then build the full
             // lifecycle of those alone: a lifecycle is about 1.4 kB, and at 10M findings two
             // million of them are false confidence.
+            let mut alerts = analysis.alerts(as_of);
+            alerts.truncate(LIST_LIMIT);
             let states = analysis.states(as_of)?;
             let mut fc_pick: Vec<&FindingState> = states
                 .iter()
@@ -393,6 +395,7 @@ impl Session {
                 exceptions: m.exceptions.clone(),
                 trend: trend_points,
                 trend_window_days: trend.window_days,
+                alerts,
                 identity_days: b.policy.identity_days,
                 identity_days_urgent: b.policy.identity_days_urgent,
                 metrics: m,

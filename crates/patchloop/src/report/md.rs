@@ -163,6 +163,18 @@ fn heading(o: &mut String, s: Section, csf: &Tags) {
 pub(crate) fn render(r: &Report) -> String {
     let mut o = String::new();
     headline(&mut o, r);
+    // Old-credential reuse leads the report (spec §9.4).
+    if !r.alerts.is_empty() {
+        let _ = writeln!(o, "## Old credentials in use `DE.CM-01` `DE.CM-09`\n");
+        for a in &r.alerts {
+            let _ = writeln!(
+                o,
+                "- **old_credential_used**: {}",
+                t(&crate::report::alert_text(a))
+            );
+        }
+        o.push('\n');
+    }
     for s in Section::ALL {
         section(&mut o, r, s);
     }

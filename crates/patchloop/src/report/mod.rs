@@ -295,6 +295,10 @@ pub struct Report {
     pub trend: Vec<TrendPoint>,
     /// Window length of the trend, days.
     pub trend_window_days: u32,
+    /// Old-credential reuse (spec §9.4): presentations of retired identifiers, most
+    /// recent first; the report leads with them (at most [`LIST_LIMIT`]).
+    #[serde(default)]
+    pub alerts: Vec<patchloop_metrics::ReuseAlert>,
     /// The policy's identity SLA days (`identity_days`), for the report's text.
     pub identity_days: u32,
     /// And its urgent days (`identity_days_urgent`).
@@ -763,4 +767,28 @@ pub(crate) fn identity_summary(r: &Report) -> Vec<String> {
         ));
     }
     out
+}
+
+/// One alert as plain text for the report's lead (each renderer escapes it).
+pub(crate) fn alert_text(a: &patchloop_metrics::ReuseAlert) -> String {
+    let hosts: Vec<&str> = a.hosts.iter().map(|h| h.as_str()).collect();
+    format!(
+        "{} (secret {}, held on {}), retired {}, presented {}{} from {} to {} ({}){}",
+        a.credential,
+        a.secret_id,
+        hosts.join(", "),
+        a.retired_at.format("%Y-%m-%d %H:%M UTC"),
+        if a.exact_first { "" } else { "by " },
+        a.used_at.format("%Y-%m-%d %H:%M UTC"),
+        a.source.as_deref().unwrap_or("an unknown source"),
+        a.resource_id
+            .as_ref()
+            .map_or("an unknown resource", |r| r.as_str()),
+        a.outcome,
+        if a.accepted {
+            ": the old credential still works, identity closure reopened"
+        } else {
+            ""
+        }
+    )
 }

@@ -24,6 +24,7 @@ pub(super) const EVENTS: &[Col] = &[
     opt("actor"),
     opt("note"),
     opt("outcome"),
+    opt("external_id"),
 ];
 /// `exceptions.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const EXCEPTIONS: &[Col] = &[
@@ -68,6 +69,7 @@ pub fn read_events<R: Read>(
         let actor = r.text(7, &mut interner);
         let note = r.text(8, &mut interner);
         let outcome = r.opt(9, str::parse::<ReviewOutcome>);
+        let external_id = r.text(10, &mut interner);
         let (Some(at), Some(kind)) = (at, kind) else {
             return;
         };
@@ -118,6 +120,7 @@ pub fn read_events<R: Read>(
             actor,
             note,
             outcome,
+            external_id,
             line: r.line(),
         });
     });

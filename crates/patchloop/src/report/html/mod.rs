@@ -61,6 +61,18 @@ pub(crate) fn render(r: &Report) -> String {
     document_head(&mut o, r);
     header(&mut o, r);
     o.push_str("<main>");
+    // Old-credential reuse leads the report (spec §9.4, DE.CM-01, DE.CM-09).
+    if !r.alerts.is_empty() {
+        o.push_str("<section id=\"alerts\"><h2>Old credentials in use</h2>");
+        for a in &r.alerts {
+            o.push_str("<div class=\"alert\"><b>old_credential_used</b>: ");
+            o.push_str(&crate::report::svg::esc(&crate::report::alert_text(a)));
+            o.push_str("</div>");
+        }
+        o.push_str(
+            "<p class=\"muted\">Rotate or revoke the credential again, find who holds the old value, and verify every consumer refuses it (<code>patchloop alerts</code>). <code>DE.CM-01</code> <code>DE.CM-09</code></p></section>",
+        );
+    }
     for s in Section::ALL {
         section(&mut o, r, s);
     }
