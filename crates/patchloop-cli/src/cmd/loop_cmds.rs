@@ -367,8 +367,23 @@ pub fn metric_lines(m: &patchloop::metrics::MetricsReport) -> Vec<(String, Vec<S
         format!("Identity closure [{}]", m.identity.csf.join(", ")),
         vec![
             format!(
-                "findings needing identity closure: {}",
-                ratio(&m.identity.needing_closure)
+                "findings with an identity step (closure or review): {}; decisions: {} closure, {} review ({} pending), {} not required",
+                ratio(&m.identity.needing_closure),
+                m.identity.decisions.closure_required,
+                m.identity.decisions.review_required,
+                m.identity.reviews_pending,
+                m.identity.decisions.not_required
+            ),
+            format!(
+                "identity on-time rate: {}; identity overdue: {} ({} days); to escalate: {}",
+                ratio(&m.identity.on_time),
+                ratio(&m.identity.overdue),
+                m.identity.overdue_days,
+                ratio(&m.identity.escalations)
+            ),
+            format!(
+                "identity accepted (identity exceptions, not closed): {}",
+                ratio(&m.identity.accepted)
             ),
             format!(
                 "false confidence (patched, credentials still valid): {}",
@@ -503,6 +518,10 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
                                 .value
                                 .map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0)),
                             w.identity.false_confidence.numerator.to_string(),
+                            w.identity
+                                .on_time
+                                .value
+                                .map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0)),
                             w.cadence.deployments.to_string(),
                         ]
                     })
@@ -514,10 +533,11 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
                         "MTTR MEDIAN",
                         "FAILED",
                         "FALSE CONF.",
+                        "ID ON TIME",
                         "DEPLOYS",
                     ],
                     &rows,
-                    &[1, 2, 3, 4, 5],
+                    &[1, 2, 3, 4, 5, 6],
                 ));
             }
             for n in &m.notes {

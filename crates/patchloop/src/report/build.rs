@@ -342,6 +342,7 @@ impl Session {
                         .map(|d| (d * 10.0).round() / 10.0),
                     failed_pct: pct(&t.failures.rate),
                     false_confidence: t.identity.false_confidence.numerator,
+                    identity_on_time_pct: pct(&t.identity.on_time),
                     deployments: t.cadence.deployments,
                 })
                 .collect();

@@ -597,7 +597,7 @@ fn trend(o: &mut String, r: &Report) {
     table(
         o,
         &super::TREND_HEADER,
-        &[1, 2, 3, 4, 5],
+        &[1, 2, 3, 4, 5, 6],
         &super::trend_rows(&r.trend),
     );
 }

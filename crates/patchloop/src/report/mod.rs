@@ -251,6 +251,9 @@ pub struct TrendPoint {
     pub failed_pct: Option<f64>,
     /// Patched findings with identity exposure still open.
     pub false_confidence: u64,
+    /// Identity on-time rate, percent (spec §6).
+    #[serde(default)]
+    pub identity_on_time_pct: Option<f64>,
     /// Deployments in the window.
     pub deployments: u64,
 }
@@ -457,12 +460,13 @@ pub fn owners_by_urgency(m: &MetricsReport) -> Vec<&patchloop_metrics::OwnerOver
 }
 
 /// The trend table's columns.
-pub const TREND_HEADER: [&str; 6] = [
+pub const TREND_HEADER: [&str; 7] = [
     "window end",
     "on time",
     "MTTR median",
     "failed",
     "false confidence",
+    "identity on time",
     "deployments",
 ];
 
@@ -478,6 +482,7 @@ pub fn trend_rows(trend: &[TrendPoint]) -> Vec<Vec<String>> {
                 show_days(t.mttr_median_days),
                 p(t.failed_pct),
                 t.false_confidence.to_string(),
+                p(t.identity_on_time_pct),
                 t.deployments.to_string(),
             ]
         })

@@ -49,7 +49,7 @@ fn trend(o: &mut String, r: &Report) {
         .into_iter()
         .map(|row| row.iter().map(|c| esc(c)).collect())
         .collect();
-    table(o, &crate::report::TREND_HEADER, &[1, 2, 3, 4, 5], &rows);
+    table(o, &crate::report::TREND_HEADER, &[1, 2, 3, 4, 5, 6], &rows);
 }
 
 /// Every metric of the window with how it was counted, the exposure in risk-days
