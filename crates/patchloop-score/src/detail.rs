@@ -59,6 +59,10 @@ pub struct SlaDetail {
     pub restarted_by_exception: bool,
     /// The KEV dueDate cap made the finding due earlier.
     pub kev_capped: bool,
+    /// In KEV, but first seen after CISA's dueDate had passed: the cap does not bind and
+    /// the BOD 26-04 days run from first_seen (docs/spec.md §4).
+    #[serde(default)]
+    pub kev_due_passed: bool,
 }
 
 /// The reasoning behind a decision, and the one-line summary.
@@ -271,6 +275,7 @@ pub(crate) fn assess<'x>(
             started_at: to_timestamp(start),
             restarted_by_exception: restarted,
             kev_capped,
+            kev_due_passed: vf.kev_cap.is_some_and(|c| c <= d.first_seen),
         },
         explanation: Explanation {
             factors: ScoreFactors {

@@ -276,15 +276,17 @@ pub(crate) fn sla_start(first_seen: i64, exc: Option<ExcState>) -> (i64, bool) {
     }
 }
 
-/// `due = start + days`, then the KEV cap: never later than the end of the KEV dueDate.
-/// After an exception restart the cap binds only if it is still ahead of the restart
-/// (an accepted risk cannot be overdue the instant its exception ends). Returns the due
-/// second and whether the cap lowered it.
+/// `due = start + days`, then the KEV cap: never later than the end of the KEV dueDate,
+/// but only for a finding whose clock started before that end (docs/spec.md §4: first
+/// seen on or before the dueDate; after an exception restart, the restart). A finding
+/// first seen after its KEV dueDate keeps its days (it is flagged `kev_due_passed`), so
+/// no due date is ever earlier than the clock's start. Returns the due second and
+/// whether the cap lowered it.
 #[inline]
-pub(crate) fn due_secs(start: i64, restarted: bool, days: u32, cap: Option<i64>) -> (i64, bool) {
+pub(crate) fn due_secs(start: i64, _restarted: bool, days: u32, cap: Option<i64>) -> (i64, bool) {
     let due = start.saturating_add(i64::from(days).saturating_mul(DAY));
     match cap {
-        Some(c) if c < due && (!restarted || c > start) => (c, true),
+        Some(c) if c < due && c > start => (c, true),
         _ => (due, false),
     }
 }
@@ -363,7 +365,11 @@ mod tests {
         assert_eq!(due_secs(fs, false, 14, Some(cap)), (cap, true));
         assert_eq!(due_secs(fs, false, 3, Some(cap)), (fs + 3 * DAY, false));
         // A cap already passed still binds a first-seen SLA...
-        assert_eq!(due_secs(fs, false, 3, Some(fs - DAY)), (fs - DAY, true));
+        // First seen after the KEV dueDate: no cap, never due before first_seen.
+        assert_eq!(
+            due_secs(fs, false, 3, Some(fs - DAY)),
+            (fs + 3 * DAY, false)
+        );
         // ...but not a restarted one.
         assert_eq!(due_secs(fs, true, 3, Some(fs - DAY)), (fs + 3 * DAY, false));
     }

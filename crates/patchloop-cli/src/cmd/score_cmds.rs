@@ -59,10 +59,6 @@ struct QueueRow<'a> {
     owner: &'a str,
 }
 
-fn date_only(t: patchloop::model::Timestamp) -> String {
-    common::ts(t).get(..10).unwrap_or_default().to_string()
-}
-
 /// The queue's columns: every CSV column, the ones the table and Markdown show.
 fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 26] {
     type C<'a> = Column<QueueRow<'a>>;
@@ -73,7 +69,10 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 26] {
         C::shown("vuln_id", "VULN", |r| r.a.vuln_id.to_string()),
         C::shown("decision", "DECISION", |r| r.a.decision.to_string()),
         C::shown("score", "SCORE", |r| format!("{:.2}", r.a.score)).numeric(),
-        C::shown("due_at", "DUE", |r| common::ts(r.a.due_at)).brief(|r| date_only(r.a.due_at)),
+        // The table and Markdown show the last day on time (docs/spec.md §4); CSV keeps
+        // the instant.
+        C::shown("due_at", "DUE", |r| common::ts(r.a.due_at))
+            .brief(|r| common::last_day(r.a.due_at)),
         C::shown("overdue_days", "OVERDUE", |r| r.a.overdue_days.to_string()).numeric(),
         C::shown("status", "STATUS", |r| status_word(r.a).to_string()),
         C::csv("excepted", |r| r.a.excepted.to_string()),
@@ -348,7 +347,8 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
     );
     let _ = writeln!(
         out,
-        "  sla:        due {} ({} table, {} days from {}{}{}), overdue {} days{}",
+        "  sla:        due {} (last day on time; due_at {}) ({} table, {} days from {}{}{}), overdue {} days{}",
+        common::last_day(a.due_at),
         common::ts(a.due_at),
         match a.sla.table {
             patchloop::model::policy::SlaTable::Bod2604 => "BOD 26-04",
@@ -358,6 +358,8 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
         common::ts(a.sla.started_at),
         if a.sla.kev_capped {
             ", capped at the KEV due date"
+        } else if a.sla.kev_due_passed {
+            "; first seen after CISA's KEV due date had passed, so the cap does not bind"
         } else {
             ""
         },

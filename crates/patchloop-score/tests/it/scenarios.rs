@@ -139,6 +139,34 @@ fn kev_cap_can_be_turned_off() {
     assert_eq!(a.due_at, ts("2026-04-12T06:00:00Z"));
 }
 
+/// docs/spec.md §4: the cap binds only for a finding first seen by the KEV dueDate; one
+/// found later gets its days from first_seen, is flagged, and is never due before it.
+#[test]
+fn a_finding_first_seen_after_the_kev_due_date_keeps_its_days() {
+    let (mut b, id) = estate();
+    for f in b
+        .findings
+        .iter_mut()
+        .filter(|f| f.asset_id.as_str() == "web-01" && f.vuln_id.as_str() == KEV_VULN)
+    {
+        f.first_seen = ts("2026-04-20T06:00:00Z");
+    }
+    let a = explain(
+        &b,
+        &id,
+        ts("2026-04-21T00:00:00Z"),
+        &ScannerStatus,
+        &aid("web-01"),
+        &vid(KEV_VULN),
+    )
+    .unwrap();
+    assert!(!a.sla.kev_capped);
+    assert!(a.sla.kev_due_passed);
+    assert_eq!(a.due_at, ts("2026-04-23T06:00:00Z"));
+    assert!(a.due_at >= a.first_seen);
+    assert_eq!(a.overdue_days, 0);
+}
+
 #[test]
 fn epss_poc_on_a_privileged_internal_host() {
     let (b, id) = estate();

@@ -178,6 +178,9 @@ impl Session {
                         decision: a.decision,
                         score: (a.score * 100.0).round() / 100.0,
                         due_at: ts(a.due_at),
+                        due_day: (a.due_at - chrono::TimeDelta::seconds(1))
+                            .format("%Y-%m-%d")
+                            .to_string(),
                         overdue_days: a.overdue_days,
                         excepted: a.excepted,
                         owner: owner(b, &a.asset_id),

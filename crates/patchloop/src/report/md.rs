@@ -284,7 +284,7 @@ fn queue(o: &mut String, r: &Report) {
                 code(&i.vuln_id),
                 i.decision.to_string(),
                 format!("{:.1}", i.score),
-                t(i.due_at.get(..10).unwrap_or(&i.due_at)),
+                t(&i.due_day),
                 i.overdue_days.to_string(),
                 t(&i.owner),
                 t(&i.why),

@@ -60,7 +60,10 @@ pub struct QueueRow {
     pub decision: Decision,
     /// Score in [0, 100].
     pub score: f64,
-    /// Due date.
+    /// The last day on time (docs/spec.md §4), for people; `due_at` is the instant.
+    #[serde(default)]
+    pub due_day: String,
+    /// Due date (the instant).
     pub due_at: String,
     /// Days overdue at as_of.
     pub overdue_days: u32,

@@ -118,7 +118,7 @@ pub(super) fn queue(o: &mut String, r: &Report) {
                     i.decision.as_str().replace('_', " ")
                 ),
                 format!("{:.1}", i.score),
-                esc(i.due_at.get(..10).unwrap_or(&i.due_at)),
+                esc(&i.due_day),
                 if i.excepted {
                     "excepted".into()
                 } else if i.overdue_days > 0 {
