@@ -195,6 +195,11 @@ pub struct ClosurePlan {
     /// full closure. Filled by the session.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<VulnId>,
+    /// No finding on the host requires identity closure (every identity decision is
+    /// `not_required`, or a review found no exposure): nothing to do whatever the
+    /// secrets. Filled by the session; the graph alone leaves it false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_closure_needed: bool,
     /// Batches in the order to work them: a batch whose secrets can obtain a later
     /// batch's secrets comes first; otherwise by smallest secret id.
     pub batches: Vec<ClosureBatch>,
@@ -306,6 +311,7 @@ impl Graph {
             return Ok(ClosurePlan {
                 asset_id: host.clone(),
                 reviews: Vec::new(),
+                no_closure_needed: false,
                 batches: Vec::new(),
             });
         }
@@ -386,6 +392,7 @@ impl Graph {
         Ok(ClosurePlan {
             asset_id: host.clone(),
             reviews: Vec::new(),
+            no_closure_needed: false,
             batches,
         })
     }

@@ -32,6 +32,29 @@ impl Session {
             })
             .map(|f| f.vuln_id.clone())
             .collect();
+        // A host whose findings need no closure (no decision, not_required, or a review
+        // that found no exposure) has nothing to do: the plan says so instead of listing
+        // every action its credentials would need. Without the secrets input nothing can
+        // be told, so the graph's plan stands.
+        let needs = |f: &FindingLifecycle| {
+            f.identity
+                .as_ref()
+                .is_some_and(|c| c.basis.is_some() || !c.missing.is_empty())
+        };
+        if self
+            .bundle()
+            .provenance
+            .absent
+            .iter()
+            .all(|p| p != "identity/secrets.csv")
+            && !life.findings.iter().any(needs)
+        {
+            plan.no_closure_needed = true;
+            for secret in plan.batches.iter_mut().flat_map(|b| b.secrets.iter_mut()) {
+                secret.actions.clear();
+            }
+            return Ok(plan);
+        }
         let anchored: Vec<_> = life
             .findings
             .iter()

@@ -372,6 +372,11 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
             }
             if plan.batches.is_empty() {
                 outln!("{} stores no secrets: nothing to close", plan.asset_id);
+            } else if plan.no_closure_needed {
+                outln!(
+                    "{}: no finding on this host requires identity closure (identity decision not_required, or a review found no exposure)",
+                    plan.asset_id
+                );
             } else if !open {
                 outln!(
                     "{}: identity exposure closed — every action is recorded after the patch",

@@ -86,6 +86,13 @@ fn identity_closure_completed() {
         run(&["closure-plan", "examples/fleet", "--host", "ci-runner-02"])
     );
     insta::assert_snapshot!("exceptions", run(&["exceptions", "examples/fleet"]));
+    // vault-01 stores a secret but has no finding: nothing to close.
+    let vault = run(&["closure-plan", "examples/fleet", "--host", "vault-01"]);
+    assert!(
+        vault.starts_with("vault-01: no finding on this host requires identity closure"),
+        "{vault}"
+    );
+    assert!(!vault.contains("    - "), "{vault}");
     let accepted = run(&["status", "examples/fleet", "--state", "identity_accepted"]);
     assert!(accepted.contains("legacy-erp-01"), "{accepted}");
 }
