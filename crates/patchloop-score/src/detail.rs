@@ -63,6 +63,12 @@ pub struct SlaDetail {
     /// the BOD 26-04 days run from first_seen (docs/spec.md §4).
     #[serde(default)]
     pub kev_due_passed: bool,
+    /// The SLA asks for more speed than the decision suggests (docs/spec.md §4): the
+    /// decision is `scheduled` or `defer`, yet the timeline is at most 14 days. The two
+    /// are independent — the decision says how to schedule the work, the SLA what the
+    /// policy requires — so the earlier of them binds.
+    #[serde(default)]
+    pub due_sooner_than_decision: bool,
 }
 
 /// The reasoning behind a decision, and the one-line summary.
@@ -216,6 +222,8 @@ pub(crate) fn assess<'x>(
     let review =
         rules_model::triggers_review(policy, Some(d.asset), eff.and_then(|e| e.exposure_override));
     let identity_decision = rules_model::identity_decision(stores, basis, review);
+    let due_sooner = matches!(row.decision, Decision::Scheduled | Decision::Defer)
+        && (due - start) <= 14 * 86_400;
     let why = why_line(&WhyInput {
         vf: &vf,
         asset: d.asset,
@@ -228,6 +236,7 @@ pub(crate) fn assess<'x>(
         decision: row.decision,
         row: row.row,
         identity_decision,
+        due_sooner: due_sooner.then(|| (due - start + 86_399) / 86_400),
     });
     Assessment {
         asset_id: d.asset.id.clone(),
@@ -276,6 +285,7 @@ pub(crate) fn assess<'x>(
             restarted_by_exception: restarted,
             kev_capped,
             kev_due_passed: vf.kev_cap.is_some_and(|c| c <= d.first_seen),
+            due_sooner_than_decision: due_sooner,
         },
         explanation: Explanation {
             factors: ScoreFactors {
@@ -310,6 +320,8 @@ struct WhyInput<'a> {
     decision: Decision,
     row: u8,
     identity_decision: Option<IdentityDecision>,
+    /// Days the SLA gives when it asks for more speed than the decision.
+    due_sooner: Option<i64>,
 }
 
 /// The factors that drove the decision, most decisive first, joined with ` + `, then the
@@ -381,8 +393,17 @@ fn why_line(w: &WhyInput<'_>) -> String {
         Some(IdentityDecision::ReviewRequired) => "; identity review required",
         _ => "",
     };
+    let sooner = w
+        .due_sooner
+        .map(|d| {
+            format!(
+                "; due in {d} days by the SLA, sooner than {} suggests",
+                w.decision
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "{} → {} (SSVC row {}){identity}",
+        "{} → {} (SSVC row {}){identity}{sooner}",
         parts.join(" + "),
         w.decision,
         w.row

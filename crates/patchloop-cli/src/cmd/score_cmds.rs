@@ -60,7 +60,7 @@ struct QueueRow<'a> {
 }
 
 /// The queue's columns: every CSV column, the ones the table and Markdown show.
-fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 26] {
+fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 27] {
     type C<'a> = Column<QueueRow<'a>>;
     [
         C::shown("rank", "#", |r| r.rank.to_string()).numeric(),
@@ -100,6 +100,9 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 26] {
             r.a.identity_decision
                 .map(|d| d.to_string())
                 .unwrap_or_default()
+        }),
+        C::csv("due_sooner_than_decision", |r| {
+            r.a.sla.due_sooner_than_decision.to_string()
         }),
         C::shown("why", "WHY", |r| r.a.explanation.why.clone()),
     ]
@@ -360,6 +363,8 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
             ", capped at the KEV due date"
         } else if a.sla.kev_due_passed {
             "; first seen after CISA's KEV due date had passed, so the cap does not bind"
+        } else if a.sla.due_sooner_than_decision {
+            "; sooner than the decision suggests: the decision says how to schedule the work, the SLA what the policy requires, and the deadline binds"
         } else {
             ""
         },

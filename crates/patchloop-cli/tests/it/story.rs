@@ -97,6 +97,31 @@ fn identity_closure_completed() {
     assert!(accepted.contains("legacy-erp-01"), "{accepted}");
 }
 
+/// The SSVC decision and the SLA are independent (docs/spec.md §4): mail-01 is
+/// `scheduled` yet due in 3 days, and the queue says so.
+#[test]
+fn a_deadline_sooner_than_the_decision_is_flagged() {
+    let q = run(&["queue", "examples/fleet", "--format", "csv"]);
+    let mail = q
+        .lines()
+        .find(|l| l.contains("mail-01"))
+        .unwrap_or_default();
+    assert!(mail.contains("true"), "{mail}");
+    assert!(
+        mail.contains("due in 3 days by the SLA, sooner than scheduled suggests"),
+        "{mail}"
+    );
+    let e = run(&[
+        "explain",
+        "examples/fleet",
+        "--asset",
+        "mail-01",
+        "--vuln",
+        "CVE-2023-38545",
+    ]);
+    assert!(e.contains("sooner than the decision suggests"), "{e}");
+}
+
 #[test]
 fn fail_on_exits_3() {
     let o = patchloop(&[
