@@ -86,7 +86,7 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                     "findings",
                     &findings,
                     &[
-                        ("alerts", serde_json::to_value(s.alerts()?)?),
+                        ("alerts", serde_json::to_value(&report.alerts)?),
                         ("counts", serde_json::to_value(report.counts)?),
                         ("issues", serde_json::to_value(&report.issues)?),
                         ("notes", serde_json::to_value(&report.notes)?),
@@ -101,8 +101,8 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                 out!("{}", columns::csv(&cols, &findings));
             } else {
                 // Old-credential reuse comes first (docs/spec.md §9.4).
-                for a in s.alerts()? {
-                    outln!("ALERT {}", common::term(&alert_line(&a)));
+                for a in &report.alerts {
+                    outln!("ALERT {}", common::term(&alert_line(a)));
                 }
                 let c = report.counts;
                 outln!(

@@ -51,6 +51,7 @@ impl<'a> Analysis<'a> {
             findings: out.lifecycles,
             issues,
             notes: self.notes(&out.acc, as_of),
+            alerts: self.alerts(as_of),
         })
     }
 

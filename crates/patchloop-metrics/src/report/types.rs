@@ -109,6 +109,10 @@ pub struct LoopReport {
     pub issues: Vec<EventIssue>,
     /// Absent inputs, fallbacks and data set aside.
     pub notes: Vec<Note>,
+    /// Old-credential reuse at T (spec §9.4), most recent first: listed before the
+    /// findings, since each reopens closure.
+    #[serde(default)]
+    pub alerts: Vec<crate::ReuseAlert>,
 }
 
 /// The window a report covers.
