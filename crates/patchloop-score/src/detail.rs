@@ -386,7 +386,9 @@ fn why_line(w: &WhyInput<'_>) -> String {
         parts.push("critical asset".to_string());
     }
     if let Some(until) = w.excepted_until {
-        parts.push(format!("excepted until {}", until.format("%Y-%m-%d")));
+        // The exception's end is exclusive: the last day it covers is the day before.
+        let last = until - chrono::TimeDelta::seconds(1);
+        parts.push(format!("excepted through {}", last.format("%Y-%m-%d")));
     }
     let identity = match w.identity_decision {
         Some(IdentityDecision::ClosureRequired) => "; identity closure required",

@@ -290,9 +290,9 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
     );
     let _ = writeln!(
         out,
-        "    exploitation     {} ({:?})",
+        "    exploitation     {} ({})",
         a.exploitation.as_str(),
-        a.explanation.exploitation_reason
+        exploitation_reason(a.explanation.exploitation_reason)
     );
     let _ = writeln!(
         out,
@@ -317,11 +317,11 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
     );
     let _ = writeln!(
         out,
-        "    human impact     {} (criticality {} gives {}; raised by {:?})",
+        "    human impact     {} (criticality {} gives {}; {})",
         a.human_impact.as_str(),
         a.criticality,
         a.explanation.human_impact_from_criticality.as_str(),
-        a.explanation.human_impact_raised_by
+        impact_bump(a.explanation.human_impact_raised_by)
     );
     let _ = writeln!(
         out,
@@ -335,9 +335,9 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
     );
     let _ = writeln!(
         out,
-        "    cvss {:.1} ({:?}), epss {}, kev {}{}",
+        "    cvss {:.1} ({}), epss {}, kev {}{}",
         a.cvss,
-        a.cvss_source,
+        cvss_source(a.cvss_source),
         a.epss
             .map(|e| format!("{e:.5}"))
             .unwrap_or_else(|| "missing (read as 0)".into()),
@@ -595,4 +595,45 @@ fn host_columns() -> [Column<HostRank>; 14] {
 #[allow(dead_code)]
 fn urgency(d: Decision) -> u8 {
     d.urgency()
+}
+
+/// Why the exploitation is what it is, in words (docs/spec.md §3).
+fn exploitation_reason(r: patchloop::score::ExploitationReason) -> &'static str {
+    use patchloop::score::ExploitationReason as R;
+    match r {
+        R::Kev => "listed in CISA KEV",
+        R::CvssAttacked => "the CVSS v4 vector says E:A",
+        R::Epss => "EPSS at or above epss_poc",
+        R::CvssPoc => "the CVSS v4 vector says E:P",
+        R::NoEvidence => "no exploitation evidence",
+    }
+}
+
+/// What raised human impact one level, in words (docs/spec.md §3).
+fn impact_bump(b: patchloop::score::ImpactBump) -> String {
+    let mut why = Vec::new();
+    if b.blast {
+        why.push("blast radius at or above identity_bump");
+    }
+    if b.crown_jewel {
+        why.push("reaches a crown jewel");
+    }
+    if b.privileged_role {
+        why.push("privileged role");
+    }
+    if why.is_empty() {
+        "not raised".to_string()
+    } else {
+        format!("raised one level: {}", why.join(", "))
+    }
+}
+
+/// Where the CVSS score came from, in words.
+fn cvss_source(s: patchloop::score::CvssSource) -> &'static str {
+    use patchloop::score::CvssSource as S;
+    match s {
+        S::Vector => "from the vector",
+        S::SeverityWord => "from the scanner's severity word",
+        S::Unknown => "unknown: 5.0",
+    }
 }

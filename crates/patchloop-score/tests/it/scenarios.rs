@@ -277,7 +277,7 @@ fn a_valid_exception_overrides_exposure_and_suspends_overdue() {
             .why
             .contains("internet-facing by exception (line 2)")
     );
-    assert!(db.explanation.why.contains("excepted until 2026-05-01"));
+    assert!(db.explanation.why.contains("excepted through 2026-04-30"));
     // No approver, no control: the exception is invalid and changes nothing.
     let lab = item(&r, "lab-01", NO_VECTOR);
     assert!(!lab.excepted);
