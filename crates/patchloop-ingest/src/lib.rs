@@ -29,6 +29,7 @@ pub mod bundle;
 pub mod config;
 pub mod csv;
 pub mod cvss;
+pub mod deploy;
 pub mod epss;
 pub mod evidence;
 pub mod kev;

@@ -45,9 +45,18 @@ use serde_json::Value;
 
 use crate::Parsed;
 
+pub mod asff;
 mod grype;
+pub mod inspector2;
+pub mod multi;
+pub mod nessus;
+pub mod ocsf;
 mod osv;
+pub mod qualys;
+pub mod tenable;
 mod trivy;
+
+pub use multi::{HostKeys, HostScan, MultiHostReport, ScanEntry};
 
 /// Which scanner wrote a report (told apart by content, not by name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1,0 +1,1 @@
+//! Ansible `json` stdout-callback output to deployment events.

@@ -1,0 +1,1 @@
+//! AWS Security Hub findings (ASFF JSON) to multi-host reports.

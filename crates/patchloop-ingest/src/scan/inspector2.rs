@@ -1,0 +1,1 @@
+//! Amazon Inspector v2 findings (`ListFindings` JSON) to multi-host reports.

@@ -1,0 +1,1 @@
+//! Tenable Nessus v2 XML exports (`.nessus`) to multi-host reports.

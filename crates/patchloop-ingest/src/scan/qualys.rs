@@ -1,0 +1,1 @@
+//! Qualys VM and VMDR CSV exports to multi-host reports.

@@ -1,0 +1,1 @@
+//! Tenable.io, Tenable.sc and Nessus CSV exports to multi-host reports.
