@@ -188,6 +188,7 @@ impl<'a> Ctx<'a> {
                 outcome: None,
                 external_id: None,
                 line: 0,
+                derived_from: None,
             };
         for &k in picks.iter() {
             let Some(v) = self.pool.vulns.get(k as usize) else {

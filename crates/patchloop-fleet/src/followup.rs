@@ -46,6 +46,7 @@ impl Ctx<'_> {
                 outcome: None,
                 external_id: None,
                 line: 0,
+                derived_from: None,
             };
             // One rotation in ten comes before the patch: the new credential sat on
             // a vulnerable host (re-exposed).

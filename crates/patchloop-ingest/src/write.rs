@@ -557,7 +557,19 @@ pub fn write_bundle(bundle: &Bundle, dir: &Path) -> Result<(), WriteError> {
         file(dir, "findings.csv", |w| write_findings(w, &bundle.findings))?;
     }
     if !bundle.events.is_empty() {
-        file(dir, "events.csv", |w| write_events(w, &bundle.events))?;
+        // Events derived from the scan history are not written: the reports they come
+        // from are, and derive them again on load.
+        if bundle.events.iter().any(|e| e.derived_from.is_some()) {
+            let recorded: Vec<Event> = bundle
+                .events
+                .iter()
+                .filter(|e| e.derived_from.is_none())
+                .cloned()
+                .collect();
+            file(dir, "events.csv", |w| write_events(w, &recorded))?;
+        } else {
+            file(dir, "events.csv", |w| write_events(w, &bundle.events))?;
+        }
     }
     if !bundle.exceptions.is_empty() {
         file(dir, "exceptions.csv", |w| {

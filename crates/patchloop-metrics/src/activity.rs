@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::Window;
 use crate::analysis::Analysis;
 use crate::input::secs;
-use crate::lifecycle::{ReasonCount, reason_index};
+use crate::lifecycle::{REASONS, ReasonCount, reason_index};
 use crate::stats::{DurationStats, Ratio};
 
 /// A finding that failed twice or more in W.
@@ -72,7 +72,7 @@ struct Counts {
     succeeded: u64,
     failed_deploy: u64,
     failed_verify: u64,
-    reasons: [[u64; 2]; 6],
+    reasons: [[u64; 2]; REASONS],
     /// (sorted finding index, failures in W).
     repeats: Vec<(usize, u64)>,
     latencies: Vec<i64>,
@@ -134,7 +134,7 @@ pub(crate) fn compute(a: &Analysis, w: &Window) -> (FailureMetrics, CadenceMetri
         })
         .collect();
     let (mut succeeded, mut failed_deploy, mut failed_verify) = (0u64, 0u64, 0u64);
-    let mut reasons = [[0u64; 2]; 6];
+    let mut reasons = [[0u64; 2]; REASONS];
     let mut repeats = Vec::new();
     let mut latencies = Vec::new();
     let mut week_counts = vec![0u64; weeks.len()];

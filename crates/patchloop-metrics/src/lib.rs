@@ -235,10 +235,10 @@ pub use identity::{
 pub use input::{Inputs, Window};
 pub use issues::{EventIssue, IssueKind};
 pub use lifecycle::{
-    ActionDone, ActionNeeded, Attempts, ClosureAction, ClosureBasis, ClosureStatus, ExceptionState,
-    ExceptionStatus, FactSource, FindingLifecycle, IdentityAcceptance, IdentityClosure,
-    IdentitySla, LoopState, ReasonCount, RemediationEvidence, Reopen, ReopenCause, Review,
-    SecretClosure, SlaFacts, SlaStatus,
+    ActionDone, ActionNeeded, Attempts, Awaiting, ClosureAction, ClosureBasis, ClosureStatus,
+    ExceptionState, ExceptionStatus, FactSource, FindingLifecycle, IdentityAcceptance,
+    IdentityClosure, IdentitySla, LoopState, ReasonCount, RemediationEvidence, Reopen, ReopenCause,
+    Review, SecretClosure, SlaFacts, SlaStatus,
 };
 pub use patchloop_model::{Decision, FindingSla, SecretTrust, TrustingResource};
 pub use report::{

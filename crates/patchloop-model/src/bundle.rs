@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AccessEdge, Asset, AssetId, CvssFacts, DiscoveryRecord, EpssSet, Event, Exception, Finding,
-    IdentityEvidence, KevCatalog, Policy, Principal, PrincipalResolver, Resource, Secret, Text,
-    Timestamp, VulnId,
+    IdentityEvidence, KevCatalog, Policy, Principal, PrincipalResolver, Resource, ScanHistory,
+    Secret, Text, Timestamp, VulnId,
 };
 
 /// Which input of the bundle a file is.
@@ -196,6 +196,10 @@ pub struct Bundle {
     /// `identity/github-actions/`, `identity/usage.csv`).
     #[serde(default)]
     pub evidence: IdentityEvidence,
+    /// Scan history: every report read under `scans/`, and what each says of the
+    /// findings it covers (spec §4.3).
+    #[serde(default)]
+    pub scans: ScanHistory,
     /// The KEV catalog, when given.
     pub kev: Option<KevCatalog>,
     /// EPSS scores, when given.

@@ -114,7 +114,7 @@ impl EventKind {
 
 simple_vocab!(
     /// Why a deployment or verification failed.
-    FailureReason, "failure reason", "conflict|disk|connectivity|reboot_pending|superseded|other" {
+    FailureReason, "failure reason", "conflict|disk|connectivity|reboot_pending|superseded|still_detected|other" {
         /// Package or dependency conflict.
         Conflict = "conflict",
         /// Disk full.
@@ -125,6 +125,9 @@ simple_vocab!(
         RebootPending = "reboot_pending",
         /// Superseded by another patch.
         Superseded = "superseded",
+        /// A later scan still detects the flaw (spec §4.3; the reason of a
+        /// `verify_failed` derived from a rescan).
+        StillDetected = "still_detected",
         /// Anything else.
         Other = "other",
     }
@@ -159,8 +162,13 @@ pub struct Event {
     /// access key id, a key id), so a later presentation of it is detected (spec §9.4).
     #[serde(default)]
     pub external_id: Option<Text>,
-    /// 1-based line in `events.csv`, so contradictions can be reported where they are.
+    /// 1-based line in `events.csv`, so contradictions can be reported where they are;
+    /// 0 for an event derived from a scan report.
     pub line: u64,
+    /// For an event derived from scan history (spec §4.3): the report it comes from.
+    /// `None` for a recorded event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<Text>,
 }
 
 impl Event {
@@ -180,6 +188,7 @@ impl Event {
             outcome: None,
             external_id: None,
             line: 0,
+            derived_from: None,
         }
     }
 }

@@ -39,6 +39,7 @@ mod intel;
 mod num;
 pub mod policy;
 pub mod rules;
+mod scan;
 mod tags;
 mod time;
 mod vocab;
@@ -72,6 +73,7 @@ pub use intel::{
 };
 pub use num::{CvssScore, NumberError, Probability};
 pub use policy::Policy;
+pub use scan::{Observation, ScanHistory, ScanRecord, Sighting};
 pub use tags::{Tags, TagsIter};
 pub use time::{Timestamp, TimestampError, parse_timestamp};
 pub use vocab::{

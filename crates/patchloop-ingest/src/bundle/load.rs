@@ -12,7 +12,8 @@ use patchloop_model::{Bundle, InputKind, merge_findings};
 use super::evidence::load_evidence;
 use super::provenance::{Ctx, Probe, Want};
 use super::references::{check_references, fill_cvss_from_findings};
-use super::reports::{load_intel, load_leaks, load_scans};
+use super::reports::{load_intel, load_leaks};
+use super::scans::{finish_scans, load_scans};
 use super::{BundleError, IngestError, LoadOptions, Loaded};
 use crate::Parsed;
 use crate::config::{BundleConfig, ConfigError, parse_config};
@@ -237,7 +238,7 @@ fn load_bundle_fs(
         .unwrap_or_default();
 
     load_intel(&mut cx);
-    load_scans(&mut cx, &config, &mut finding_rows);
+    let scans = load_scans(&mut cx, &config, &mut finding_rows);
     load_leaks(&mut cx, &config, opts);
     load_evidence(&mut cx, &config);
     if cx.fatal.is_some() {
@@ -245,6 +246,7 @@ fn load_bundle_fs(
     }
 
     cx.bundle.findings = merge_findings(finding_rows);
+    finish_scans(&mut cx, scans);
     fill_cvss_from_findings(&mut cx);
     check_references(&mut cx);
 

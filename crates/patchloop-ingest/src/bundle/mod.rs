@@ -17,6 +17,7 @@ mod load;
 mod provenance;
 mod references;
 mod reports;
+mod scans;
 
 use patchloop_model::{Bundle, Timestamp};
 

@@ -150,6 +150,21 @@ impl Ctx<'_> {
     /// by name, each probed: a directory that cannot be listed, or a matching name that
     /// is not a usable regular file, is refused (and ends the load).
     pub(super) fn files_in(&mut self, dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+        let mut names = self.entries_in(dir);
+        names.retain(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| exts.iter().any(|x| n.to_ascii_lowercase().ends_with(x)))
+        });
+        names
+            .into_iter()
+            .filter(|p| self.probe(p, Want::File) == Probe::Found)
+            .collect()
+    }
+
+    /// Every entry of the directory `dir`, sorted by name, not probed; a directory that
+    /// cannot be listed is refused (and gives nothing).
+    pub(super) fn entries_in(&mut self, dir: &Path) -> Vec<PathBuf> {
         let rd = match std::fs::read_dir(dir) {
             Ok(rd) => rd,
             Err(e) => {
@@ -167,16 +182,8 @@ impl Ctx<'_> {
                 }
             }
         }
-        names.retain(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| exts.iter().any(|x| n.to_ascii_lowercase().ends_with(x)))
-        });
         names.sort();
         names
-            .into_iter()
-            .filter(|p| self.probe(p, Want::File) == Probe::Found)
-            .collect()
     }
 
     /// `p` relative to the bundle, with `/` on every platform: the name errors and

@@ -1,6 +1,6 @@
 //! Which report files a bundle may hold and how each is read: the KEV catalog and EPSS
 //! scores under `intel/`, scanner reports under `scans/`, leak reports under
-//! `identity/leaks/`. A report's host is named after its file (spec §1.1), unless
+//! `identity/leaks/` (scanner reports are read by `scans.rs`). A report's host is named after its file (spec §1.1), unless
 //! `patchloop.toml` maps the file to another host.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -14,7 +14,7 @@ use crate::leaks::LeakKey;
 
 /// The file name without its report extension: the host a report is about, unless
 /// `patchloop.toml` says otherwise.
-fn stem(p: &Path) -> String {
+pub(super) fn stem(p: &Path) -> String {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     for ext in [".jsonl", ".ndjson", ".json"] {
         if let Some(s) = name.strip_suffix(ext) {
@@ -26,7 +26,7 @@ fn stem(p: &Path) -> String {
 
 /// The host a report is about: the one `patchloop.toml` maps its file stem to, else the
 /// stem itself. `None`, with the error recorded, when the stem is not a valid asset id.
-fn host_of(
+pub(super) fn host_of(
     cx: &mut Ctx<'_>,
     path: &Path,
     rel: &str,
@@ -149,54 +149,6 @@ pub(super) fn load_intel(cx: &mut Ctx<'_>) {
                         cx.errors.push(e.into());
                     }
                 }
-            }
-        }
-    }
-}
-
-/// Reads every `scans/*.json` report into `rows`, beside the `findings.csv` rows: the
-/// caller merges them all at once, so the same finding from two sources is one finding.
-pub(super) fn load_scans(
-    cx: &mut Ctx<'_>,
-    config: &BundleConfig,
-    rows: &mut Vec<patchloop_model::Finding>,
-) {
-    let dir = cx.dir.join("scans");
-    match cx.probe(&dir, Want::Dir) {
-        Probe::Absent => {
-            cx.bundle.provenance.absent.push("scans/*.json".into());
-            return;
-        }
-        Probe::Refused => return,
-        Probe::Found => {}
-    }
-    for path in cx.files_in(&dir, &[".json"]) {
-        let rel = cx.rel(&path);
-        let Some(host) = host_of(cx, &path, &rel, &config.scan_hosts) else {
-            continue;
-        };
-        let Some(f) = cx.open(&path) else { continue };
-        let ctx = crate::scan::ScanContext {
-            source: &rel,
-            host: &host,
-            fallback_first_seen: cx.bundle.as_of,
-        };
-        match crate::scan::read_scan(f, &ctx) {
-            Ok(p) => {
-                cx.record(
-                    rel.clone(),
-                    InputKind::Scan,
-                    p.value.format.as_str(),
-                    p.value.findings.len(),
-                    p.errors.len(),
-                );
-                cx.errors
-                    .extend(p.errors.into_iter().map(IngestError::Scan));
-                rows.extend(p.value.findings);
-            }
-            Err(e) => {
-                cx.record(rel, InputKind::Scan, "unknown", 0, 1);
-                cx.errors.push(e.into());
             }
         }
     }

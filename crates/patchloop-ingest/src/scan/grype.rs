@@ -13,6 +13,7 @@ pub(super) fn read(doc: &Value, b: &mut Builder<'_>) -> Result<(), String> {
     let matches = top_list(doc, "matches")?;
     let ts = doc.get("descriptor").and_then(|d| d.get("timestamp"));
     let seen = b.first_seen(ts, "descriptor.timestamp")?;
+    b.cover("grype");
     for (i, m) in matches.iter().enumerate() {
         let at = format!("matches[{i}]");
         if !b.object(m, &at) {

@@ -92,6 +92,16 @@ pub struct ScanReport {
     /// Entries skipped because the scanner says the host is not affected (Trivy
     /// `Status: not_affected`): the host is not vulnerable, so they are not findings.
     pub not_affected: usize,
+    /// When the report observed its host: its own timestamp, else the context's
+    /// fallback (spec §4.3).
+    pub at: Timestamp,
+    /// What the report covers, sorted and unique (spec §4.3): `trivy:<Type>` for OS
+    /// packages, `trivy:<Type>:<Target>` for a language lockfile, `grype` and
+    /// `osv-scanner` for the whole report (neither says what it looked at when it found
+    /// nothing).
+    pub coverage: Vec<Text>,
+    /// The coverage key each finding was listed under, one per finding, in order.
+    pub finding_keys: Vec<Text>,
 }
 
 /// Where a report is read from and what it is about.
@@ -101,7 +111,8 @@ pub struct ScanContext<'a> {
     pub source: &'a str,
     /// The host the report is about (the file stem, unless `patchloop.toml` maps it).
     pub host: &'a AssetId,
-    /// first_seen for reports that carry no timestamp of their own (the bundle's as_of).
+    /// When a report that carries no timestamp of its own observed its host: its
+    /// folder's date (`scans/<YYYY-MM-DD>/`), else the bundle's as_of.
     pub fallback_first_seen: Option<Timestamp>,
 }
 
@@ -186,8 +197,10 @@ pub fn read_scan<R: Read>(
     }
     let Some(format) = detect(&doc) else {
         return Err(unusable(
-            "not a Trivy, Grype or OSV-Scanner JSON report (no `SchemaVersion`/`Results`, \
-             `matches` or `results[].packages`)"
+            "not a scanner report patchloop reads: not a Trivy, Grype or OSV-Scanner JSON \
+             report (no `SchemaVersion`/`Results`, `matches` or `results[].packages`), nor \
+             a Nessus, Tenable, Qualys, Inspector2, Security Hub or OCSF export; not read \
+             (docs/bundle-format.md lists the formats)"
                 .to_string(),
         ));
     };
@@ -206,6 +219,10 @@ pub fn read_scan<R: Read>(
             })
             .collect(),
         not_affected: 0,
+        at: None,
+        key: Text::from(""),
+        covers: std::collections::BTreeSet::new(),
+        finding_keys: Vec::new(),
     };
     match format {
         ScanFormat::Trivy => trivy::read(&doc, &mut b),
@@ -213,11 +230,19 @@ pub fn read_scan<R: Read>(
         ScanFormat::OsvScanner => osv::read(&doc, &mut b),
     }
     .map_err(unusable)?;
+    let Some(at) = b.at.or(ctx.fallback_first_seen) else {
+        return Err(unusable(
+            "the report has no usable timestamp and no as_of was given".to_string(),
+        ));
+    };
     Ok(Parsed {
         value: ScanReport {
             format,
             findings: b.findings,
             not_affected: b.not_affected,
+            at,
+            coverage: b.covers.into_iter().collect(),
+            finding_keys: b.finding_keys,
         },
         errors: b.errors,
     })
@@ -271,6 +296,12 @@ struct Builder<'a> {
     findings: Vec<Finding>,
     errors: Vec<ScanError>,
     not_affected: usize,
+    /// The report's observation time, once read.
+    at: Option<Timestamp>,
+    /// The coverage key of the entries being read.
+    key: Text,
+    covers: std::collections::BTreeSet<Text>,
+    finding_keys: Vec<Text>,
 }
 
 /// One entry's facts, before validation.
@@ -339,6 +370,14 @@ fn top_list<'v>(doc: &'v Value, key: &str) -> Result<&'v [Value], String> {
 }
 
 impl Builder<'_> {
+    /// The entries that follow are listed under `key`, which the report covers.
+    fn cover(&mut self, key: &str) {
+        if self.key.as_str() != key {
+            self.key = Text::from(key);
+        }
+        self.covers.insert(self.key.clone());
+    }
+
     fn bad(&mut self, path: String, value: &str, problem: &str) {
         self.errors.push(ScanError::BadEntry {
             file: self.ctx.source.to_string(),
@@ -408,7 +447,10 @@ impl Builder<'_> {
             None | Some(Value::Null) => format!("{path} is missing"),
             Some(Value::String(s)) if s.trim().is_empty() => format!("{path} is empty"),
             Some(Value::String(s)) => match parse_timestamp(s) {
-                Ok(t) => return Ok(t),
+                Ok(t) => {
+                    self.at = Some(t);
+                    return Ok(t);
+                }
                 Err(_) => {
                     if self.ctx.fallback_first_seen.is_some() {
                         self.bad(
@@ -435,8 +477,10 @@ impl Builder<'_> {
         self.fallback(&problem)
     }
 
-    /// The bundle's as_of, or the whole-file error when there is none.
-    fn fallback(&self, why: &str) -> Result<Timestamp, String> {
+    /// The report's folder date or the bundle's as_of, or the whole-file error when
+    /// there is neither.
+    fn fallback(&mut self, why: &str) -> Result<Timestamp, String> {
+        self.at = self.ctx.fallback_first_seen;
         self.ctx.fallback_first_seen.ok_or_else(|| {
             format!("the report has no usable timestamp ({why}) and no as_of was given")
         })
@@ -455,6 +499,8 @@ impl Builder<'_> {
             }
         };
         let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(Text::from);
+        self.at = Some(seen);
+        self.finding_keys.push(self.key.clone());
         self.findings.push(Finding {
             asset_id: self.ctx.host.clone(),
             vuln_id,

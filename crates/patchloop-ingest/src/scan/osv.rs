@@ -12,6 +12,7 @@ use super::{Builder, Entry, SourcedVector, is_cve, join, top_list};
 pub(super) fn read(doc: &Value, b: &mut Builder<'_>) -> Result<(), String> {
     let results = top_list(doc, "results")?;
     let seen = b.fallback("OSV-Scanner output carries none")?;
+    b.cover("osv-scanner");
     for (ri, result) in results.iter().enumerate() {
         let at = format!("results[{ri}]");
         if !b.object(result, &at) {

@@ -41,6 +41,17 @@ pub(super) fn read(doc: &Value, b: &mut Builder<'_>) -> Result<(), String> {
         {
             continue;
         }
+        // OS packages are one inventory whatever the target's name (which carries the
+        // OS version and changes when the host is patched); a lockfile is its own.
+        let class = b.text(result, "Class", &at).unwrap_or_default().trim();
+        let ty = b.text(result, "Type", &at).unwrap_or_default().trim();
+        let key = if class.eq_ignore_ascii_case("os-pkgs") || class.is_empty() {
+            format!("trivy:{ty}")
+        } else {
+            let target = b.text(result, "Target", &at).unwrap_or_default().trim();
+            format!("trivy:{ty}:{target}")
+        };
+        b.cover(&crate::clip(&key));
         for (vi, v) in b.list(result, "Vulnerabilities", &at).iter().enumerate() {
             let at = format!("{at}.Vulnerabilities[{vi}]");
             if !b.object(v, &at) {

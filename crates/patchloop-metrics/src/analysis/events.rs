@@ -36,7 +36,11 @@ impl Analysis<'_> {
     pub(super) fn group_events(&mut self) {
         let events = &self.bundle.events;
         let mut order: Vec<u32> = (0..events.len() as u32).collect();
-        let key = |i: &u32| events.get(*i as usize).map(|e| (e.at, e.line));
+        let key = |i: &u32| {
+            events
+                .get(*i as usize)
+                .map(|e| (e.at, e.derived_from.is_some(), e.line))
+        };
         if !order.is_sorted_by_key(key) {
             order.sort_by_key(key);
         }

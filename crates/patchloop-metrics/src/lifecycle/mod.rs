@@ -11,7 +11,7 @@ use crate::Decision;
 
 mod replay;
 
-pub(crate) use replay::{Ev, Machine, reason_index};
+pub(crate) use replay::{Ev, Machine, REASONS, reason_index};
 
 patchloop_model::vocab!(
     /// Where a finding stands at `as_of` (spec §5). One spelling in every output.
@@ -72,6 +72,20 @@ pub enum RemediationEvidence {
     /// The scanner says fixed but gives neither `fixed_at` nor `last_seen`: remediated,
     /// time unknown, so left out of every duration and on-time figure.
     ScannerFixedTimeUnknown,
+    /// A later report of the scan history that covers the finding no longer lists it
+    /// (spec §4.3), with no verification recorded or derived for a deployment; see
+    /// [`FindingLifecycle::no_deployment_recorded`].
+    Scan,
+}
+
+/// A deployment with no verification yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Awaiting {
+    /// The first `deploy_succeeded` since the last verification.
+    pub since: Timestamp,
+    /// Whole days from it to `as_of`.
+    pub days: i64,
 }
 
 /// Why a remediated finding went back to open.
@@ -430,6 +444,12 @@ pub struct FindingLifecycle {
     pub remediated_at: Option<Timestamp>,
     /// What established it.
     pub remediated_by: Option<RemediationEvidence>,
+    /// Remediated by a rescan with no deployment recorded in the cycle (spec §4.3): the
+    /// flaw went away, but nobody recorded a change; worth asking who patched it.
+    pub no_deployment_recorded: bool,
+    /// State `deployed`: the deployment that still awaits its verification (spec §4.3
+    /// `awaiting_verification`), and whole days since it.
+    pub awaiting_verification: Option<Awaiting>,
     /// Earlier remediations that did not hold.
     pub reopened: Vec<Reopen>,
     /// Attempts and failures.

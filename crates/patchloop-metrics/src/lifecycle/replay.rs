@@ -1,7 +1,9 @@
 //! The replay of one finding's remediation events up to `as_of`, with the scanner's
 //! own observations (`fixed_at`, `last_seen`) as two extra steps: the state machine
 //! behind [`LoopState`], the window figures it feeds, and the contradictions it finds.
-use patchloop_model::{Event, EventKind, FailureReason, Finding, FindingStatus, Timestamp};
+use patchloop_model::{
+    Event, EventKind, FailureReason, Finding, FindingStatus, Observation, Timestamp,
+};
 
 use super::{Attempts, LoopState, ReasonCount, RemediationEvidence, Reopen, ReopenCause};
 use crate::input::{Span, secs};
@@ -71,13 +73,21 @@ pub(crate) struct Machine {
     /// Remediated at the start of W (a remediation a reopening in W can undo).
     pub held_at_window_start: bool,
     pub attempts: [u64; 4],
-    pub by_reason: [[u64; 2]; 6],
+    pub by_reason: [[u64; 2]; REASONS],
     last_deploy: Option<(Timestamp, bool, u64)>,
     last_verify: Option<(Timestamp, bool, u64)>,
     verified_line: Option<u64>,
     pub reopen_log: Vec<Reopen>,
     pub issues: Vec<PendingIssue>,
     detail: bool,
+    /// The first `deploy_succeeded` not yet followed by a verification (recorded, derived
+    /// from a rescan, or a covering scan that no longer lists the finding).
+    pub awaiting_since: Option<Timestamp>,
+    /// (verified at, seconds since the deployment) of every verification of a deployment.
+    pub verification_lags: Vec<(Timestamp, i64)>,
+    /// Remediated by a covering scan that no longer lists the finding while no
+    /// deployment was recorded in the cycle (spec §4.3 `no_deployment_recorded`).
+    pub no_deployment_recorded: bool,
 }
 
 /// A scanner observation replayed among the events.
@@ -85,23 +95,39 @@ pub(crate) struct Machine {
 enum Synthetic {
     Fixed(Timestamp),
     Seen(Timestamp),
+    /// A covering report of the scan history that no longer lists the finding.
+    Absent(Timestamp),
 }
 
 impl Synthetic {
     fn at(self) -> Timestamp {
         match self {
-            Synthetic::Fixed(t) | Synthetic::Seen(t) => t,
+            Synthetic::Fixed(t) | Synthetic::Seen(t) | Synthetic::Absent(t) => t,
         }
     }
 }
 
+/// How many failure reasons there are: the length of every per-reason table.
+pub(crate) const REASONS: usize = FailureReason::ALL.len();
+
 pub(crate) fn reason_index(r: FailureReason) -> usize {
-    FailureReason::ALL.iter().position(|x| *x == r).unwrap_or(5)
+    FailureReason::ALL
+        .iter()
+        .position(|x| *x == r)
+        .unwrap_or(REASONS - 1)
 }
 
 impl Machine {
-    /// Replays `events` (usable, in (at, line) order) of finding `f` up to `w.as_of`.
-    pub(crate) fn run(f: &Finding, events: &[Ev], w: &Span, detail: bool) -> Machine {
+    /// Replays `events` (usable, in (at, line) order) of finding `f` up to `w.as_of`,
+    /// among the scanner's observations: the scan history's `obs` (oldest first) when
+    /// there is one, else the finding's own `last_seen`; and its `fixed_at`.
+    pub(crate) fn run(
+        f: &Finding,
+        events: &[Ev],
+        obs: &[Observation],
+        w: &Span,
+        detail: bool,
+    ) -> Machine {
         let as_of = w.as_of;
         let mut m = Machine {
             open_since: Some(f.first_seen),
@@ -109,27 +135,34 @@ impl Machine {
             ..Machine::default()
         };
         let mut fixed_unknown_time = false;
-        let mut pending: Option<Synthetic> = match f.status {
+        let mut steps: Vec<Synthetic> = Vec::new();
+        match f.status {
             FindingStatus::Fixed => match f.fixed_at.or(f.last_seen) {
-                Some(t) => Some(Synthetic::Fixed(t)),
-                None => {
-                    fixed_unknown_time = true;
-                    None
-                }
+                Some(t) => steps.push(Synthetic::Fixed(t)),
+                None => fixed_unknown_time = true,
             },
-            FindingStatus::Open => f.last_seen.map(Synthetic::Seen),
+            FindingStatus::Open if obs.is_empty() => steps.extend(f.last_seen.map(Synthetic::Seen)),
+            FindingStatus::Open => {}
         }
-        .filter(|s| s.at() <= as_of);
+        steps.extend(obs.iter().map(|o| {
+            if o.present {
+                Synthetic::Seen(o.at)
+            } else {
+                Synthetic::Absent(o.at)
+            }
+        }));
+        steps.retain(|s| s.at() <= as_of);
+        steps.sort_by_key(|s| s.at());
+        let mut next = steps.iter().copied().peekable();
         for e in events.iter().take_while(|e| e.at <= as_of) {
             // At one instant the events go first: a scan at the same instant as a
             // verification cannot contradict it.
-            if let Some(s) = pending.filter(|s| s.at() < e.at) {
+            while let Some(s) = next.next_if(|s| s.at() < e.at) {
                 m.synthetic(s, w);
-                pending = None;
             }
             m.event(e, w);
         }
-        if let Some(s) = pending {
+        for s in next {
             m.synthetic(s, w);
         }
         if fixed_unknown_time && !m.remediated {
@@ -166,6 +199,9 @@ impl Machine {
     }
 
     fn remediate(&mut self, at: Timestamp, by: RemediationEvidence, w: &Span) {
+        if let Some(d) = self.awaiting_since.take() {
+            self.verification_lags.push((at, secs(d, at).max(0)));
+        }
         self.remediated = true;
         self.remediated_at = Some(at);
         self.remediated_by = Some(by);
@@ -191,6 +227,8 @@ impl Machine {
         self.remediated = false;
         self.remediated_at = None;
         self.remediated_by = None;
+        self.no_deployment_recorded = false;
+        self.awaiting_since = None;
         self.deployed = false;
         self.cycle_first_deploy = None;
         self.latest_failure = None;
@@ -215,6 +253,16 @@ impl Machine {
                     self.reopen(t, ReopenCause::SeenOpen, None, w);
                 }
             }
+            Synthetic::Absent(t) => {
+                // A derived verification at this instant came first; this is the case
+                // it does not cover: a fix nobody recorded (or that a recorded failed
+                // verification preceded).
+                if !self.remediated {
+                    let deployed = self.deployed;
+                    self.remediate(t, RemediationEvidence::Scan, w);
+                    self.no_deployment_recorded = !deployed;
+                }
+            }
         }
     }
 
@@ -226,6 +274,7 @@ impl Machine {
                 self.same_instant(e, true, true);
                 self.first_deploy.get_or_insert(e.at);
                 if !self.remediated {
+                    self.awaiting_since.get_or_insert(e.at);
                     self.deployed = true;
                     self.cycle_first_deploy.get_or_insert(e.at);
                     self.latest_failure = Some(None);
@@ -265,6 +314,11 @@ impl Machine {
                 }
             }
             EventKind::VerifyFailed => {
+                if !self.remediated
+                    && let Some(d) = self.awaiting_since.take()
+                {
+                    self.verification_lags.push((e.at, secs(d, e.at).max(0)));
+                }
                 self.attempts[3] += 1;
                 self.by_reason[reason_index(reason)][1] += 1;
                 self.same_instant(e, false, false);

@@ -10,7 +10,7 @@ use crate::identity_eval::{FindingCtx, IdentityEval, identity};
 use crate::input::{DAY, Span, secs};
 use crate::issues::EventIssue;
 use crate::lifecycle::{
-    ClosureStatus, FactSource, FindingLifecycle, LoopState, Machine, SlaFacts, SlaStatus,
+    Awaiting, ClosureStatus, FactSource, FindingLifecycle, LoopState, Machine, SlaFacts, SlaStatus,
 };
 use crate::sla;
 
@@ -40,7 +40,13 @@ impl Eval<'_> {
             .collect()
     }
 
-    pub(super) fn into_lifecycle(self, a: &Analysis, h: &Host, _fi: usize) -> FindingLifecycle {
+    pub(super) fn into_lifecycle(
+        self,
+        a: &Analysis,
+        h: &Host,
+        _fi: usize,
+        as_of: Timestamp,
+    ) -> FindingLifecycle {
         let policy = &a.bundle.policy;
         let overdue_days = self.overdue_secs.map(|s| s / DAY);
         let escalated = self
@@ -60,6 +66,14 @@ impl Eval<'_> {
             first_deployed_at: self.machine.first_deploy,
             remediated_at: self.machine.remediated_at,
             remediated_by: self.machine.remediated_by,
+            no_deployment_recorded: self.machine.no_deployment_recorded,
+            awaiting_verification: match (self.state, self.machine.awaiting_since) {
+                (LoopState::Deployed, Some(since)) => Some(Awaiting {
+                    since,
+                    days: secs(since, as_of).max(0) / DAY,
+                }),
+                _ => None,
+            },
             reopened: self.machine.reopen_log,
             attempts,
             exception: self.exc.status(),
@@ -95,7 +109,8 @@ pub(super) fn evaluate<'a>(
         return None;
     }
     let policy = &a.bundle.policy;
-    let machine = Machine::run(f, a.evs(fi), w, detail);
+    let obs = a.bundle.scans.of(&f.asset_id, &f.vuln_id);
+    let machine = Machine::run(f, a.evs(fi), obs, w, detail);
     let exc = exceptions::evaluate(&h.exceptions, f, as_of, policy.expiring_within_days);
     let vf = a
         .finding_vuln

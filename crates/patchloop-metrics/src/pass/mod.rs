@@ -163,7 +163,7 @@ fn host_pass(a: &Analysis, hi: usize, h: &Host, w: &Span, detail: Detail<'_>) ->
             Detail::Full(keep) => {
                 issues.append(&mut ev.machine_issues(&a.bundle.events));
                 if keep(ev.finding, ev.state) {
-                    lifecycles.push(ev.into_lifecycle(a, h, fi));
+                    lifecycles.push(ev.into_lifecycle(a, h, fi, w.as_of));
                 }
             }
         }

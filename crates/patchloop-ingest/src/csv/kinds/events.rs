@@ -122,6 +122,7 @@ pub fn read_events<R: Read>(
             outcome,
             external_id,
             line: r.line(),
+            derived_from: None,
         });
     });
     // Lines are unique, so an unstable sort gives the same order without a stable

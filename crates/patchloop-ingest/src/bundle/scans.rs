@@ -1,0 +1,201 @@
+//! The scan history of a bundle (spec §4.3): every report under `scans/` and its dated
+//! folders `scans/<YYYY-MM-DD>/`, each an observation of its host at its own time.
+//!
+//! A report's findings join the `findings.csv` rows (the merge gives first_seen and
+//! last_seen from the whole history); the reports and what each lists become the
+//! [`ScanHistory`], and from it the verifications it derives after deployments. A file
+//! that is no known report, or a folder that is not a date, is reported, never skipped
+//! in silence; only dot-files (`.gitkeep`, `.DS_Store`) are passed over.
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use patchloop_model::{
+    AssetId, Finding, InputKind, ScanHistory, ScanRecord, Sighting, Text, Timestamp,
+};
+
+use super::IngestError;
+use super::provenance::{Ctx, Probe, Want};
+use super::reports::host_of;
+use crate::config::BundleConfig;
+
+/// What the reports gave, kept until the findings are merged.
+#[derive(Default)]
+pub(super) struct ScanRead {
+    reports: Vec<ScanRecord>,
+    sightings: Vec<Sighting>,
+}
+
+/// The date a folder's name gives (`2026-09-01`), as midnight UTC.
+fn folder_date(name: &str) -> Option<Timestamp> {
+    let d = NaiveDate::parse_from_str(name, "%Y-%m-%d").ok()?;
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc())
+}
+
+/// Reads every report under `scans/` into `rows` (beside the `findings.csv` rows) and
+/// returns what the history needs.
+pub(super) fn load_scans(
+    cx: &mut Ctx<'_>,
+    config: &BundleConfig,
+    rows: &mut Vec<Finding>,
+) -> ScanRead {
+    let mut out = ScanRead::default();
+    let dir = cx.dir.join("scans");
+    match cx.probe(&dir, Want::Dir) {
+        Probe::Absent => {
+            cx.bundle.provenance.absent.push("scans/*.json".into());
+            return out;
+        }
+        Probe::Refused => return out,
+        Probe::Found => {}
+    }
+    // (file, the date of its folder)
+    let mut files: Vec<(PathBuf, Option<Timestamp>)> = Vec::new();
+    for p in cx.entries_in(&dir) {
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            let rel = cx.rel(&p);
+            let Some(date) = folder_date(&name) else {
+                cx.errors.push(IngestError::File {
+                    file: format!("{rel}/"),
+                    message: "a folder under scans/ must be named after the day its reports \
+                              were taken (YYYY-MM-DD); its files were not read"
+                        .to_string(),
+                });
+                continue;
+            };
+            if cx.probe(&p, Want::Dir) != Probe::Found {
+                return out;
+            }
+            for f in cx.entries_in(&p) {
+                let n = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if n.starts_with('.') {
+                    continue;
+                }
+                if f.is_dir() {
+                    cx.errors.push(IngestError::File {
+                        file: format!("{}/", cx.rel(&f)),
+                        message: "scans/<date>/ holds report files, not folders; not read"
+                            .to_string(),
+                    });
+                    continue;
+                }
+                files.push((f, Some(date)));
+            }
+        } else {
+            files.push((p, None));
+        }
+    }
+    for (path, date) in files {
+        if cx.probe(&path, Want::File) != Probe::Found {
+            return out;
+        }
+        read_one(cx, config, &path, date, rows, &mut out);
+    }
+    out
+}
+
+/// Reads one report file: its bytes (bounded), then the format its content shows.
+fn read_one(
+    cx: &mut Ctx<'_>,
+    config: &BundleConfig,
+    path: &Path,
+    date: Option<Timestamp>,
+    rows: &mut Vec<Finding>,
+    out: &mut ScanRead,
+) {
+    let rel = cx.rel(path);
+    let Some(f) = cx.open(path) else { return };
+    let mut bytes = Vec::new();
+    if let Err(e) = f.take(crate::MAX_INPUT_BYTES + 1).read_to_end(&mut bytes) {
+        cx.record(rel.clone(), InputKind::Scan, "unknown", 0, 1);
+        cx.errors.push(IngestError::File {
+            file: rel,
+            message: format!("cannot be read: {e}"),
+        });
+        return;
+    }
+    let fallback = date.or(cx.bundle.as_of);
+    // Multi-host formats announce themselves (XML root, CSV header, JSON keys); what is
+    // none of them is read as a one-host JSON report, whose reader says when it is not.
+    let Some(host) = host_of(cx, path, &rel, &config.scan_hosts) else {
+        return;
+    };
+    single(cx, &rel, &host, fallback, &bytes, rows, out);
+}
+
+/// A report of one host (Trivy, Grype, OSV-Scanner): the host is named after the file.
+fn single(
+    cx: &mut Ctx<'_>,
+    rel: &str,
+    host: &AssetId,
+    fallback: Option<Timestamp>,
+    bytes: &[u8],
+    rows: &mut Vec<Finding>,
+    out: &mut ScanRead,
+) {
+    let ctx = crate::scan::ScanContext {
+        source: rel,
+        host,
+        fallback_first_seen: fallback,
+    };
+    match crate::scan::read_scan(bytes, &ctx) {
+        Ok(p) => {
+            let v = p.value;
+            cx.record(
+                rel.to_string(),
+                InputKind::Scan,
+                v.format.as_str(),
+                v.findings.len(),
+                p.errors.len(),
+            );
+            cx.errors
+                .extend(p.errors.into_iter().map(IngestError::Scan));
+            let report = out.reports.len() as u32;
+            out.reports.push(ScanRecord {
+                host: host.clone(),
+                at: v.at,
+                source: Text::from(rel),
+                scanner: Text::from(v.format.as_str()),
+                coverage: v.coverage,
+            });
+            for (f, key) in v.findings.iter().zip(v.finding_keys) {
+                out.sightings.push(Sighting {
+                    report,
+                    asset_id: f.asset_id.clone(),
+                    vuln_id: f.vuln_id.clone(),
+                    key,
+                });
+            }
+            rows.extend(v.findings);
+        }
+        Err(e) => {
+            cx.record(rel.to_string(), InputKind::Scan, "unknown", 0, 1);
+            cx.errors.push(e.into());
+        }
+    }
+}
+
+/// After the merge: the history of the merged findings, and the verifications it
+/// derives, added to the events after the recorded ones of the same instant.
+pub(super) fn finish_scans(cx: &mut Ctx<'_>, read: ScanRead) {
+    if read.reports.is_empty() {
+        return;
+    }
+    let history = ScanHistory::build(&cx.bundle.findings, read.reports, &read.sightings);
+    let derived = history.derive_verifications(&cx.bundle.findings, &cx.bundle.events);
+    if !derived.is_empty() {
+        cx.bundle.events.extend(derived);
+        cx.bundle.events.sort_by(|a, b| {
+            (a.at, a.derived_from.is_some(), a.line).cmp(&(b.at, b.derived_from.is_some(), b.line))
+        });
+    }
+    cx.bundle.scans = history;
+}
