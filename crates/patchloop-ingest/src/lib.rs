@@ -19,6 +19,7 @@
 //! | [`scan`] | Trivy, Grype and OSV-Scanner JSON reports |
 //! | [`leaks`] | gitleaks JSON and trufflehog NDJSON reports |
 //! | [`evidence`] | identity evidence: AWS IAM credential reports, CloudTrail logs, Vault KV v2 metadata, Kubernetes ServiceAccounts and token Secrets, GitHub Actions secrets listings |
+//! | [`deploy`] | deployment evidence: `ansible-playbook` json-callback output |
 //! | [`config`] | `patchloop.toml` |
 //! | [`mod@bundle`] | a whole bundle directory |
 //! | [`mod@write`] | writes a bundle's CSV files |

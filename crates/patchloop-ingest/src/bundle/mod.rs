@@ -71,6 +71,9 @@ pub enum IngestError {
     /// Kubernetes, GitHub Actions).
     #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),
+    /// A deployment-evidence file's error (Ansible json-callback output).
+    #[error(transparent)]
+    Deploy(#[from] crate::deploy::AnsibleError),
     /// A record names an asset, secret or resource that the bundle does not have.
     #[error("{file}{}: {field} {value:?} {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Reference {

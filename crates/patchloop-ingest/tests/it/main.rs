@@ -7,6 +7,7 @@ mod bad_input;
 mod bounds;
 mod csv_files;
 mod cvss_vectors;
+mod deploy_ansible;
 mod epss;
 mod evidence_aws;
 mod evidence_bundle;
