@@ -28,6 +28,9 @@ seed patchloop_toml $fleet/patchloop.toml $ho/toml/*
 id=$fx/identity
 seed credential_report $id/aws-iam/*
 seed identity_listings $id/vault/*.json $id/kubernetes/*.json $id/github-actions/*.json
+seed inspector2 $fx/inspector2/*.json
+seed asff $fx/security-hub/*.json
+seed ocsf $fx/ocsf/*.json
 # The CloudTrail target: first byte odd = JSON lines, even = one JSON document.
 mkdir -p corpus/cloudtrail
 for f in $id/cloudtrail/*.json* ; do
