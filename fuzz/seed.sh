@@ -29,6 +29,9 @@ id=$fx/identity
 seed credential_report $id/aws-iam/*
 seed identity_listings $id/vault/*.json $id/kubernetes/*.json $id/github-actions/*.json
 seed ansible $fx/ansible/*.json
+seed inspector2 $fx/inspector2/*.json
+seed asff $fx/security-hub/*.json
+seed ocsf $fx/ocsf/*.json
 # The CloudTrail target: first byte odd = JSON lines, even = one JSON document.
 mkdir -p corpus/cloudtrail
 for f in $id/cloudtrail/*.json* ; do

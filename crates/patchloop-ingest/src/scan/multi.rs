@@ -7,6 +7,10 @@
 //! the model's matcher) for every format.
 use patchloop_model::{FindingStatus, Severity, Text, Timestamp, VulnId};
 
+pub(crate) mod collect;
+pub(crate) mod json;
+pub(crate) mod rules;
+
 /// Every way a report names one host. Empty strings are never stored: a field is `None`
 /// when the report leaves it empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,4 +96,9 @@ pub struct MultiHostReport {
     /// The hosts, in report order; a host named twice (a CSV repeats it once per row) is
     /// one [`HostScan`].
     pub hosts: Vec<HostScan>,
+    /// Records read but skipped by design, because they are not a vulnerability on a
+    /// host: findings about container images or Lambda functions, GuardDuty and
+    /// compliance findings, OCSF detection findings. Not errors; counted so that a
+    /// report that yields no host says why.
+    pub skipped: usize,
 }
