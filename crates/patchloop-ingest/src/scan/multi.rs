@@ -92,4 +92,8 @@ pub struct MultiHostReport {
     /// The hosts, in report order; a host named twice (a CSV repeats it once per row) is
     /// one [`HostScan`].
     pub hosts: Vec<HostScan>,
+    /// Entries skipped because the scanner rates them informational and names no CVE
+    /// (Nessus severity 0, Tenable `Info`/`None`, Qualys information gathered): facts the
+    /// scan found about a host, not flaws in it. Counted so the skip is visible.
+    pub informational: usize,
 }
