@@ -25,6 +25,9 @@ seed osv $fx/osv-scanner/**/*.json $ho/osv/*
 seed gitleaks $fx/gitleaks/**/*.json $ho/gitleaks/* $fleet/identity/leaks/*.json
 seed trufflehog $fx/trufflehog/**/*.json* $ho/trufflehog/*
 seed patchloop_toml $fleet/patchloop.toml $ho/toml/*
+seed nessus $fx/nessus/*.nessus
+seed tenable $fx/tenable/*.csv
+seed qualys $fx/qualys/*.csv
 id=$fx/identity
 seed credential_report $id/aws-iam/*
 seed identity_listings $id/vault/*.json $id/kubernetes/*.json $id/github-actions/*.json

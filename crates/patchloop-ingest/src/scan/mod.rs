@@ -47,12 +47,14 @@ use crate::Parsed;
 
 pub mod asff;
 mod grype;
+mod hosts;
 pub mod inspector2;
 pub mod multi;
 pub mod nessus;
 pub mod ocsf;
 mod osv;
 pub mod qualys;
+mod table;
 pub mod tenable;
 mod trivy;
 

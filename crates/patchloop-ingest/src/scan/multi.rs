@@ -101,4 +101,8 @@ pub struct MultiHostReport {
     /// compliance findings, OCSF detection findings. Not errors; counted so that a
     /// report that yields no host says why.
     pub skipped: usize,
+    /// Entries skipped because the scanner rates them informational and names no CVE
+    /// (Nessus severity 0, Tenable `Info`/`None`, Qualys information gathered): facts the
+    /// scan found about a host, not flaws in it. Counted so the skip is visible.
+    pub informational: usize,
 }

@@ -288,6 +288,7 @@ impl Collector {
         }
         Parsed {
             value: MultiHostReport {
+                informational: 0,
                 hosts: self.hosts,
                 skipped: self.skipped,
             },
