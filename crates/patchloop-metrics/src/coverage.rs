@@ -1,8 +1,7 @@
 //! Discovery coverage (spec §1.1 matching, spec §6 figures): how the inventory of
 //! record and what discovery observed agree.
-use std::collections::{BTreeMap, BTreeSet};
-
 use chrono::TimeDelta;
+use patchloop_model::hostmatch::{HostKeyRow, HostMatcher, asset_keys, record_keys};
 use patchloop_model::{Asset, AssetId, DiscoveryRecord, HostName, Tags, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -75,64 +74,16 @@ pub struct CoverageMetrics {
     pub stale_days: u32,
 }
 
-/// The four matching keys of one side, in spec order.
-fn keys_asset(a: &Asset) -> [Option<&str>; 4] {
-    [
-        a.serial.as_deref(),
-        a.mac.as_deref(),
-        a.fqdn.as_ref().map(HostName::as_str),
-        short_name(a.hostname.as_ref(), a.fqdn.as_ref()),
-    ]
-}
-
-fn keys_row(r: &DiscoveryRecord) -> [Option<&str>; 4] {
-    [
+/// A discovery row's keys: the first four of the model's rule (coverage does not match
+/// on IP).
+fn keys_row(r: &DiscoveryRecord) -> HostKeyRow {
+    record_keys(
         r.serial.as_deref(),
         r.mac.as_deref(),
         r.fqdn.as_ref().map(HostName::as_str),
-        short_name(r.hostname.as_ref(), r.fqdn.as_ref()),
-    ]
-}
-
-fn short_name<'a>(h: Option<&'a HostName>, fqdn: Option<&'a HostName>) -> Option<&'a str> {
-    h.map(HostName::as_str)
-        .or_else(|| fqdn.map(HostName::first_label))
-        .filter(|s| !s.is_empty())
-}
-
-/// The assets a row matches. A pair (row, asset) matches when the first key present on
-/// both sides holds equal values. When the row matches assets at different key levels,
-/// only the earliest level counts: a serial match outranks a hostname match, so a second
-/// asset that merely shares the name does not make the row ambiguous.
-pub(crate) fn match_row(
-    row: &[Option<&str>; 4],
-    asset_keys: &[[Option<&str>; 4]],
-    index: &[BTreeMap<&str, Vec<u32>>; 4],
-) -> Vec<u32> {
-    for (k, v) in row.iter().enumerate() {
-        let Some(v) = v else { continue };
-        let Some(cands) = index.get(k).and_then(|m| m.get(v)) else {
-            continue;
-        };
-        let level: BTreeSet<u32> = cands
-            .iter()
-            .copied()
-            .filter(|&c| {
-                // An earlier key present on both sides decides the pair, and it did not
-                // match (or the asset would have been found at that level).
-                asset_keys.get(c as usize).is_some_and(|ak| {
-                    !(0..k).any(|j| {
-                        row.get(j).is_some_and(Option::is_some)
-                            && ak.get(j).is_some_and(Option::is_some)
-                    })
-                })
-            })
-            .collect();
-        if !level.is_empty() {
-            return level.into_iter().collect();
-        }
-    }
-    Vec::new()
+        r.hostname.as_ref().map(HostName::as_str),
+        None,
+    )
 }
 
 /// Coverage of `assets` (sorted by id) by `discovery` at `as_of`.
@@ -143,15 +94,7 @@ pub(crate) fn compute(
     as_of: Timestamp,
     stale_days: u32,
 ) -> CoverageMetrics {
-    let asset_keys: Vec<[Option<&str>; 4]> = assets.iter().map(|a| keys_asset(a)).collect();
-    let mut index: [BTreeMap<&str, Vec<u32>>; 4] = Default::default();
-    for (i, ks) in asset_keys.iter().enumerate() {
-        for (m, k) in index.iter_mut().zip(ks) {
-            if let Some(k) = k {
-                m.entry(*k).or_default().push(i as u32);
-            }
-        }
-    }
+    let matcher = HostMatcher::new(assets.iter().map(|a| asset_keys(a, false)).collect());
     let mut rows: Vec<&DiscoveryRecord> = discovery.iter().collect();
     rows.sort_by_key(|r| r.line);
     let stale_before = as_of
@@ -169,7 +112,7 @@ pub(crate) fn compute(
             continue;
         }
         considered += 1;
-        let m = match_row(&keys_row(r), &asset_keys, &index);
+        let m = matcher.matches(&keys_row(r));
         match m.as_slice() {
             [] => shadow_hosts.push(ShadowHost {
                 line: r.line,
@@ -260,49 +203,5 @@ pub(crate) fn compute(
             "assets with last_scanned absent or older than stale_days / assets in the inventory",
         ),
         stale_days,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn idx<'a>(assets: &[[Option<&'a str>; 4]]) -> [BTreeMap<&'a str, Vec<u32>>; 4] {
-        let mut index: [BTreeMap<&str, Vec<u32>>; 4] = Default::default();
-        for (i, ks) in assets.iter().enumerate() {
-            for (m, k) in index.iter_mut().zip(ks) {
-                if let Some(k) = k {
-                    m.entry(*k).or_default().push(i as u32);
-                }
-            }
-        }
-        index
-    }
-
-    #[test]
-    fn first_key_on_both_sides_decides() {
-        // Asset 0 has serial S2 and hostname web; asset 1 has only hostname web.
-        let assets = [
-            [Some("S2"), None, None, Some("web")],
-            [None, None, None, Some("web")],
-        ];
-        let index = idx(&assets);
-        // The row's serial differs from asset 0's: asset 0 is ruled out, asset 1 matches
-        // by hostname.
-        assert_eq!(
-            match_row(&[Some("S1"), None, None, Some("web")], &assets, &index),
-            vec![1]
-        );
-        // No serial on the row: both match by hostname — ambiguous.
-        assert_eq!(
-            match_row(&[None, None, None, Some("web")], &assets, &index),
-            vec![0, 1]
-        );
-        // Same serial: asset 0 matches by serial, which outranks asset 1's name match.
-        assert_eq!(
-            match_row(&[Some("S2"), None, None, Some("web")], &assets, &index),
-            vec![0]
-        );
-        assert!(match_row(&[Some("S9"), None, None, None], &assets, &index).is_empty());
     }
 }

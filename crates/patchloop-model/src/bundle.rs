@@ -53,6 +53,8 @@ pub enum InputKind {
     GithubActions,
     /// `identity/usage.csv`
     Usage,
+    /// `deploy/ansible/*.json`: `ansible-playbook` runs (json callback)
+    Ansible,
 }
 
 impl InputKind {
@@ -79,6 +81,7 @@ impl InputKind {
             InputKind::Kubernetes => "identity/kubernetes/*.json",
             InputKind::GithubActions => "identity/github-actions/*.json",
             InputKind::Usage => "identity/usage.csv",
+            InputKind::Ansible => "deploy/ansible/*.json",
         }
     }
 }

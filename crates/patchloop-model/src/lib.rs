@@ -33,6 +33,7 @@ mod evidence;
 mod exception;
 mod exchange;
 mod finding;
+pub mod hostmatch;
 mod id;
 mod identity;
 mod intel;

@@ -167,7 +167,8 @@ impl ScanHistory {
     /// vuln)): after each `deploy_succeeded` of
     /// a finding, the first later covering report gives `verify_passed` (absent) or
     /// `verify_failed` with reason `still_detected` (present), at the report's time,
-    /// marked with [`Event::derived_from`]. None is derived when a recorded
+    /// marked with [`Event::derived_from`]. Deployments count whether recorded in
+    /// `events.csv` or read from a deployment tool's output. None is derived when a
     /// `verify_passed` or `verify_failed` of the finding falls between the deployment
     /// and that report (inclusive): the recorded verification wins. Two deployments
     /// before one report give one verification. `events` need not be sorted; the
@@ -178,7 +179,7 @@ impl ScanHistory {
         }
         // The recorded remediation events of findings with observations, per finding.
         let mut per: BTreeMap<u32, Vec<(Timestamp, EventKind)>> = BTreeMap::new();
-        for e in events.iter().filter(|e| e.derived_from.is_none()) {
+        for e in events {
             if !matches!(
                 e.kind,
                 EventKind::DeploySucceeded | EventKind::VerifyPassed | EventKind::VerifyFailed

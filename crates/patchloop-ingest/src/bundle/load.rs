@@ -9,6 +9,7 @@ use std::path::Path;
 
 use patchloop_model::{Bundle, InputKind, merge_findings};
 
+use super::deploy::load_deploy;
 use super::evidence::load_evidence;
 use super::provenance::{Ctx, Probe, Want};
 use super::references::{check_references, fill_cvss_from_findings};
@@ -73,7 +74,14 @@ fn load_bundle_fs(
         fatal: None,
     };
     // The directories first: one present but unusable is an error, never "absent".
-    for d in ["identity", "identity/leaks", "intel", "scans"] {
+    for d in [
+        "deploy",
+        "deploy/ansible",
+        "identity",
+        "identity/leaks",
+        "intel",
+        "scans",
+    ] {
         if cx.probe(&dir.join(d), Want::Dir) == Probe::Refused {
             return Err(cx.fail());
         }
@@ -246,6 +254,10 @@ fn load_bundle_fs(
     }
 
     cx.bundle.findings = merge_findings(finding_rows);
+    load_deploy(&mut cx);
+    if cx.fatal.is_some() {
+        return Err(cx.fail());
+    }
     finish_scans(&mut cx, scans);
     fill_cvss_from_findings(&mut cx);
     check_references(&mut cx);

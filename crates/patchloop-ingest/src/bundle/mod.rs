@@ -12,8 +12,10 @@
 //! | `provenance` | how each input is looked at before it is opened (absent only when nothing is there; present but unreadable, not a regular file, a dangling link or a link out of the bundle ends the load), how each file read (or absent) is recorded, and how its errors are kept |
 //! | `references` | what is checked across files once everything is read |
 //! | `evidence` | which identity-evidence files under `identity/` are read (credential reports, CloudTrail in parallel, Vault, Kubernetes, GitHub Actions, `usage.csv`), and how provider credentials are merged and matched to `identity/secrets.csv` |
+mod deploy;
 mod evidence;
 mod load;
+mod multihost;
 mod provenance;
 mod references;
 mod reports;

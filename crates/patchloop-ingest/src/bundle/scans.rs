@@ -10,11 +10,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use patchloop_model::hostmatch::HostMatcher;
 use patchloop_model::{
     AssetId, Finding, InputKind, ScanHistory, ScanRecord, Sighting, Text, Timestamp,
 };
 
 use super::IngestError;
+use super::multihost::read_multi;
 use super::provenance::{Ctx, Probe, Want};
 use super::reports::host_of;
 use crate::config::BundleConfig;
@@ -22,8 +24,8 @@ use crate::config::BundleConfig;
 /// What the reports gave, kept until the findings are merged.
 #[derive(Default)]
 pub(super) struct ScanRead {
-    reports: Vec<ScanRecord>,
-    sightings: Vec<Sighting>,
+    pub(super) reports: Vec<ScanRecord>,
+    pub(super) sightings: Vec<Sighting>,
 }
 
 /// The date a folder's name gives (`2026-09-01`), as midnight UTC.
@@ -93,11 +95,12 @@ pub(super) fn load_scans(
             files.push((p, None));
         }
     }
+    let mut matcher = None;
     for (path, date) in files {
         if cx.probe(&path, Want::File) != Probe::Found {
             return out;
         }
-        read_one(cx, config, &path, date, rows, &mut out);
+        read_one(cx, config, &mut matcher, &path, date, rows, &mut out);
     }
     out
 }
@@ -106,6 +109,7 @@ pub(super) fn load_scans(
 fn read_one(
     cx: &mut Ctx<'_>,
     config: &BundleConfig,
+    matcher: &mut Option<HostMatcher>,
     path: &Path,
     date: Option<Timestamp>,
     rows: &mut Vec<Finding>,
@@ -123,6 +127,9 @@ fn read_one(
         return;
     }
     let fallback = date.or(cx.bundle.as_of);
+    if read_multi(cx, matcher, &rel, fallback, &bytes, rows, out) {
+        return;
+    }
     // Multi-host formats announce themselves (XML root, CSV header, JSON keys); what is
     // none of them is read as a one-host JSON report, whose reader says when it is not.
     let Some(host) = host_of(cx, path, &rel, &config.scan_hosts) else {

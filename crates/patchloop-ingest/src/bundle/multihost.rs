@@ -1,0 +1,221 @@
+//! Multi-host scanner reports in `scans/` (Nessus, Tenable, Qualys, Inspector2, Security
+//! Hub, OCSF): each host the report names is matched to an asset by the discovery
+//! matching rule (serial, MAC, FQDN, short name, IP; `patchloop_model::hostmatch`), and
+//! becomes one observation of that asset in the scan history. A host that matches no
+//! asset, or more than one, is reported with the keys it was named by, and its entries
+//! are not read: a finding on a guessed host would move the queue.
+use patchloop_model::hostmatch::{HostMatcher, asset_keys, record_keys};
+use patchloop_model::{
+    AssetId, Finding, FindingStatus, InputKind, ScanRecord, Sighting, Text, Timestamp,
+};
+
+use super::IngestError;
+use super::provenance::Ctx;
+use super::scans::ScanRead;
+use crate::Parsed;
+use crate::scan::{HostScan, MultiHostReport, ScanError};
+
+/// A multi-host format: its name and its reader.
+type Reader = fn(&[u8], &str) -> Result<Parsed<MultiHostReport, ScanError>, ScanError>;
+
+/// The multi-host formats, in the order their content is tried; each `looks_like` reads
+/// only the start of the file (the XML root, the CSV header, the JSON's first keys).
+const FORMATS: [(&str, fn(&[u8]) -> bool, Reader); 6] = [
+    (
+        "nessus",
+        crate::scan::nessus::looks_like,
+        crate::scan::nessus::read,
+    ),
+    (
+        "tenable",
+        crate::scan::tenable::looks_like,
+        crate::scan::tenable::read,
+    ),
+    (
+        "qualys",
+        crate::scan::qualys::looks_like,
+        crate::scan::qualys::read,
+    ),
+    (
+        "inspector2",
+        crate::scan::inspector2::looks_like,
+        crate::scan::inspector2::read,
+    ),
+    (
+        "security-hub",
+        crate::scan::asff::looks_like,
+        crate::scan::asff::read,
+    ),
+    (
+        "ocsf",
+        crate::scan::ocsf::looks_like,
+        crate::scan::ocsf::read,
+    ),
+];
+
+/// Reads `bytes` as a multi-host report when its content is one; `false` when it is not
+/// (the caller then reads it as a one-host report).
+pub(super) fn read_multi(
+    cx: &mut Ctx<'_>,
+    matcher: &mut Option<HostMatcher>,
+    rel: &str,
+    fallback: Option<Timestamp>,
+    bytes: &[u8],
+    rows: &mut Vec<Finding>,
+    out: &mut ScanRead,
+) -> bool {
+    let Some(&(format, _, read)) = FORMATS.iter().find(|(_, looks, _)| looks(bytes)) else {
+        return false;
+    };
+    let parsed = match read(bytes, rel) {
+        Ok(p) => p,
+        Err(e) => {
+            cx.record(rel.to_string(), InputKind::Scan, format, 0, 1);
+            cx.errors.push(e.into());
+            return true;
+        }
+    };
+    let mut errors: Vec<IngestError> = parsed.errors.into_iter().map(IngestError::Scan).collect();
+    let matcher = matcher.get_or_insert_with(|| {
+        HostMatcher::new(
+            cx.bundle
+                .assets
+                .iter()
+                .map(|a| asset_keys(a, true))
+                .collect(),
+        )
+    });
+    let mut entries = 0usize;
+    for host in parsed.value.hosts {
+        let k = &host.keys;
+        let keys = record_keys(
+            k.serial.as_deref(),
+            k.mac.as_deref(),
+            k.fqdn.as_deref(),
+            k.hostname.as_deref(),
+            k.ip.as_deref(),
+        );
+        let label = k.label();
+        let asset = match matcher.matches(&keys).as_slice() {
+            [one] => cx.bundle.assets.get(*one as usize).map(|a| a.id.clone()),
+            [] => {
+                errors.push(IngestError::File {
+                    file: rel.to_string(),
+                    message: format!(
+                        "host {:?} matches no asset in assets.csv (by serial, MAC, FQDN, \
+                         hostname or IP); its {} entries were not read",
+                        crate::clip(&label),
+                        host.entries.len()
+                    ),
+                });
+                None
+            }
+            many => {
+                let ids: Vec<&str> = many
+                    .iter()
+                    .filter_map(|&i| cx.bundle.assets.get(i as usize))
+                    .map(|a| a.id.as_str())
+                    .collect();
+                errors.push(IngestError::File {
+                    file: rel.to_string(),
+                    message: format!(
+                        "host {:?} matches {} assets ({}); its {} entries were not read",
+                        crate::clip(&label),
+                        ids.len(),
+                        crate::clip(&ids.join(", ")),
+                        host.entries.len()
+                    ),
+                });
+                None
+            }
+        };
+        let Some(asset) = asset else { continue };
+        let Some(at) = host.at.or(fallback) else {
+            errors.push(IngestError::File {
+                file: rel.to_string(),
+                message: format!(
+                    "host {:?}: the report gives no scan time, the file is not in a dated \
+                     folder (scans/<YYYY-MM-DD>/) and no as_of was given; not read",
+                    crate::clip(&label)
+                ),
+            });
+            continue;
+        };
+        entries += host.entries.len();
+        observe(asset, at, rel, format, host, rows, out);
+    }
+    cx.record(
+        rel.to_string(),
+        InputKind::Scan,
+        format,
+        entries,
+        errors.len(),
+    );
+    cx.errors.extend(errors);
+    true
+}
+
+/// One host of a report as one observation: a report entry still open is a sighting,
+/// one the report marks fixed is a finding the scanner has closed (and, for a finding
+/// seen before, the report's silence about it makes it absent).
+fn observe(
+    asset: AssetId,
+    at: Timestamp,
+    rel: &str,
+    format: &str,
+    host: HostScan,
+    rows: &mut Vec<Finding>,
+    out: &mut ScanRead,
+) {
+    let mut coverage: Vec<Text> = host
+        .coverage
+        .iter()
+        .map(|c| Text::from(c.as_str()))
+        .collect();
+    if coverage.is_empty() {
+        coverage.push(Text::from(format));
+    }
+    coverage.sort();
+    coverage.dedup();
+    let report = out.reports.len() as u32;
+    let scanner = Text::from(format);
+    for e in host.entries {
+        let first_seen = e.first_seen.map_or(at, |f| f.min(at));
+        let open = e.status == FindingStatus::Open;
+        if open {
+            for key in &coverage {
+                out.sightings.push(Sighting {
+                    report,
+                    asset_id: asset.clone(),
+                    vuln_id: e.vuln_id.clone(),
+                    key: key.clone(),
+                });
+            }
+        }
+        rows.push(Finding {
+            asset_id: asset.clone(),
+            vuln_id: e.vuln_id,
+            package: e.package,
+            installed_version: e.installed_version,
+            fixed_version: e.fixed_version,
+            first_seen,
+            last_seen: if open {
+                Some(e.last_seen.map_or(at, |l| l.max(at)))
+            } else {
+                e.last_seen
+            },
+            status: e.status,
+            fixed_at: if open { None } else { e.fixed_at },
+            scanner: Some(scanner.clone()),
+            cvss_vector: e.cvss_vector,
+            severity: e.severity,
+        });
+    }
+    out.reports.push(ScanRecord {
+        host: asset,
+        at,
+        source: Text::from(rel),
+        scanner,
+        coverage,
+    });
+}
