@@ -116,6 +116,12 @@ enum Command {
         after_help = "Examples:\n  patchloop alerts examples/fleet\n  patchloop alerts examples/fleet --format json"
     )]
     Alerts(cmd::loop_cmds::SimpleArgs),
+    /// The events the loop replays: recorded in events.csv, and derived from the scan
+    /// history (verifications) and deployment tools (Ansible), each with its source.
+    #[command(
+        after_help = "Examples:\n  patchloop events examples/fleet --asset staging-web-01\n  patchloop events examples/fleet --derived --format csv"
+    )]
+    Events(cmd::events::EventsArgs),
     /// The whole closed loop in one document for people: HTML with charts, Markdown or
     /// JSON, every section tagged with its NIST CSF 2.0 subcategory.
     #[command(
@@ -165,6 +171,7 @@ fn main() -> ExitCode {
         Command::Coverage(a) => cmd::loop_cmds::coverage(&a),
         Command::Exceptions(a) => cmd::loop_cmds::exceptions(&a),
         Command::Alerts(a) => cmd::loop_cmds::alerts(&a),
+        Command::Events(a) => cmd::events::events(&a),
         Command::BlastRadius(a) => cmd::graph_cmds::blast(&a),
         Command::Paths(a) => cmd::graph_cmds::paths(&a),
         Command::ClosurePlan(a) => cmd::graph_cmds::closure(&a),

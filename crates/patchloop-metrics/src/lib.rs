@@ -222,6 +222,7 @@ mod pass;
 mod report;
 mod sla;
 mod stats;
+mod verification;
 
 pub use activity::{CadenceMetrics, FailureMetrics, RepeatFailure, WeekCount};
 pub use alerts::{RetiredBy, ReuseAlert};
@@ -247,6 +248,7 @@ pub use report::{
     OwnerOverdue, SourceCounts, StateCounts, TrendReport, WindowInfo,
 };
 pub use stats::{DurationStats, Note, Ratio};
+pub use verification::{OwnerAwaiting, VerificationMetrics};
 
 use patchloop_model::{Bundle, Timestamp};
 

@@ -222,6 +222,9 @@ pub struct Policy {
     pub ephemeral_max_ttl: u32,
     /// Roles that trigger an identity review besides the spec's privileged roles.
     pub review_roles: Vec<Role>,
+    /// A deployment awaiting its verification (a rescan or a recorded check) for more
+    /// than this many days is reported by owner (7).
+    pub verify_within_days: u32,
 }
 
 impl Default for Policy {
@@ -247,6 +250,7 @@ impl Default for Policy {
             identity_days_urgent: 3,
             ephemeral_max_ttl: 3600,
             review_roles: Vec::new(),
+            verify_within_days: 7,
         }
     }
 }

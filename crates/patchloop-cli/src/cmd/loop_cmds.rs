@@ -2,7 +2,7 @@
 //! trend), `coverage` and `exceptions`.
 use std::fmt::Write as _;
 
-use patchloop::metrics::{DurationStats, FindingLifecycle, LoopState, Ratio};
+use patchloop::metrics::{DurationStats, FindingLifecycle, LoopState, Ratio, ReopenCause};
 
 use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
@@ -118,6 +118,28 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                     c.identity_overdue
                 );
                 out!("{}", columns::table(&cols, &findings, &|_, _| None));
+                if args.asset.is_some() || args.vuln.is_some() {
+                    // One host or flaw asked for: its timeline, recorded and derived
+                    // events side by side (docs/spec.md §4.3).
+                    let shown: std::collections::BTreeSet<(&str, &str)> = findings
+                        .iter()
+                        .map(|f| (f.asset_id.as_str(), f.vuln_id.as_str()))
+                        .collect();
+                    let evs: Vec<&patchloop::model::Event> = s
+                        .bundle()
+                        .events
+                        .iter()
+                        .filter(|e| match (&e.asset_id, &e.vuln_id) {
+                            (Some(a), Some(v)) => shown.contains(&(a.as_str(), v.as_str())),
+                            _ => false,
+                        })
+                        .collect();
+                    if !evs.is_empty() {
+                        outln!("\nevents (recorded in events.csv, or derived from a report):");
+                        let ecols = super::events::event_columns();
+                        out!("{}", columns::table(&ecols, &evs, &|_, _| None));
+                    }
+                }
                 for i in &report.issues {
                     outln!("issue: {}", serde_json::to_string(i)?);
                 }
@@ -199,7 +221,7 @@ fn re_exposed(f: &FindingLifecycle) -> bool {
 
 /// The columns of `status`: every CSV column; the table shows state with its failure
 /// reason, the remediation date, the SLA standing and the identity actions missing.
-fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 18] {
+fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 23] {
     type C<'a> = Column<&'a FindingLifecycle>;
     [
         C::shown("asset_id", "HOST", |f| f.asset_id.to_string()),
@@ -227,8 +249,24 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 18] {
                 .map(common::ts)
                 .unwrap_or_default()
         }),
+        C::csv("remediated_by", |f| {
+            f.remediated_by
+                .and_then(|r| serde_json::to_value(r).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }),
+        C::csv("no_deployment_recorded", |f| {
+            f.no_deployment_recorded.to_string()
+        }),
+        C::csv("awaiting_verification_days", |f| {
+            f.awaiting_verification
+                .map(|a| a.days.to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("verified_by", |f| verified_by(f)),
         C::csv("deployments", |f| f.attempts.deployments.to_string()),
         C::shown("sla", "SLA", |f| f.sla.status.to_string()),
+        C::shown("evidence", "EVIDENCE", |f| evidence_brief(f)),
         C::csv("exception", |f| f.exception.state.to_string()),
         C::csv("re_exposed", |f| re_exposed(f).to_string()),
         C::shown("identity_decision", "IDENTITY", |f| {
@@ -277,6 +315,49 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 18] {
             }
         }),
     ]
+}
+
+/// Where the last verification comes from: `events.csv:LINE`, or the report a derived
+/// verification (or a remediation by rescan) comes from (docs/spec.md §4.3).
+fn verified_by(f: &FindingLifecycle) -> String {
+    match &f.verification {
+        None => String::new(),
+        Some(v) => match &v.derived_from {
+            Some(src) => src.to_string(),
+            None => format!("events.csv:{}", v.line),
+        },
+    }
+}
+
+/// One phrase on how the loop knows the state: a deployment awaiting its verification,
+/// a verification derived from a rescan, a fix nobody recorded.
+fn evidence_brief(f: &FindingLifecycle) -> String {
+    if let Some(a) = f.awaiting_verification {
+        return format!("awaiting verification {}d", a.days);
+    }
+    let Some(v) = &f.verification else {
+        return String::new();
+    };
+    // A verification the scanner contradicted later: the reopening is the news.
+    if let Some(r) = f.reopened.last().filter(|r| r.reopened_at >= v.at) {
+        let why = match r.cause {
+            ReopenCause::SeenOpen => "seen again by the scanner",
+            ReopenCause::VerifyFailed => "a later verification failed",
+        };
+        return format!(
+            "reopened {}: {why}",
+            common::ts(r.reopened_at).get(..10).unwrap_or_default()
+        );
+    }
+    let mut out = match (&v.derived_from, v.kind.as_str()) {
+        (Some(src), "scan") => format!("absent from {src}"),
+        (Some(src), kind) => format!("{kind} (derived from {src})"),
+        (None, kind) => format!("{kind} (events.csv:{})", v.line),
+    };
+    if f.no_deployment_recorded {
+        out.push_str("; no deployment recorded");
+    }
+    out
 }
 
 fn missing_actions_of(f: &&FindingLifecycle) -> String {
@@ -355,6 +436,27 @@ pub fn metric_lines(m: &patchloop::metrics::MetricsReport) -> Vec<(String, Vec<S
         "deployments in window: {}; patch latency: {}",
         m.cadence.deployments,
         dur(&m.cadence.patch_latency)
+    ));
+    let v = &m.verification;
+    fl.push(format!(
+        "verification lag (deploy to verification): {}",
+        dur(&v.lag)
+    ));
+    fl.push(format!(
+        "deployed, awaiting verification: {}; for more than {} days: {}",
+        v.awaiting, v.over_days, v.awaiting_over
+    ));
+    for o in &v.awaiting_by_owner {
+        fl.push(format!(
+            "  {}: {} waiting, oldest {} days",
+            o.owner.as_deref().unwrap_or("(no owner)"),
+            o.awaiting,
+            o.oldest_days
+        ));
+    }
+    fl.push(format!(
+        "fixed by a rescan with no deployment recorded: {}",
+        v.no_deployment_recorded
     ));
     s.push((
         format!(

@@ -1,4 +1,5 @@
 //! One module per subcommand.
+pub mod events;
 pub mod gen_fleet;
 pub mod graph_cmds;
 pub mod loop_cmds;

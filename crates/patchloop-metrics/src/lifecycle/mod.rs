@@ -78,6 +78,22 @@ pub enum RemediationEvidence {
     Scan,
 }
 
+/// Where a finding's verification comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Verification {
+    /// When.
+    pub at: Timestamp,
+    /// `verify_passed`, `verify_failed`, or `scan` for a covering report that no longer
+    /// lists the finding.
+    pub kind: String,
+    /// The report it was derived from (`scans/2026-09-12/web-01.json`); `None` for an
+    /// event recorded in `events.csv`.
+    pub derived_from: Option<Text>,
+    /// Its `events.csv` line (0 when derived).
+    pub line: u64,
+}
+
 /// A deployment with no verification yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -450,6 +466,9 @@ pub struct FindingLifecycle {
     /// State `deployed`: the deployment that still awaits its verification (spec §4.3
     /// `awaiting_verification`), and whole days since it.
     pub awaiting_verification: Option<Awaiting>,
+    /// The last verification (`verify_passed` or `verify_failed`), recorded or derived
+    /// from a rescan, or the report whose silence remediated the finding.
+    pub verification: Option<Verification>,
     /// Earlier remediations that did not hold.
     pub reopened: Vec<Reopen>,
     /// Attempts and failures.

@@ -88,6 +88,11 @@ pub(crate) struct Machine {
     /// Remediated by a covering scan that no longer lists the finding while no
     /// deployment was recorded in the cycle (spec §4.3 `no_deployment_recorded`).
     pub no_deployment_recorded: bool,
+    /// Index in `bundle.events` of the last verification replayed (recorded or derived).
+    pub verification_idx: Option<u32>,
+    /// Index in the scan history of the report that remediated the finding by its
+    /// silence ([`RemediationEvidence::Scan`]).
+    pub absent_in: Option<u32>,
 }
 
 /// A scanner observation replayed among the events.
@@ -95,14 +100,15 @@ pub(crate) struct Machine {
 enum Synthetic {
     Fixed(Timestamp),
     Seen(Timestamp),
-    /// A covering report of the scan history that no longer lists the finding.
-    Absent(Timestamp),
+    /// A covering report of the scan history (its index) that no longer lists the
+    /// finding.
+    Absent(Timestamp, u32),
 }
 
 impl Synthetic {
     fn at(self) -> Timestamp {
         match self {
-            Synthetic::Fixed(t) | Synthetic::Seen(t) | Synthetic::Absent(t) => t,
+            Synthetic::Fixed(t) | Synthetic::Seen(t) | Synthetic::Absent(t, _) => t,
         }
     }
 }
@@ -148,7 +154,7 @@ impl Machine {
             if o.present {
                 Synthetic::Seen(o.at)
             } else {
-                Synthetic::Absent(o.at)
+                Synthetic::Absent(o.at, o.report)
             }
         }));
         steps.retain(|s| s.at() <= as_of);
@@ -228,6 +234,7 @@ impl Machine {
         self.remediated_at = None;
         self.remediated_by = None;
         self.no_deployment_recorded = false;
+        self.absent_in = None;
         self.awaiting_since = None;
         self.deployed = false;
         self.cycle_first_deploy = None;
@@ -253,7 +260,7 @@ impl Machine {
                     self.reopen(t, ReopenCause::SeenOpen, None, w);
                 }
             }
-            Synthetic::Absent(t) => {
+            Synthetic::Absent(t, report) => {
                 // A derived verification at this instant came first; this is the case
                 // it does not cover: a fix nobody recorded (or that a recorded failed
                 // verification preceded).
@@ -261,6 +268,7 @@ impl Machine {
                     let deployed = self.deployed;
                     self.remediate(t, RemediationEvidence::Scan, w);
                     self.no_deployment_recorded = !deployed;
+                    self.absent_in = Some(report);
                 }
             }
         }
@@ -296,6 +304,7 @@ impl Machine {
                 }
             }
             EventKind::VerifyPassed => {
+                self.verification_idx = Some(e.idx);
                 self.attempts[2] += 1;
                 self.same_instant(e, false, true);
                 if self.remediated {
@@ -319,6 +328,7 @@ impl Machine {
                 {
                     self.verification_lags.push((e.at, secs(d, e.at).max(0)));
                 }
+                self.verification_idx = Some(e.idx);
                 self.attempts[3] += 1;
                 self.by_reason[reason_index(reason)][1] += 1;
                 self.same_instant(e, false, false);

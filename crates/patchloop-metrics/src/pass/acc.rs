@@ -102,6 +102,14 @@ pub(crate) struct Acc {
     /// (owner, counts): before the merge, one entry per owner of the host's
     /// identity-overdue findings.
     pub identity_owners: Vec<(Option<Text>, OwnerAcc)>,
+    /// Seconds from deployment to verification, verifications in W.
+    pub verify_lags: Vec<i64>,
+    /// Findings deployed and awaiting verification at as_of.
+    pub awaiting: u64,
+    /// (owner, whole days waited) of each one waiting over `verify_within_days`.
+    pub awaiting_owners: Vec<(Option<Text>, i64)>,
+    /// Remediated by a rescan with no deployment recorded.
+    pub no_deployment_recorded: u64,
 }
 
 impl Acc {
@@ -163,6 +171,10 @@ impl Acc {
             .saturating_add(o.identity_overdue_days);
         self.identity_escalated += o.identity_escalated;
         self.identity_owners.extend(o.identity_owners);
+        self.verify_lags.extend(o.verify_lags);
+        self.awaiting += o.awaiting;
+        self.awaiting_owners.extend(o.awaiting_owners);
+        self.no_deployment_recorded += o.no_deployment_recorded;
     }
 }
 
@@ -189,6 +201,7 @@ pub(super) fn tally(
         FactSource::Fallback => acc.score_fallback += 1,
     }
     acc.decisions_known += u64::from(ev.decision.is_some());
+    tally_verification(h, w, ev, acc, policy.verify_within_days);
     let remediated = ev.state.is_remediated();
     let rem_at = ev.machine.remediated_at;
 
@@ -324,6 +337,30 @@ fn tally_identity(w: &Span, ev: &Eval, acc: &mut Acc, escalate_after_days: u32) 
             Some((_, o)) => o.add(&add),
             None => acc.identity_owners.push((id.owner.cloned(), add)),
         }
+    }
+}
+
+/// Verification lag, deployments awaiting verification, fixes nobody recorded.
+fn tally_verification(h: &Host, w: &Span, ev: &Eval, acc: &mut Acc, over_days: u32) {
+    let m = &ev.machine;
+    acc.verify_lags.extend(
+        m.verification_lags
+            .iter()
+            .filter(|(at, _)| w.contains(*at))
+            .map(|(_, s)| *s),
+    );
+    if ev.state == LoopState::Deployed
+        && let Some(since) = m.awaiting_since
+    {
+        acc.awaiting += 1;
+        let days = secs(since, w.as_of).max(0) / DAY;
+        if days > i64::from(over_days) {
+            let owner = h.asset.and_then(|a| a.owner.clone());
+            acc.awaiting_owners.push((owner, days));
+        }
+    }
+    if ev.state.is_remediated() && m.no_deployment_recorded {
+        acc.no_deployment_recorded += 1;
     }
 }
 

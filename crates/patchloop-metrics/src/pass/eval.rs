@@ -11,6 +11,7 @@ use crate::input::{DAY, Span, secs};
 use crate::issues::EventIssue;
 use crate::lifecycle::{
     Awaiting, ClosureStatus, FactSource, FindingLifecycle, LoopState, Machine, SlaFacts, SlaStatus,
+    Verification,
 };
 use crate::sla;
 
@@ -67,6 +68,7 @@ impl Eval<'_> {
             remediated_at: self.machine.remediated_at,
             remediated_by: self.machine.remediated_by,
             no_deployment_recorded: self.machine.no_deployment_recorded,
+            verification: verification(a, &self.machine),
             awaiting_verification: match (self.state, self.machine.awaiting_since) {
                 (LoopState::Deployed, Some(since)) => Some(Awaiting {
                     since,
@@ -91,6 +93,27 @@ impl Eval<'_> {
             identity,
         }
     }
+}
+
+/// The finding's last verification, from the replay.
+fn verification(a: &Analysis, m: &Machine) -> Option<Verification> {
+    if let Some(r) = m.absent_in.filter(|_| m.remediated)
+        && let Some(rep) = a.bundle.scans.reports.get(r as usize)
+    {
+        return Some(Verification {
+            at: rep.at,
+            kind: "scan".to_string(),
+            derived_from: Some(rep.source.clone()),
+            line: 0,
+        });
+    }
+    let e = a.bundle.events.get(m.verification_idx? as usize)?;
+    Some(Verification {
+        at: e.at,
+        kind: e.kind.to_string(),
+        derived_from: e.derived_from.clone(),
+        line: e.line,
+    })
 }
 
 /// Evaluates finding `fi` of host `h` at `w.as_of`; `None` when it was not yet seen.

@@ -206,6 +206,7 @@ impl<'a> Analysis<'a> {
             ageing: sections::ageing(&acc, policy.escalate_after_days),
             failures,
             cadence,
+            verification: crate::verification::compute(&acc, policy.verify_within_days),
             coverage,
             exceptions: self.exception_metrics(&acc, as_of),
             identity: identity::compute(self, &acc, as_of),
