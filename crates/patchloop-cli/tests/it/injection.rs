@@ -146,6 +146,11 @@ fn markdown_report_shows_hostile_owners_as_text() {
 #[test]
 fn queue_markdown_shows_hostile_ids_as_text() {
     let b = bundle("inj-queue-md");
+    // The Nessus exports name these two hosts too; a hostile id cannot be spelled in
+    // XML unescaped, so the exports are left out of this case.
+    for day in ["2026-08-20", "2026-09-13"] {
+        std::fs::remove_file(b.join(format!("scans/{day}/nessus-internal.nessus"))).unwrap();
+    }
     let files = ["assets.csv", "findings.csv", "discovery.csv"];
     replace(&b, &files, "mail-01", HTML_PAYLOADS[0]);
     replace(&b, &files, "dns-01", "dns\\|01");

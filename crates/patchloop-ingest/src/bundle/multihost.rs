@@ -15,12 +15,14 @@ use super::scans::ScanRead;
 use crate::Parsed;
 use crate::scan::{HostScan, MultiHostReport, ScanError};
 
-/// A multi-host format: its name and its reader.
+/// A multi-host format's reader.
 type Reader = fn(&[u8], &str) -> Result<Parsed<MultiHostReport, ScanError>, ScanError>;
+/// A multi-host format's content test.
+type Detect = fn(&[u8]) -> bool;
 
 /// The multi-host formats, in the order their content is tried; each `looks_like` reads
 /// only the start of the file (the XML root, the CSV header, the JSON's first keys).
-const FORMATS: [(&str, fn(&[u8]) -> bool, Reader); 6] = [
+const FORMATS: [(&str, Detect, Reader); 6] = [
     (
         "nessus",
         crate::scan::nessus::looks_like,

@@ -132,6 +132,22 @@ fn read_one(
     }
     // Multi-host formats announce themselves (XML root, CSV header, JSON keys); what is
     // none of them is read as a one-host JSON report, whose reader says when it is not.
+    // No one-host format is anything but a JSON object: say what the file is not,
+    // rather than how it fails to be JSON.
+    let first = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
+    if first != Some(&b'{') {
+        cx.record(rel.clone(), InputKind::Scan, "unknown", 0, 1);
+        cx.errors.push(IngestError::File {
+            file: rel,
+            message: "not a scanner report patchloop reads (Trivy, Grype, OSV-Scanner JSON; \
+                      Nessus .nessus; Tenable, Nessus or Qualys CSV; Inspector2, Security \
+                      Hub ASFF or OCSF JSON); not read (docs/bundle-format.md lists them)"
+                .to_string(),
+        });
+        return;
+    }
     let Some(host) = host_of(cx, path, &rel, &config.scan_hosts) else {
         return;
     };

@@ -32,6 +32,7 @@ mod scan_ocsf;
 mod scan_qualys;
 mod scan_tenable;
 mod scans;
+mod scans_bundle;
 mod scans_errors;
 mod scans_grype;
 mod scans_osv;

@@ -22,6 +22,10 @@ fn normalise(mut b: Bundle) -> Bundle {
     b.secrets
         .iter_mut()
         .for_each(|s| s.origin = SecretOrigin::Inventory);
+    // Events derived from the scan history are not written; they come back from the
+    // reports, which the writer does not copy.
+    b.events.retain(|e| e.derived_from.is_none());
+    b.scans = Default::default();
     b.events
         .sort_by(|a, b| (a.at, &a.kind, format!("{a:?}")).cmp(&(b.at, &b.kind, format!("{b:?}"))));
     b

@@ -74,7 +74,7 @@ fn unusable_reports_name_the_problem() {
     ] {
         assert!(
             unusable(doc, Some(AS_OF))
-                .starts_with("s.json: not a Trivy, Grype or OSV-Scanner JSON report"),
+                .starts_with("s.json: not a scanner report patchloop reads: not a Trivy, Grype or OSV-Scanner JSON report"),
             "{}",
             String::from_utf8_lossy(doc)
         );

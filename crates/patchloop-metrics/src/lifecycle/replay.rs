@@ -264,7 +264,9 @@ impl Machine {
                 // A derived verification at this instant came first; this is the case
                 // it does not cover: a fix nobody recorded (or that a recorded failed
                 // verification preceded).
-                if !self.remediated {
+                // A verification recorded at this very instant wins over the report.
+                let verified_now = self.last_verify.is_some_and(|(at, _, _)| at == t);
+                if !self.remediated && !verified_now {
                     let deployed = self.deployed;
                     self.remediate(t, RemediationEvidence::Scan, w);
                     self.no_deployment_recorded = !deployed;

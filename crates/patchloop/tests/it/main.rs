@@ -2,5 +2,6 @@
 //! (`tests/cases/<name>/`, each with a note on what it pins down) and over the example.
 #![allow(clippy::unwrap_used)]
 mod checks;
+mod rescan;
 mod round_trip;
 mod support;
