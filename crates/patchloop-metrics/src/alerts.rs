@@ -74,9 +74,9 @@ pub struct ReuseAlert {
 }
 
 /// A retirement: identifier → (when, secret index, how known).
-type Retirements<'a> = HashMap<&'a str, Vec<(Timestamp, u32, RetiredBy)>>;
+pub(crate) type Retirements<'a> = HashMap<&'a str, Vec<(Timestamp, u32, RetiredBy)>>;
 
-fn retirements<'a>(a: &Analysis<'a>) -> Retirements<'a> {
+pub(crate) fn retirements<'a>(a: &Analysis<'a>) -> Retirements<'a> {
     let mut out: Retirements<'a> = HashMap::new();
     for e in &a.bundle.events {
         if !e.kind.retires_credential() {

@@ -170,6 +170,14 @@ impl Session {
         Ok(self.analysis()?.alerts(self.as_of()))
     }
 
+    /// Per retired credential identifier with usage evidence: whether every consumer seen
+    /// with the old identifier has since been seen with the new one (spec §9.4).
+    pub fn consumer_switches(
+        &self,
+    ) -> Result<Vec<patchloop_metrics::ConsumerSwitch>, SessionError> {
+        Ok(self.analysis()?.consumer_switches(self.as_of()))
+    }
+
     /// Discovery coverage at `as_of` (spec §6).
     pub fn coverage(&self) -> Result<CoverageMetrics, SessionError> {
         Ok(patchloop_metrics::coverage(self.bundle(), self.as_of())?)

@@ -816,10 +816,17 @@ pub fn alerts(args: &SimpleArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
     let s = &opened.session;
     let alerts = s.alerts()?;
+    let switches = s.consumer_switches()?;
     if args.format == common::Format::Json {
         outln!(
             "{}",
-            common::envelope(s, "patchloop.alerts/v1", "alerts", &alerts)?
+            common::envelope_with(
+                s,
+                "patchloop.alerts/v1",
+                "alerts",
+                &alerts,
+                &[("consumer_switches", serde_json::to_value(&switches)?)],
+            )?
         );
         return Ok(EXIT_OK);
     }
@@ -830,6 +837,44 @@ pub fn alerts(args: &SimpleArgs) -> Result<u8, CliError> {
     );
     for a in &alerts {
         outln!("  {}", common::term(&alert_line(a)));
+    }
+    if !switches.is_empty() {
+        outln!(
+            "consumers of rotated credentials [DE.CM-01, PR.AA-05]: seen with the new identifier since the rotation?"
+        );
+        for w in &switches {
+            let pending = w.consumers.iter().filter(|c| !c.switched).count();
+            outln!(
+                "  {} ({} retired {} -> {}): {}",
+                common::term(w.secret_id.as_str()),
+                common::term(&w.old_credential),
+                common::ts(w.retired_at),
+                common::term(
+                    w.new_credential
+                        .as_deref()
+                        .unwrap_or("new identifier unknown")
+                ),
+                if w.all_switched {
+                    "every consumer switched".to_string()
+                } else {
+                    format!(
+                        "{pending} of {} consumer(s) not seen with the new identifier",
+                        w.consumers.len()
+                    )
+                }
+            );
+            for c in &w.consumers {
+                outln!(
+                    "    {} last used the old one {}; {}",
+                    common::term(&c.name),
+                    common::ts(c.last_old_use),
+                    match c.first_new_use {
+                        Some(t) => format!("switched, first seen with the new one {}", common::ts(t)),
+                        None => "NOT SEEN with the new one: still configured with the old credential, or broken".to_string(),
+                    }
+                );
+            }
+        }
     }
     Ok(EXIT_OK)
 }

@@ -270,3 +270,31 @@ fn principals_are_resolved_at_load() {
         }
     }
 }
+
+/// "Consumer switched" (docs/spec.md §9.4) on the example: of the two sources that used
+/// ci-runner-02's old key before its rotation, the build runner has since used the new
+/// key, the sync job has not.
+#[test]
+fn consumers_of_a_rotated_key_are_observed() {
+    let s = session("../../../../examples/fleet");
+    let w = s.consumer_switches().unwrap();
+    assert_eq!(w.len(), 1);
+    let w = &w[0];
+    assert_eq!(w.secret_id.as_str(), "sec-ci02-aws");
+    assert_eq!(w.old_credential.as_str(), "AKIAEXAMPLECI02OLD01");
+    assert_eq!(w.new_credential.as_deref(), Some("AKIAEXAMPLECI02NEW01"));
+    assert!(!w.all_switched);
+    let seen: Vec<(&str, bool)> = w
+        .consumers
+        .iter()
+        .map(|c| (c.name.as_str(), c.switched))
+        .collect();
+    assert_eq!(seen, [("10.0.1.11", true), ("10.0.6.30", false)]);
+    // The attacker's address used the old key only after the rotation: an alert, not a
+    // consumer.
+    assert!(
+        w.consumers
+            .iter()
+            .all(|c| c.name.as_str() != "203.0.113.77")
+    );
+}
