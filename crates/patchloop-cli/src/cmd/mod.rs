@@ -2,5 +2,6 @@
 pub mod gen_fleet;
 pub mod graph_cmds;
 pub mod loop_cmds;
+pub mod queue_scan;
 pub mod score_cmds;
 pub mod validate;
