@@ -15,7 +15,7 @@ fn markdown_tells_the_story() {
         "## 2. The prioritised queue `ID.RA-01` `ID.RA-04` `ID.RA-05`",
         "| 1 | ci-runner-01 | `CVE-2024-23897` | immediate |",
         "### Where an attacker on ci-runner-01 goes",
-        "**False confidence: 3 patched finding(s)",
+        "**False confidence: 4 patched finding(s)",
         "## Old credentials in use `DE.CM-01` `DE.CM-09`",
         "## 9. Provenance `ID.RA-02`",
         "CISA KEV catalog 2026.07.23",
@@ -83,7 +83,7 @@ fn json_carries_the_envelope() {
     assert_eq!(r["queue"]["items"][0]["asset_id"], "ci-runner-01");
     assert_eq!(r["exposure_path"]["path"]["crown_jewel"], "db-payments");
     assert_eq!(r["trend"].as_array().map(Vec::len), Some(6));
-    assert_eq!(r["closed_loop"]["counts"]["false_confidence"], 3);
+    assert_eq!(r["closed_loop"]["counts"]["false_confidence"], 4);
     assert_eq!(r["alerts"][0]["kind"], "old_credential_used");
 }
 

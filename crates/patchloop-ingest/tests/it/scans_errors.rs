@@ -73,8 +73,10 @@ fn unusable_reports_name_the_problem() {
         br#"{"results":[{"a":1}]}"#,
     ] {
         assert!(
-            unusable(doc, Some(AS_OF))
-                .starts_with("s.json: not a Trivy, Grype or OSV-Scanner JSON report"),
+            unusable(doc, Some(AS_OF)).starts_with(
+                "s.json: not a scanner report patchloop reads: not a Trivy, Grype or \
+                     OSV-Scanner JSON report"
+            ),
             "{}",
             String::from_utf8_lossy(doc)
         );
