@@ -35,6 +35,14 @@ pub enum Format {
 pub struct BundleArgs {
     /// The bundle directory.
     pub bundle: PathBuf,
+    /// How to load it.
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// How to load the input, whether a bundle or (`queue --scan`) one report.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
     /// Evaluation time (RFC 3339 or YYYY-MM-DD); default: patchloop.toml's as_of, else now.
     #[arg(long, value_parser = parse_as_of)]
     pub as_of: Option<Timestamp>,
@@ -60,6 +68,7 @@ fn parse_as_of(s: &str) -> Result<Timestamp, String> {
 /// never silently ignored: leak ids made without it would not match the ones the user
 /// expects. The key itself is never printed.
 pub fn load(args: &BundleArgs) -> Result<Loaded, CliError> {
+    let load = &args.load;
     let leak_key = match std::env::var_os(LEAK_KEY_ENV) {
         None => None,
         Some(k) => Some(
@@ -73,9 +82,9 @@ pub fn load(args: &BundleArgs) -> Result<Loaded, CliError> {
     let loaded = load_bundle(
         &args.bundle,
         &LoadOptions {
-            as_of: args.as_of,
+            as_of: load.as_of,
             leak_key,
-            follow_symlinks: args.follow_symlinks,
+            follow_symlinks: load.follow_symlinks,
         },
     );
     loaded.map_err(CliError::unusable)
@@ -323,13 +332,19 @@ pub fn load_checked(args: &BundleArgs) -> Result<Loaded, CliError> {
     let progress = crate::output::Progress::start(format!("loading {}", args.bundle.display()));
     let loaded = load(args);
     drop(progress);
-    let mut l = loaded?;
+    checked(loaded?, &args.load, "the bundle")
+}
+
+/// What every command does with what it loaded (`what`: "the bundle", "the report"):
+/// prints the row errors to stderr, stops with exit 1 on them unless `--lenient`, and
+/// applies `--policy`.
+pub fn checked(mut l: Loaded, args: &LoadArgs, what: &str) -> Result<Loaded, CliError> {
     for e in &l.errors {
         eprintln!("error: {}", term_lines(&e.to_string()));
     }
     if !l.errors.is_empty() && !args.lenient {
         eprintln!(
-            "{} row error(s) in the bundle; fix them, or pass --lenient to go on with the good rows",
+            "{} row error(s) in {what}; fix them, or pass --lenient to go on with the good rows",
             l.errors.len()
         );
         return Err(CliError::reported(EXIT_ROW_ERRORS));
@@ -350,14 +365,26 @@ pub const MAX_POLICY_BYTES: u64 = 1 << 20;
 /// At most [`MAX_POLICY_BYTES`] are read; a larger file, a directory or a device
 /// (`/dev/zero`) is refused (exit 2). A pipe (`--policy <(…)`) is read up to the limit.
 pub fn read_policy(p: &Path) -> Result<Policy, CliError> {
-    use std::io::{Error, ErrorKind, Read};
+    use std::io::{Error, ErrorKind};
     let fail = |source: Error| {
         CliError::unusable(PolicyFileError {
             path: p.display().to_string(),
             source,
         })
     };
-    let refuse_kind = |t: std::fs::FileType| -> Result<(), CliError> {
+    let bytes = read_bounded(p, MAX_POLICY_BYTES).map_err(fail)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| fail(Error::new(ErrorKind::InvalidData, "not valid UTF-8")))?;
+    patchloop::ingest::config::parse_policy(&text, &p.display().to_string())
+        .map_err(CliError::unusable)
+}
+
+/// Reads a file named on the command line, at most `max` bytes: a larger file, a
+/// directory or a device (`/dev/zero`, which would never end) is refused with an
+/// `io::Error` saying so. A pipe (`<(…)`) is read up to the limit.
+pub fn read_bounded(p: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    let refuse_kind = |t: std::fs::FileType| -> std::io::Result<()> {
         #[cfg(unix)]
         let device = {
             use std::os::unix::fs::FileTypeExt;
@@ -366,31 +393,32 @@ pub fn read_policy(p: &Path) -> Result<Policy, CliError> {
         #[cfg(not(unix))]
         let device = false;
         if t.is_dir() || device {
-            return Err(fail(Error::new(
+            return Err(Error::new(
                 ErrorKind::InvalidInput,
                 "not a regular file; refused",
-            )));
+            ));
         }
         Ok(())
     };
     // Checked before opening too: opening some devices has effects of its own.
-    refuse_kind(std::fs::metadata(p).map_err(fail)?.file_type())?;
-    let file = std::fs::File::open(p).map_err(fail)?;
-    refuse_kind(file.metadata().map_err(fail)?.file_type())?;
+    refuse_kind(std::fs::metadata(p)?.file_type())?;
+    let file = std::fs::File::open(p)?;
+    refuse_kind(file.metadata()?.file_type())?;
+    read_limited(file, max)
+}
+
+/// Reads `r` to its end, at most `max` bytes; more is refused ("larger than N bytes").
+pub fn read_limited(r: impl std::io::Read, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
     let mut bytes = Vec::new();
-    file.take(MAX_POLICY_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(fail)?;
-    if bytes.len() as u64 > MAX_POLICY_BYTES {
-        return Err(fail(Error::new(
+    r.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(Error::new(
             ErrorKind::InvalidData,
-            format!("larger than {MAX_POLICY_BYTES} bytes; refused"),
-        )));
+            format!("larger than {max} bytes; refused"),
+        ));
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| fail(Error::new(ErrorKind::InvalidData, "not valid UTF-8")))?;
-    patchloop::ingest::config::parse_policy(&text, &p.display().to_string())
-        .map_err(CliError::unusable)
+    Ok(bytes)
 }
 
 /// A `--policy` file that cannot be read.
@@ -414,7 +442,7 @@ pub struct Opened {
 /// bundle's, else the clock) and opens the session every subcommand asks.
 pub fn open(args: &BundleArgs) -> Result<Opened, CliError> {
     let loaded = load_checked(args)?;
-    let (as_of, as_of_source) = resolve_as_of(args.as_of, loaded.bundle.as_of);
+    let (as_of, as_of_source) = resolve_as_of(args.load.as_of, loaded.bundle.as_of);
     let session = Session::builder(loaded.bundle).as_of(as_of).build()?;
     Ok(Opened {
         session,

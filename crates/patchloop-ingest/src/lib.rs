@@ -21,7 +21,7 @@
 //! | [`evidence`] | identity evidence: AWS IAM credential reports, CloudTrail logs, Vault KV v2 metadata, Kubernetes ServiceAccounts and token Secrets, GitHub Actions secrets listings |
 //! | [`deploy`] | deployment evidence: `ansible-playbook` json-callback output |
 //! | [`config`] | `patchloop.toml` |
-//! | [`mod@bundle`] | a whole bundle directory |
+//! | [`mod@bundle`] | a whole bundle directory, or one scanner report with an intel folder ([`load_report`]) |
 //! | [`mod@write`] | writes a bundle's CSV files |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -40,7 +40,8 @@ pub mod scan;
 pub mod write;
 
 pub use bundle::{
-    BundleError, IngestError, LoadOptions, Loaded, load_bundle, load_bundle_following_symlinks,
+    BundleError, IngestError, LoadOptions, Loaded, ReportOptions, load_bundle,
+    load_bundle_following_symlinks, load_report,
 };
 pub use config::BundleConfig;
 

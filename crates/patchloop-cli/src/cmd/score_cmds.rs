@@ -1,12 +1,14 @@
 //! The prioritisation subcommands: `queue`, `explain` and `hosts`.
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use patchloop::metrics::{LoopState, SlaStatus};
 use patchloop::model::{AssetId, VulnId};
 use patchloop::score::{Assessment, Decision, HostRank, QueueReport};
 
+use super::queue_scan;
 use crate::columns::{self, Column};
-use crate::common::{self, BundleArgs, EXIT_OK};
+use crate::common::{self, BundleArgs, EXIT_OK, LoadArgs};
 use crate::error::CliError;
 
 /// Exit code when `--fail-on` trips.
@@ -36,11 +38,21 @@ pub enum FailOn {
     Scheduled,
 }
 
-/// Flags of `patchloop queue`.
+/// Flags of `patchloop queue`: a bundle, or one scanner report (`--scan`).
 #[derive(Debug, clap::Args)]
 pub struct QueueArgs {
+    /// The bundle directory (or --scan FILE instead).
+    // The --scan flags conflict with a bundle here, not through `requires = "scan"`
+    // alone, which clap does not check once the bundle satisfies the usage.
+    #[arg(
+        required_unless_present = "scan",
+        conflicts_with_all = ["scan", "intel", "host", "criticality", "exposure"]
+    )]
+    bundle: Option<PathBuf>,
     #[command(flatten)]
-    bundle: BundleArgs,
+    load: LoadArgs,
+    #[command(flatten)]
+    scan: queue_scan::ScanArgs,
     /// Only the first N items (selected without sorting the rest).
     #[arg(long)]
     top: Option<usize>,
@@ -128,7 +140,14 @@ fn owner_of<'a>(b: &'a patchloop::model::Bundle, id: &AssetId) -> &'a str {
 
 /// Runs `patchloop queue`.
 pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
-    let opened = common::open(&args.bundle)?;
+    // Whatever was read, the same session renders and gates it.
+    let opened = match &args.bundle {
+        Some(dir) => common::open(&BundleArgs {
+            bundle: dir.clone(),
+            load: args.load.clone(),
+        })?,
+        None => queue_scan::open(&args.scan, &args.load)?,
+    };
     let s = &opened.session;
     let b = s.bundle();
     let report: QueueReport = s.queue(args.top)?;

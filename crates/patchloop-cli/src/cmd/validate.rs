@@ -23,7 +23,7 @@ pub struct Args {
 /// policy file makes the bundle unusable (exit 2), and the policy shown is the one in force.
 pub fn run(args: &Args) -> Result<u8, CliError> {
     let loaded = common::load(&args.bundle).and_then(|mut l| {
-        if let Some(p) = &args.bundle.policy {
+        if let Some(p) = &args.bundle.load.policy {
             l.bundle.policy = common::read_policy(p)?;
         }
         Ok(l)
@@ -52,7 +52,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         Format::Json => outln!("{}", render_json(args, &loaded)?),
         Format::Table => out!("{}", render_table(args, &loaded)),
     }
-    if loaded.errors.is_empty() || args.bundle.lenient {
+    if loaded.errors.is_empty() || args.bundle.load.lenient {
         Ok(EXIT_OK)
     } else {
         Ok(EXIT_ROW_ERRORS)

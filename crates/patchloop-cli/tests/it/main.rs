@@ -7,6 +7,7 @@ mod gen_cmd;
 mod injection;
 mod one_truth;
 mod output_files;
+mod queue_scan;
 mod report;
 mod secret_hygiene;
 mod story;

@@ -2,7 +2,6 @@
 //! else), then `assets.csv` (required), the other CSV files, the intel and the reports,
 //! and last the merge and the checks across files. What is fatal and what is only an
 //! error beside the records is decided here.
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -14,7 +13,7 @@ use super::evidence::load_evidence;
 use super::provenance::{Ctx, Probe, Want};
 use super::references::{check_references, fill_cvss_from_findings};
 use super::reports::{load_intel, load_leaks};
-use super::scans::{finish_scans, load_scans};
+use super::scans::{ScanRead, finish_scans, load_scans};
 use super::{BundleError, IngestError, LoadOptions, Loaded};
 use crate::Parsed;
 use crate::config::{BundleConfig, ConfigError, parse_config};
@@ -235,17 +234,8 @@ fn load_bundle_fs(
             Vec::len,
         )
         .unwrap_or_default();
-    let m = cols(CsvKind::Cvss);
-    cx.bundle.cvss = cx
-        .csv(
-            "intel/cvss.csv",
-            InputKind::Cvss,
-            |f, n, _| crate::csv::read_cvss(f, n, &m),
-            BTreeMap::len,
-        )
-        .unwrap_or_default();
-
-    load_intel(&mut cx);
+    let intel = dir.join("intel");
+    load_intel(&mut cx, &intel, config.columns_for(CsvKind::Cvss));
     let scans = load_scans(&mut cx, &config, &mut finding_rows);
     load_leaks(&mut cx, &config, opts);
     load_evidence(&mut cx, &config);
@@ -258,6 +248,15 @@ fn load_bundle_fs(
     if cx.fatal.is_some() {
         return Err(cx.fail());
     }
+    Ok(finish(cx, scans))
+}
+
+/// What every load ends with, once the findings are merged (and a bundle's deployment
+/// evidence read): the scan history and the verifications it derives, CVSS from the
+/// scanners' vectors, the checks across files, and the fixed orders. A report read on
+/// its own (`load_report`) ends the same way, so its bundle is one this loader could
+/// have given.
+pub(super) fn finish(mut cx: Ctx<'_>, scans: ScanRead) -> Loaded {
     finish_scans(&mut cx, scans);
     fill_cvss_from_findings(&mut cx);
     check_references(&mut cx);
@@ -271,8 +270,8 @@ fn load_bundle_fs(
         .inputs
         .sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
     cx.bundle.provenance.absent.sort();
-    Ok(Loaded {
+    Loaded {
         bundle: cx.bundle,
         errors: cx.errors,
-    })
+    }
 }

@@ -11,9 +11,11 @@
 //! | `reports` | which files under `intel/`, `scans/` and `identity/leaks/` are read, and how a report's host is named |
 //! | `provenance` | how each input is looked at before it is opened (absent only when nothing is there; present but unreadable, not a regular file, a dangling link or a link out of the bundle ends the load), how each file read (or absent) is recorded, and how its errors are kept |
 //! | `references` | what is checked across files once everything is read |
+//! | `from_report` | a bundle made of one scanner report and an intel folder ([`load_report`], `patchloop queue --scan`): the report's hosts as the inventory, everything else read and finished as a bundle is |
 //! | `evidence` | which identity-evidence files under `identity/` are read (credential reports, CloudTrail in parallel, Vault, Kubernetes, GitHub Actions, `usage.csv`), and how provider credentials are merged and matched to `identity/secrets.csv` |
 mod deploy;
 mod evidence;
+mod from_report;
 mod load;
 mod multihost;
 mod provenance;
@@ -27,6 +29,7 @@ use crate::config::ConfigError;
 use crate::csv::CsvError;
 use crate::leaks::LeakKey;
 
+pub use from_report::{DEFAULT_REPORT_HOST, ReportOptions, load_report};
 pub use load::{load_bundle, load_bundle_following_symlinks};
 
 /// How to load a bundle.
@@ -125,6 +128,33 @@ pub enum BundleError {
     /// `patchloop.toml` is invalid: running with a half-read policy would give silently wrong answers.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A scanner report read on its own ([`load_report`]) cannot be used: empty, no
+    /// format patchloop reads (the message names the formats), malformed, too large, or
+    /// without a time and with no as_of to date it.
+    #[error(transparent)]
+    Report(crate::scan::ScanError),
+    /// The intel folder given beside a report read on its own ([`load_report`]) is not
+    /// a directory that can be read.
+    #[error("{path}: not an intel folder: {message}")]
+    NotIntel {
+        /// The path given.
+        path: String,
+        /// The OS error or reason.
+        message: String,
+    },
+    /// A host name was given for a report that names its hosts itself (Nessus, Tenable,
+    /// Qualys, Inspector2, Security Hub, OCSF): refused rather than ignored.
+    #[error(
+        "{file}: host {host:?} was given, but a {format} report names its hosts itself (each becomes an asset of its own); give no host"
+    )]
+    HostOfMultiHostReport {
+        /// The report.
+        file: String,
+        /// Its format.
+        format: String,
+        /// The host given.
+        host: String,
+    },
     /// An input is present but cannot be used: unreadable (permission, I/O error), not a
     /// regular file or directory where one belongs, a dangling symbolic link, or
     /// resolving outside the bundle directory. Never reported as absent.

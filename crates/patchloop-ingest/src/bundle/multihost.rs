@@ -55,6 +55,14 @@ const FORMATS: [(&str, Detect, Reader); 6] = [
     ),
 ];
 
+/// The multi-host format `bytes` is, by its content: its name and its reader.
+pub(super) fn detect(bytes: &[u8]) -> Option<(&'static str, Reader)> {
+    FORMATS
+        .iter()
+        .find(|(_, looks, _)| looks(bytes))
+        .map(|&(format, _, read)| (format, read))
+}
+
 /// Reads `bytes` as a multi-host report when its content is one; `false` when it is not
 /// (the caller then reads it as a one-host report).
 pub(super) fn read_multi(
@@ -66,7 +74,7 @@ pub(super) fn read_multi(
     rows: &mut Vec<Finding>,
     out: &mut ScanRead,
 ) -> bool {
-    let Some(&(format, _, read)) = FORMATS.iter().find(|(_, looks, _)| looks(bytes)) else {
+    let Some((format, read)) = detect(bytes) else {
         return false;
     };
     let parsed = match read(bytes, rel) {
@@ -77,7 +85,6 @@ pub(super) fn read_multi(
             return true;
         }
     };
-    let mut errors: Vec<IngestError> = parsed.errors.into_iter().map(IngestError::Scan).collect();
     let matcher = matcher.get_or_insert_with(|| {
         HostMatcher::new(
             cx.bundle
@@ -87,74 +94,127 @@ pub(super) fn read_multi(
                 .collect(),
         )
     });
+    let source = Source {
+        rel,
+        format,
+        fallback,
+    };
+    add_hosts(
+        cx,
+        &source,
+        parsed,
+        |cx, host, errors| match_host(cx, matcher, rel, host, errors),
+        rows,
+        out,
+    );
+    true
+}
+
+/// The asset of the bundle a report's host is, by the discovery matching rule; `None`,
+/// with the error said, when it matches none or more than one.
+fn match_host(
+    cx: &Ctx<'_>,
+    matcher: &HostMatcher,
+    rel: &str,
+    host: &HostScan,
+    errors: &mut Vec<IngestError>,
+) -> Option<AssetId> {
+    let k = &host.keys;
+    let keys = record_keys(
+        k.serial.as_deref(),
+        k.mac.as_deref(),
+        k.fqdn.as_deref(),
+        k.hostname.as_deref(),
+        k.ip.as_deref(),
+    );
+    let label = k.label();
+    match matcher.matches(&keys).as_slice() {
+        [one] => cx.bundle.assets.get(*one as usize).map(|a| a.id.clone()),
+        [] => {
+            errors.push(IngestError::File {
+                file: rel.to_string(),
+                message: format!(
+                    "host {:?} matches no asset in assets.csv (by serial, MAC, FQDN, \
+                     hostname or IP); its {} entries were not read",
+                    crate::clip(&label),
+                    host.entries.len()
+                ),
+            });
+            None
+        }
+        many => {
+            let ids: Vec<&str> = many
+                .iter()
+                .filter_map(|&i| cx.bundle.assets.get(i as usize))
+                .map(|a| a.id.as_str())
+                .collect();
+            errors.push(IngestError::File {
+                file: rel.to_string(),
+                message: format!(
+                    "host {:?} matches {} assets ({}); its {} entries were not read",
+                    crate::clip(&label),
+                    ids.len(),
+                    crate::clip(&ids.join(", ")),
+                    host.entries.len()
+                ),
+            });
+            None
+        }
+    }
+}
+
+/// Which report is being read: its name, its format, and the time a host the report
+/// does not date was observed at.
+pub(super) struct Source<'a> {
+    /// The report's name in errors and provenance.
+    pub(super) rel: &'a str,
+    /// Its format (`nessus`, `tenable` …).
+    pub(super) format: &'static str,
+    /// Its folder's date, else the bundle's as_of.
+    pub(super) fallback: Option<Timestamp>,
+}
+
+/// Adds every host of a parsed multi-host report that `asset` names an asset for (a
+/// bundle matches the host to its inventory; a report read on its own makes the host
+/// its own asset) as one observation of that asset, and records the report with its
+/// errors.
+pub(super) fn add_hosts(
+    cx: &mut Ctx<'_>,
+    source: &Source<'_>,
+    parsed: Parsed<MultiHostReport, ScanError>,
+    mut asset: impl FnMut(&Ctx<'_>, &HostScan, &mut Vec<IngestError>) -> Option<AssetId>,
+    rows: &mut Vec<Finding>,
+    out: &mut ScanRead,
+) {
+    let rel = source.rel;
+    let mut errors: Vec<IngestError> = parsed.errors.into_iter().map(IngestError::Scan).collect();
     let mut entries = 0usize;
     for host in parsed.value.hosts {
-        let k = &host.keys;
-        let keys = record_keys(
-            k.serial.as_deref(),
-            k.mac.as_deref(),
-            k.fqdn.as_deref(),
-            k.hostname.as_deref(),
-            k.ip.as_deref(),
-        );
-        let label = k.label();
-        let asset = match matcher.matches(&keys).as_slice() {
-            [one] => cx.bundle.assets.get(*one as usize).map(|a| a.id.clone()),
-            [] => {
-                errors.push(IngestError::File {
-                    file: rel.to_string(),
-                    message: format!(
-                        "host {:?} matches no asset in assets.csv (by serial, MAC, FQDN, \
-                         hostname or IP); its {} entries were not read",
-                        crate::clip(&label),
-                        host.entries.len()
-                    ),
-                });
-                None
-            }
-            many => {
-                let ids: Vec<&str> = many
-                    .iter()
-                    .filter_map(|&i| cx.bundle.assets.get(i as usize))
-                    .map(|a| a.id.as_str())
-                    .collect();
-                errors.push(IngestError::File {
-                    file: rel.to_string(),
-                    message: format!(
-                        "host {:?} matches {} assets ({}); its {} entries were not read",
-                        crate::clip(&label),
-                        ids.len(),
-                        crate::clip(&ids.join(", ")),
-                        host.entries.len()
-                    ),
-                });
-                None
-            }
+        let Some(asset) = asset(cx, &host, &mut errors) else {
+            continue;
         };
-        let Some(asset) = asset else { continue };
-        let Some(at) = host.at.or(fallback) else {
+        let Some(at) = host.at.or(source.fallback) else {
             errors.push(IngestError::File {
                 file: rel.to_string(),
                 message: format!(
                     "host {:?}: the report gives no scan time, the file is not in a dated \
                      folder (scans/<YYYY-MM-DD>/) and no as_of was given; not read",
-                    crate::clip(&label)
+                    crate::clip(&host.keys.label())
                 ),
             });
             continue;
         };
         entries += host.entries.len();
-        observe(asset, at, rel, format, host, rows, out);
+        observe(asset, at, rel, source.format, host, rows, out);
     }
     cx.record(
         rel.to_string(),
         InputKind::Scan,
-        format,
+        source.format,
         entries,
         errors.len(),
     );
     cx.errors.extend(errors);
-    true
 }
 
 /// One host of a report as one observation: a report entry still open is a sighting,

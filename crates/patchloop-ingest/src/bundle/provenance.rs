@@ -14,14 +14,15 @@ use crate::csv::CsvError;
 
 /// The bundle being loaded, its directory, and the errors met so far.
 pub(super) struct Ctx<'a> {
-    /// The bundle directory; every recorded path is relative to it.
+    /// The bundle directory; every recorded path is relative to it. Empty for a report
+    /// read on its own (`load_report`), whose intel paths are recorded as given.
     pub(super) dir: &'a Path,
     /// What has been read so far, with its provenance.
     pub(super) bundle: Bundle,
     /// Every error met so far, in the order the files are read.
     pub(super) errors: Vec<IngestError>,
-    /// The bundle directory with every symbolic link resolved: an input must resolve
-    /// inside it unless `follow_symlinks`.
+    /// The bundle directory (for `load_report`, the intel folder) with every symbolic
+    /// link resolved: an input must resolve inside it unless `follow_symlinks`.
     pub(super) root: PathBuf,
     /// Whether an input may resolve outside the bundle directory.
     pub(super) follow_symlinks: bool,

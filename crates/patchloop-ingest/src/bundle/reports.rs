@@ -1,5 +1,6 @@
-//! Which report files a bundle may hold and how each is read: the KEV catalog and EPSS
-//! scores under `intel/`, scanner reports under `scans/`, leak reports under
+//! Which report files a bundle may hold and how each is read: the KEV catalog, EPSS
+//! scores and CVSS vectors under `intel/` (or the intel folder given beside a report read
+//! on its own), scanner reports under `scans/`, leak reports under
 //! `identity/leaks/` (scanner reports are read by `scans.rs`). A report's host is named after its file (spec §1.1), unless
 //! `patchloop.toml` maps the file to another host.
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,6 +11,7 @@ use patchloop_model::{AssetId, EpssProvenance, InputKind, KevProvenance};
 use super::provenance::{Ctx, Probe, Want};
 use super::{IngestError, LoadOptions};
 use crate::config::BundleConfig;
+use crate::csv::ColumnMap;
 use crate::leaks::LeakKey;
 
 /// The file name without its report extension: the host a report is about, unless
@@ -50,12 +52,23 @@ pub(super) fn host_of(
     }
 }
 
-/// Reads `intel/kev.json` (else `intel/kev.csv`) and `intel/epss.csv` (else
-/// `intel/epss.csv.gz`), recording each catalog's provenance: a score without the date
-/// it was published cannot be judged stale.
-pub(super) fn load_intel(cx: &mut Ctx<'_>) {
-    let intel = cx.dir.join("intel");
-    let (json, csvp) = (intel.join("kev.json"), intel.join("kev.csv"));
+/// Reads the intel folder `dir` (a bundle's `intel/`, or the folder given beside a report
+/// read on its own): `cvss.csv`, `kev.json` (else `kev.csv`) and `epss.csv` (else
+/// `epss.csv.gz`), recording each catalog's provenance: a score without the date it was
+/// published cannot be judged stale. Files are named as [`Ctx::rel`] names them
+/// (`intel/kev.json` in a bundle). One loader for both, so a report scored on its own
+/// reads its intel exactly as a bundle does.
+pub(super) fn load_intel(cx: &mut Ctx<'_>, dir: &Path, cvss_columns: &ColumnMap) {
+    let cvss_rel = cx.rel(&dir.join("cvss.csv"));
+    cx.bundle.cvss = cx
+        .csv(
+            &cvss_rel,
+            InputKind::Cvss,
+            |f, n, _| crate::csv::read_cvss(f, n, cvss_columns),
+            BTreeMap::len,
+        )
+        .unwrap_or_default();
+    let (json, csvp) = (dir.join("kev.json"), dir.join("kev.csv"));
     // A name that is there but unusable ends the load (the caller checks), so the
     // next candidate is never read in its place.
     let (json_probe, csv_probe) = (cx.probe(&json, Want::File), cx.probe(&csvp, Want::File));
@@ -63,30 +76,23 @@ pub(super) fn load_intel(cx: &mut Ctx<'_>) {
         return;
     }
     let kev = if json_probe == Probe::Found {
-        cx.open(&json).map(|f| {
-            (
-                crate::kev::read_kev_json(f, "intel/kev.json"),
-                "intel/kev.json",
-                "kev-json",
-            )
-        })
+        let rel = cx.rel(&json);
+        cx.open(&json)
+            .map(|f| (crate::kev::read_kev_json(f, &rel), rel, "kev-json"))
     } else if csv_probe == Probe::Found {
-        cx.open(&csvp).map(|f| {
-            (
-                crate::kev::read_kev_csv(f, "intel/kev.csv"),
-                "intel/kev.csv",
-                "kev-csv",
-            )
-        })
+        let rel = cx.rel(&csvp);
+        cx.open(&csvp)
+            .map(|f| (crate::kev::read_kev_csv(f, &rel), rel, "kev-csv"))
     } else {
-        cx.bundle.provenance.absent.push("intel/kev.json".into());
+        let rel = cx.rel(&json);
+        cx.bundle.provenance.absent.push(rel);
         None
     };
     if let Some((res, path, format)) = kev {
         match res {
             Ok(p) => {
                 cx.record(
-                    path.into(),
+                    path,
                     InputKind::Kev,
                     format,
                     p.value.entries.len(),
@@ -101,13 +107,13 @@ pub(super) fn load_intel(cx: &mut Ctx<'_>) {
                 cx.bundle.kev = Some(p.value);
             }
             Err(e) => {
-                cx.record(path.into(), InputKind::Kev, format, 0, 1);
+                cx.record(path, InputKind::Kev, format, 0, 1);
                 cx.errors.push(e.into());
             }
         }
     }
     let mut epss = None;
-    for p in ["epss.csv", "epss.csv.gz"].map(|n| intel.join(n)) {
+    for p in ["epss.csv", "epss.csv.gz"].map(|n| dir.join(n)) {
         match cx.probe(&p, Want::File) {
             Probe::Absent => {}
             Probe::Refused => return,
@@ -117,7 +123,10 @@ pub(super) fn load_intel(cx: &mut Ctx<'_>) {
         }
     }
     match epss {
-        None => cx.bundle.provenance.absent.push("intel/epss.csv".into()),
+        None => {
+            let rel = cx.rel(&dir.join("epss.csv"));
+            cx.bundle.provenance.absent.push(rel);
+        }
         Some(p) => {
             let rel = cx.rel(&p);
             let format = if rel.ends_with(".gz") {

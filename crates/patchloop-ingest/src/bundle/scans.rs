@@ -19,7 +19,9 @@ use super::IngestError;
 use super::multihost::read_multi;
 use super::provenance::{Ctx, Probe, Want};
 use super::reports::host_of;
+use crate::Parsed;
 use crate::config::BundleConfig;
+use crate::scan::{ScanError, ScanReport};
 
 /// What the reports gave, kept until the findings are merged.
 #[derive(Default)]
@@ -170,40 +172,51 @@ fn single(
         fallback_first_seen: fallback,
     };
     match crate::scan::read_scan(bytes, &ctx) {
-        Ok(p) => {
-            let v = p.value;
-            cx.record(
-                rel.to_string(),
-                InputKind::Scan,
-                v.format.as_str(),
-                v.findings.len(),
-                p.errors.len(),
-            );
-            cx.errors
-                .extend(p.errors.into_iter().map(IngestError::Scan));
-            let report = out.reports.len() as u32;
-            out.reports.push(ScanRecord {
-                host: host.clone(),
-                at: v.at,
-                source: Text::from(rel),
-                scanner: Text::from(v.format.as_str()),
-                coverage: v.coverage,
-            });
-            for (f, key) in v.findings.iter().zip(v.finding_keys) {
-                out.sightings.push(Sighting {
-                    report,
-                    asset_id: f.asset_id.clone(),
-                    vuln_id: f.vuln_id.clone(),
-                    key,
-                });
-            }
-            rows.extend(v.findings);
-        }
+        Ok(p) => add_single(cx, rel, host, p, rows, out),
         Err(e) => {
             cx.record(rel.to_string(), InputKind::Scan, "unknown", 0, 1);
             cx.errors.push(e.into());
         }
     }
+}
+
+/// A one-host report read (its findings on `host`): its provenance and entry errors, the
+/// observation it is in the scan history, its findings beside the other rows.
+pub(super) fn add_single(
+    cx: &mut Ctx<'_>,
+    rel: &str,
+    host: &AssetId,
+    p: Parsed<ScanReport, ScanError>,
+    rows: &mut Vec<Finding>,
+    out: &mut ScanRead,
+) {
+    let v = p.value;
+    cx.record(
+        rel.to_string(),
+        InputKind::Scan,
+        v.format.as_str(),
+        v.findings.len(),
+        p.errors.len(),
+    );
+    cx.errors
+        .extend(p.errors.into_iter().map(IngestError::Scan));
+    let report = out.reports.len() as u32;
+    out.reports.push(ScanRecord {
+        host: host.clone(),
+        at: v.at,
+        source: Text::from(rel),
+        scanner: Text::from(v.format.as_str()),
+        coverage: v.coverage,
+    });
+    for (f, key) in v.findings.iter().zip(v.finding_keys) {
+        out.sightings.push(Sighting {
+            report,
+            asset_id: f.asset_id.clone(),
+            vuln_id: f.vuln_id.clone(),
+            key,
+        });
+    }
+    rows.extend(v.findings);
 }
 
 /// After the merge: the history of the merged findings, and the verifications it

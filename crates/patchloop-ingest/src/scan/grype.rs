@@ -2,7 +2,8 @@
 //!
 //! Fields read per match: `vulnerability.{id, namespace, severity, fix.versions,
 //! cvss[]}`, `relatedVulnerabilities[].{id, namespace, cvss[]}` and
-//! `artifact.{name, version}`; the report's time is `descriptor.timestamp`.
+//! `artifact.{name, version}`; the report's time is `descriptor.timestamp`, what it
+//! scanned `source.target` (a path, or an image's `userInput`).
 //! `fix.state` is not read: `fixed`, `not-fixed`, `wont-fix` and `unknown` all describe
 //! the vendor, and in every case the package on the host is affected.
 use serde_json::Value;
@@ -13,6 +14,7 @@ pub(super) fn read(doc: &Value, b: &mut Builder<'_>) -> Result<(), String> {
     let matches = top_list(doc, "matches")?;
     let ts = doc.get("descriptor").and_then(|d| d.get("timestamp"));
     let seen = b.first_seen(ts, "descriptor.timestamp")?;
+    b.artifact = artifact(doc);
     b.cover("grype");
     for (i, m) in matches.iter().enumerate() {
         let at = format!("matches[{i}]");
@@ -102,4 +104,26 @@ fn push_vectors(record: &Value, at: &str, b: &mut Builder<'_>, out: &mut Vec<Sou
             vector,
         });
     }
+}
+
+/// What the report scanned: `source.target` when it is a path, the image's
+/// `source.target.userInput` (older Grype) or `source.metadata.userInput` (newer). Only
+/// names a host, so a field of another type is passed over rather than reported.
+fn artifact(doc: &Value) -> Option<String> {
+    let source = doc.get("source")?;
+    let named = match source.get("target") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(t) => t.get("userInput").and_then(Value::as_str),
+        None => None,
+    };
+    named
+        .or_else(|| {
+            source
+                .get("metadata")
+                .and_then(|m| m.get("userInput"))
+                .and_then(Value::as_str)
+        })
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }

@@ -104,6 +104,11 @@ pub struct ScanReport {
     pub coverage: Vec<Text>,
     /// The coverage key each finding was listed under, one per finding, in order.
     pub finding_keys: Vec<Text>,
+    /// What the report says it scanned, when it names one thing (Trivy `ArtifactName`,
+    /// Grype's `source.target`): an image reference or a path, trimmed, as written. A
+    /// report read on its own names its host after it (`bundle::load_report`); a bundle
+    /// names the host after the file instead. OSV-Scanner names none.
+    pub artifact: Option<String>,
 }
 
 /// Where a report is read from and what it is about.
@@ -143,6 +148,12 @@ pub enum ScanError {
         problem: String,
     },
 }
+
+/// The one-host formats, as the messages that must name every format read say them.
+const JSON_FORMATS: &str = "a Trivy, Grype or OSV-Scanner JSON report";
+
+/// The multi-host formats, likewise.
+const EXPORT_FORMATS: &str = "a Nessus, Tenable, Qualys, Inspector2, Security Hub or OCSF export";
 
 /// Reads a Trivy, Grype or OSV-Scanner JSON report, detecting which by content.
 ///
@@ -188,7 +199,19 @@ pub fn read_scan<R: Read>(
     } else {
         serde_json::from_slice(body)
     }
-    .map_err(|e| unusable(format!("invalid JSON: {}", crate::json_error(&e))))?;
+    .map_err(|e| {
+        // Content that does not even begin like JSON is no report at all, truncated or
+        // not: say what patchloop reads rather than where the JSON parser gave up.
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{' | b'[') | None => {
+                unusable(format!("invalid JSON: {}", crate::json_error(&e)))
+            }
+            Some(_) => unusable(format!(
+                "not a scanner report patchloop reads: not JSON, so not {JSON_FORMATS}, \
+                 nor {EXPORT_FORMATS}; not read (docs/bundle-format.md lists the formats)"
+            )),
+        }
+    })?;
     let mut replaced = Vec::new();
     if lossy {
         replacement_paths(&doc, String::new(), &mut replaced);
@@ -198,13 +221,11 @@ pub fn read_scan<R: Read>(
         }
     }
     let Some(format) = detect(&doc) else {
-        return Err(unusable(
-            "not a scanner report patchloop reads: not a Trivy, Grype or OSV-Scanner JSON \
-             report (no `SchemaVersion`/`Results`, `matches` or `results[].packages`), nor \
-             a Nessus, Tenable, Qualys, Inspector2, Security Hub or OCSF export; not read \
-             (docs/bundle-format.md lists the formats)"
-                .to_string(),
-        ));
+        return Err(unusable(format!(
+            "not a scanner report patchloop reads: not {JSON_FORMATS} (no \
+             `SchemaVersion`/`Results`, `matches` or `results[].packages`), nor \
+             {EXPORT_FORMATS}; not read (docs/bundle-format.md lists the formats)"
+        )));
     };
     let mut b = Builder {
         ctx,
@@ -225,6 +246,7 @@ pub fn read_scan<R: Read>(
         key: Text::from(""),
         covers: std::collections::BTreeSet::new(),
         finding_keys: Vec::new(),
+        artifact: None,
     };
     match format {
         ScanFormat::Trivy => trivy::read(&doc, &mut b),
@@ -245,6 +267,7 @@ pub fn read_scan<R: Read>(
             at,
             coverage: b.covers.into_iter().collect(),
             finding_keys: b.finding_keys,
+            artifact: b.artifact,
         },
         errors: b.errors,
     })
@@ -304,6 +327,8 @@ struct Builder<'a> {
     key: Text,
     covers: std::collections::BTreeSet<Text>,
     finding_keys: Vec<Text>,
+    /// What the report says it scanned (see [`ScanReport::artifact`]).
+    artifact: Option<String>,
 }
 
 /// One entry's facts, before validation.

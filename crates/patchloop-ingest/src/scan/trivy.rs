@@ -1,6 +1,7 @@
 //! Trivy JSON (SchemaVersion 2): `Results[].Vulnerabilities[]` to findings.
 //!
-//! Fields read per vulnerability: `VulnerabilityID`, `PkgName`, `InstalledVersion`,
+//! The report's `ArtifactName` is kept as [`super::ScanReport::artifact`]. Fields read
+//! per vulnerability: `VulnerabilityID`, `PkgName`, `InstalledVersion`,
 //! `FixedVersion`, `Status`, `Severity` and the `CVSS.{vendor}.{V3Vector, V40Vector,
 //! V2Vector}` map. Results of `Class: secret` are skipped before any of their fields is
 //! looked at (their `Match` and `Code.Lines` can hold credentials).
@@ -31,6 +32,13 @@ pub(super) fn read(doc: &Value, b: &mut Builder<'_>) -> Result<(), String> {
     }
     let results = top_list(doc, "Results")?;
     let seen = b.first_seen(doc.get("CreatedAt"), "CreatedAt")?;
+    // Only names a host: a field of another type is passed over, not reported.
+    b.artifact = doc
+        .get("ArtifactName")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     for (ri, result) in results.iter().enumerate() {
         let at = format!("Results[{ri}]");
         if !b.object(result, &at) {
