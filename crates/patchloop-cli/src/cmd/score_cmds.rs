@@ -32,7 +32,9 @@ pub enum QueueFormat {
 pub enum FailOn {
     /// Fail when any finding is `immediate`.
     Immediate,
-    /// Fail when any finding is `immediate` or `out_of_cycle`.
+    /// Fail when any finding is `immediate` or `out_of_cycle` (also spelt
+    /// `out_of_cycle`, as the decision is written everywhere else).
+    #[value(alias = "out_of_cycle")]
     OutOfCycle,
     /// Fail when any finding is `scheduled` or more urgent.
     Scheduled,
@@ -226,19 +228,62 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
             );
         }
     }
-    let tripped = args.fail_on.is_some_and(|f| {
-        let c = report.counts;
-        match f {
-            FailOn::Immediate => c.immediate > 0,
-            FailOn::OutOfCycle => c.immediate + c.out_of_cycle > 0,
-            FailOn::Scheduled => c.immediate + c.out_of_cycle + c.scheduled > 0,
-        }
-    });
-    if tripped {
-        eprintln!("--fail-on tripped: the queue holds findings at or above the threshold");
-        return Ok(EXIT_FAIL_ON);
+    if let Some(f) = args.fail_on {
+        return Ok(fail_on(&report, f));
     }
     Ok(EXIT_OK)
+}
+
+/// The `--fail-on` gate: trips on findings at or above the threshold, leaving out those
+/// under a valid exception (accepted risk, as Trivy, Grype and osv-scanner leave out
+/// ignored findings), and says how many of each decision tripped it.
+pub(crate) fn fail_on(report: &QueueReport, f: FailOn) -> u8 {
+    let at_or_above = |d: Decision| match f {
+        FailOn::Immediate => d == Decision::Immediate,
+        FailOn::OutOfCycle => matches!(d, Decision::Immediate | Decision::OutOfCycle),
+        FailOn::Scheduled => d != Decision::Defer,
+    };
+    let mut per: Vec<(Decision, u64)> = Vec::new();
+    let mut excepted = 0u64;
+    for i in &report.items {
+        let a = &i.assessment;
+        if !at_or_above(a.decision) {
+            continue;
+        }
+        if a.excepted {
+            excepted += 1;
+            continue;
+        }
+        match per.iter_mut().find(|(d, _)| *d == a.decision) {
+            Some((_, n)) => *n += 1,
+            None => per.push((a.decision, 1)),
+        }
+    }
+    let threshold = match f {
+        FailOn::Immediate => "immediate",
+        FailOn::OutOfCycle => "out_of_cycle",
+        FailOn::Scheduled => "scheduled",
+    };
+    if per.is_empty() {
+        if excepted > 0 {
+            eprintln!(
+                "--fail-on {threshold}: not tripped; {excepted} finding(s) at or above it are under a valid exception"
+            );
+        }
+        return EXIT_OK;
+    }
+    per.sort_by_key(|(d, _)| Decision::ALL.iter().position(|x| x == d));
+    let counts: Vec<String> = per.iter().map(|(d, n)| format!("{n} {d}")).collect();
+    eprintln!(
+        "--fail-on {threshold} tripped: {} (findings under a valid exception are not counted{})",
+        counts.join(", "),
+        if excepted > 0 {
+            format!("; {excepted} left out")
+        } else {
+            String::new()
+        }
+    );
+    EXIT_FAIL_ON
 }
 
 fn summary(r: &QueueReport) -> String {

@@ -220,7 +220,11 @@ fn fail_on_trips_for_a_report() {
     };
     let o = run(&["--fail-on", "out-of-cycle"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--fail-on tripped"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--fail-on out_of_cycle tripped"),
+        "{}",
+        stderr(&o)
+    );
     // KEV on an internal host is out of cycle, not immediate ...
     assert_eq!(run(&["--fail-on", "immediate"]).status.code(), Some(0));
     // ... and immediate once the host faces the internet and matters.

@@ -135,6 +135,21 @@ fn fail_on_exits_3() {
     assert_eq!(o.status.code(), Some(3));
 }
 
+/// `--fail-on` accepts the decision's own spelling, counts per decision, and leaves out
+/// findings under a valid exception (legacy-erp-01's sudo flaw, out_of_cycle): the
+/// README's `--fail-on out_of_cycle` works as written.
+#[test]
+fn fail_on_counts_per_decision_and_skips_accepted_risk() {
+    let o = patchloop(&["queue", "examples/fleet", "--fail-on", "out_of_cycle"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--fail-on out_of_cycle tripped: 2 immediate, 6 out_of_cycle")
+            && err.contains("1 left out"),
+        "{err}"
+    );
+}
+
 /// Every subcommand in every format, over the example bundle whose gitleaks report holds
 /// a (fake) AWS key: the key must never be printed.
 #[test]
