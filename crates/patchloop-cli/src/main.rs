@@ -155,7 +155,18 @@ enum GraphCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let output = match &cli.command {
-        Command::Report(a) => a.out.as_deref().or(cli.output.as_deref()),
+        Command::Report(a) => match (a.out.as_deref(), cli.output.as_deref()) {
+            // Two files asked for: writing one and naming the other is worse than no run.
+            (Some(o), Some(p)) if o != p => {
+                eprintln!(
+                    "error: --out {} and --output {} name two files; give one",
+                    o.display(),
+                    p.display()
+                );
+                return ExitCode::from(common::EXIT_UNUSABLE);
+            }
+            (o, p) => o.or(p),
+        },
         _ => cli.output.as_deref(),
     };
     if let Err(e) = output::init(output, cli.quiet) {
@@ -179,7 +190,10 @@ fn main() -> ExitCode {
         Command::ClosurePlan(a) => cmd::graph_cmds::closure(&a),
         Command::Nhi(a) => cmd::graph_cmds::nhi(&a),
         Command::Graph(GraphCommand::Export(a)) => cmd::graph_cmds::export(&a),
-        Command::Report(a) => report::run(&a, cli.output.as_deref()),
+        Command::Report(a) => {
+            let out = a.out.clone().or(cli.output.clone());
+            report::run(&a, out.as_deref())
+        }
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "patchloop", &mut buf);

@@ -74,7 +74,7 @@ pub fn run(args: &Args, output: Option<&std::path::Path>) -> Result<u8, CliError
         .bundle_label(common::show_path(&args.bundle.bundle))
         .as_of_source(opened.as_of_source);
     let report = s.report(&opts)?;
-    match format_of(args, output.or(args.out.as_deref())) {
+    match format_of(args, output) {
         ReportFormat::Json => outln!(
             "{}",
             common::envelope(s, "patchloop.report/v1", "report", &report)?
@@ -82,7 +82,7 @@ pub fn run(args: &Args, output: Option<&std::path::Path>) -> Result<u8, CliError
         ReportFormat::Md => out!("{}", report.to_markdown()),
         ReportFormat::Html => out!("{}", report.to_html()),
     }
-    if let Some(p) = output.or(args.out.as_deref())
+    if let Some(p) = output
         && !crate::output::quiet()
     {
         // The file holds the report; the terminal gets its first line.

@@ -7,6 +7,7 @@ use patchloop::metrics::{DurationStats, FindingLifecycle, LoopState, Ratio, Reop
 use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
 use crate::error::CliError;
+use patchloop::report::md_escape;
 
 fn ratio(r: &Ratio) -> String {
     match r.value {
@@ -589,7 +590,17 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
             for (title, lines) in metric_lines(&m) {
                 let _ = writeln!(out, "{}{title}", if md { "### " } else { "" });
                 for l in lines {
-                    let _ = writeln!(out, "{}{l}", if md { "- " } else { "  " });
+                    // A line indented under the one before (the failures by reason, the
+                    // owners waiting) stays nested in Markdown too.
+                    let (indent, text) = match l.strip_prefix("  ") {
+                        Some(rest) => ("  ", rest),
+                        None => ("", l.as_str()),
+                    };
+                    if md {
+                        let _ = writeln!(out, "{indent}- {}", md_escape(text));
+                    } else {
+                        let _ = writeln!(out, "  {indent}{text}");
+                    }
                 }
                 out.push('\n');
             }
@@ -628,19 +639,26 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
                         ]
                     })
                     .collect();
-                out.push_str(&common::table(
-                    &[
-                        "WINDOW END",
-                        "ON TIME",
-                        "MTTR MEDIAN",
-                        "FAILED",
-                        "FALSE CONF.",
-                        "ID ON TIME",
-                        "DEPLOYS",
-                    ],
-                    &rows,
-                    &[1, 2, 3, 4, 5, 6],
-                ));
+                let headers = [
+                    "WINDOW END",
+                    "ON TIME",
+                    "MTTR MEDIAN",
+                    "FAILED",
+                    "FALSE CONF.",
+                    "ID ON TIME",
+                    "DEPLOYS",
+                ];
+                if md {
+                    // A Markdown table, numbers right-aligned, so the trend renders as one.
+                    let _ = writeln!(out, "| {} |", headers.join(" | "));
+                    let _ = writeln!(out, "|---|{}", "---:|".repeat(headers.len() - 1));
+                    for r in &rows {
+                        let cells: Vec<String> = r.iter().map(|c| md_escape(c)).collect();
+                        let _ = writeln!(out, "| {} |", cells.join(" | "));
+                    }
+                } else {
+                    out.push_str(&common::table(&headers, &rows, &[1, 2, 3, 4, 5, 6]));
+                }
             }
             for n in &m.notes {
                 let _ = writeln!(out, "note ({}): {}", n.topic, n.detail);

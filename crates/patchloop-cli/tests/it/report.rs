@@ -365,3 +365,22 @@ fn quiet_means_quiet() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!o.stderr.is_empty());
 }
+
+/// `--out A` and `--output B` name two files: refused (exit 2), neither written, rather
+/// than writing one format into the other's name (issue 16 item 7).
+#[test]
+fn two_output_files_are_refused() {
+    let d = scratch("report-two-outputs");
+    let (a, b) = (d.join("A.html"), d.join("B.md"));
+    let o = patchloop(&[
+        "report",
+        "examples/fleet",
+        "--out",
+        a.to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("name two files"));
+    assert!(!a.exists() && !b.exists());
+}

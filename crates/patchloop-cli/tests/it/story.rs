@@ -227,3 +227,23 @@ fn no_subcommand_prints_the_leaked_key() {
         );
     }
 }
+
+/// `metrics --format md --trend N` is Markdown throughout: the trend a table, the failure
+/// reasons a nested list (issue 16 item 8).
+#[test]
+fn metrics_markdown_trend_is_a_table() {
+    let o = patchloop(&[
+        "metrics",
+        "examples/fleet",
+        "--format",
+        "md",
+        "--trend",
+        "3",
+    ]);
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        md.contains("| WINDOW END | ON TIME | MTTR MEDIAN | FAILED | FALSE CONF. | ID ON TIME | DEPLOYS |\n|---|---:|"),
+        "{md}"
+    );
+    assert!(md.contains("\n  - conflict: 1 deploy, 0 verify\n"), "{md}");
+}
