@@ -39,6 +39,10 @@ pub struct HostRank {
     /// 1 − Π(1 − pᵢ) over open findings, pᵢ = 1 for KEV, else EPSS. The product runs in
     /// vulnerability-id order, so the value is the same on any thread count.
     pub exploitation_probability: f64,
+    /// Open findings whose exploitation term is 1, the vulnerability being in KEV: what
+    /// makes the probability 1, so a table can say why.
+    #[serde(default)]
+    pub known_exploited: u64,
     /// Highest score among open findings (0 with none).
     pub max_score: f64,
     /// B(h).
@@ -74,6 +78,7 @@ pub(crate) struct HostAcc {
     pub out_of_cycle: u64,
     /// 1 − Π(1 − pᵢ) so far (the model's rule).
     pub exploited: AnyOf,
+    pub known_exploited: u64,
     pub max_score: f64,
 }
 
@@ -86,6 +91,7 @@ impl Default for HostAcc {
             immediate: 0,
             out_of_cycle: 0,
             exploited: AnyOf::default(),
+            known_exploited: 0,
             max_score: 0.0,
         }
     }
@@ -101,6 +107,8 @@ impl HostAcc {
             Decision::Scheduled | Decision::Defer => {}
         }
         self.exploited.add(p);
+        // p is 1 exactly when the vulnerability is in KEV (EPSS never reaches 1).
+        self.known_exploited += u64::from(p >= 1.0);
         self.max_score = self.max_score.max(score);
     }
 
@@ -121,6 +129,7 @@ impl HostAcc {
             immediate: self.immediate,
             out_of_cycle: self.out_of_cycle,
             exploitation_probability: self.exploited.value(),
+            known_exploited: self.known_exploited,
             max_score: self.max_score,
             blast_radius: identity.map_or(0.0, |h| h.blast),
             crown_jewels_reached: identity.map_or(0, |h| h.crown_jewels_reached),

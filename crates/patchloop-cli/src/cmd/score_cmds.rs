@@ -624,7 +624,7 @@ pub fn hosts(args: &HostsArgs) -> Result<u8, CliError> {
 }
 
 /// The host ranking's columns.
-fn host_columns() -> [Column<HostRank>; 14] {
+fn host_columns() -> [Column<HostRank>; 15] {
     type C = Column<HostRank>;
     [
         C::shown("rank", "#", |h| h.rank.to_string()).numeric(),
@@ -640,6 +640,7 @@ fn host_columns() -> [Column<HostRank>; 14] {
             format!("{:.4}", h.exploitation_probability)
         })
         .numeric(),
+        C::shown("known_exploited", "KEV", |h| h.known_exploited.to_string()).numeric(),
         C::csv("max_score", |h| format!("{:.2}", h.max_score)),
         C::shown("blast_radius", "B(h)", |h| format!("{:.3}", h.blast_radius)).numeric(),
         C::csv("crown_jewels_reached", |h| {

@@ -82,7 +82,9 @@ fn json_carries_the_envelope() {
     let r = &v["report"];
     assert_eq!(r["queue"]["items"][0]["asset_id"], "ci-runner-01");
     assert_eq!(r["exposure_path"]["path"]["crown_jewel"], "db-payments");
-    assert_eq!(r["trend"].as_array().map(Vec::len), Some(6));
+    // Six windows asked for; the three that end before the first finding are left out.
+    assert_eq!(r["trend"].as_array().map(Vec::len), Some(3));
+    assert_eq!(r["trend"][0]["window_end"], "2026-03-19");
     assert_eq!(r["closed_loop"]["counts"]["false_confidence"], 4);
     assert_eq!(r["alerts"][0]["kind"], "old_credential_used");
 }

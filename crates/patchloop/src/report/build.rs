@@ -332,9 +332,13 @@ impl Session {
                 })
                 .collect();
 
+            // Windows that end before the first finding was seen hold nothing: rows of
+            // n/a say nothing, so the report starts at the first window with data.
+            let first_data = b.findings.iter().map(|f| f.first_seen).min();
             let trend_points = trend
                 .windows
                 .iter()
+                .skip_while(|t| first_data.is_none_or(|d| t.window.end < d))
                 .map(|t| TrendPoint {
                     window_end: t.window.end.format("%Y-%m-%d").to_string(),
                     on_time_pct: pct(&t.on_time.rate),

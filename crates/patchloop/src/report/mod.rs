@@ -476,6 +476,15 @@ pub const TREND_HEADER: [&str; 7] = [
     "deployments",
 ];
 
+/// A host's exploitation probability as the report shows it: with the count of KEV
+/// findings that make it 1, so a column of 1.000s says why.
+pub fn exploitation_cell(h: &HostRank) -> String {
+    match h.known_exploited {
+        0 => format!("{:.3}", h.exploitation_probability),
+        n => format!("{:.3} (KEV ×{n})", h.exploitation_probability),
+    }
+}
+
 /// The trend table's rows, as text (dates and numbers only).
 pub fn trend_rows(trend: &[TrendPoint]) -> Vec<Vec<String>> {
     let p = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}%"));
@@ -599,7 +608,11 @@ pub fn metric_rows(m: &MetricsReport) -> Vec<MetricRow> {
         &m.identity.needing_closure,
     );
     ratio("Identity", "false confidence", &m.identity.false_confidence);
-    ratio("Identity", "identity closed", &m.identity.closed);
+    ratio(
+        "Identity",
+        "identity closed (of remediated findings needing closure; the state line counts every closed finding)",
+        &m.identity.closed,
+    );
     ratio("Identity", "identity accepted", &m.identity.accepted);
     ratio("Identity", "identity on-time rate", &m.identity.on_time);
     ratio("Identity", "identity actions overdue", &m.identity.overdue);

@@ -166,7 +166,7 @@ fn hosts(o: &mut String, r: &Report) {
                 h.immediate.to_string(),
                 h.out_of_cycle.to_string(),
                 h.open_findings.to_string(),
-                format!("{:.3}", h.exploitation_probability),
+                crate::report::exploitation_cell(h),
                 format!("{:.2}", h.blast_radius),
                 h.crown_jewels_reached.to_string(),
             ]
