@@ -26,6 +26,46 @@ pub enum IdError {
         /// Which kind of id was expected.
         kind: &'static str,
     },
+    /// The value contained an invisible formatting character (a right-to-left override,
+    /// a zero-width space or joiner, a byte-order mark): such an id prints like another
+    /// one, so a lookalike could pass for a known host or secret.
+    #[error(
+        "{kind} contains an invisible formatting character (bidirectional override or zero-width)"
+    )]
+    Invisible {
+        /// Which kind of id was expected.
+        kind: &'static str,
+    },
+    /// The value is longer than [`MAX_ID_BYTES`].
+    #[error("{kind} is {len} bytes long; ids are at most {MAX_ID_BYTES} bytes")]
+    TooLong {
+        /// Which kind of id was expected.
+        kind: &'static str,
+        /// Its length.
+        len: usize,
+    },
+}
+
+/// The longest id accepted, in bytes: room for the longest ARN (2,048) twice over, and
+/// a bound on what one row can make every output repeat.
+pub const MAX_ID_BYTES: usize = 4096;
+
+/// Bidirectional controls, zero-width characters and the BOM: not control characters
+/// to Unicode, but they make one id print as another.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
+/// True when `s` is an id as it would be stored: trimmed, non-empty, short enough, with
+/// no control or invisible character.
+fn clean(s: &str) -> bool {
+    s.trim().len() == s.len()
+        && !s.is_empty()
+        && s.len() <= MAX_ID_BYTES
+        && !s.chars().any(|c| c.is_control() || invisible(c))
 }
 
 fn validate(kind: &'static str, raw: &str) -> Result<Text, IdError> {
@@ -35,6 +75,12 @@ fn validate(kind: &'static str, raw: &str) -> Result<Text, IdError> {
     }
     if s.chars().any(char::is_control) {
         return Err(IdError::Control { kind });
+    }
+    if s.chars().any(invisible) {
+        return Err(IdError::Invisible { kind });
+    }
+    if s.len() > MAX_ID_BYTES {
+        return Err(IdError::TooLong { kind, len: s.len() });
     }
     Ok(Text::from(s))
 }
@@ -47,14 +93,15 @@ macro_rules! id_type {
         pub struct $name(Text);
 
         impl $name {
-            /// Validates `raw` (trimmed, non-empty, no control characters).
+            /// Validates `raw` (trimmed, non-empty, at most [`MAX_ID_BYTES`], no control or
+            /// invisible formatting characters).
             pub fn new(raw: &str) -> Result<Self, IdError> {
                 validate($kind, raw).map(Self)
             }
 
             /// Wraps already-shared text, validating it; no copy when it is already clean.
             pub fn from_text(text: Text) -> Result<Self, IdError> {
-                if text.trim().len() == text.len() && !text.is_empty() && !text.chars().any(char::is_control) {
+                if clean(&text) {
                     Ok(Self(text))
                 } else {
                     Self::new(&text)
@@ -193,6 +240,19 @@ mod tests {
             Err(IdError::Control { .. })
         ));
         assert_ne!(AssetId::new("Web").unwrap(), AssetId::new("web").unwrap());
+        // Lookalikes: a right-to-left override, a zero-width space, a BOM.
+        for raw in ["web\u{202E}10-bew", "web\u{200B}-01", "\u{FEFF}web-01x"] {
+            assert!(
+                matches!(AssetId::new(raw), Err(IdError::Invisible { .. })),
+                "{raw:?}"
+            );
+            assert!(AssetId::from_text(Text::from(raw)).is_err());
+        }
+        let long = "a".repeat(MAX_ID_BYTES + 1);
+        assert!(
+            matches!(AssetId::new(&long), Err(IdError::TooLong { len, .. }) if len == MAX_ID_BYTES + 1)
+        );
+        assert!(AssetId::new(&long[..MAX_ID_BYTES]).is_ok());
     }
 
     #[test]

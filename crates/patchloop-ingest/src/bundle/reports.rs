@@ -18,9 +18,14 @@ use crate::leaks::LeakKey;
 /// `patchloop.toml` says otherwise.
 pub(super) fn stem(p: &Path) -> String {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    // `web-02.JSON` is host web-02, as `web-02.json` is.
+    let lower = name.to_ascii_lowercase();
     for ext in [".jsonl", ".ndjson", ".json"] {
-        if let Some(s) = name.strip_suffix(ext) {
-            return s.to_string();
+        if lower.ends_with(ext) {
+            return name
+                .get(..name.len() - ext.len())
+                .unwrap_or(name)
+                .to_string();
         }
     }
     name.to_string()

@@ -36,6 +36,21 @@ fn folder_date(name: &str) -> Option<Timestamp> {
     Some(d.and_hms_opt(0, 0, 0)?.and_utc())
 }
 
+/// The file name of `p`, or `None` with an error when it is not valid UTF-8 (such a
+/// name cannot be shown or name a host, and is never skipped in silence).
+fn utf8_name(cx: &mut Ctx<'_>, p: &Path) -> Option<String> {
+    match p.file_name().map(|n| n.to_str()) {
+        Some(Some(n)) => Some(n.to_string()),
+        _ => {
+            cx.errors.push(IngestError::File {
+                file: cx.rel(p),
+                message: "the file name is not valid UTF-8; not read (rename it)".to_string(),
+            });
+            None
+        }
+    }
+}
+
 /// Reads every report under `scans/` into `rows` (beside the `findings.csv` rows) and
 /// returns what the history needs.
 pub(super) fn load_scans(
@@ -56,11 +71,9 @@ pub(super) fn load_scans(
     // (file, the date of its folder)
     let mut files: Vec<(PathBuf, Option<Timestamp>)> = Vec::new();
     for p in cx.entries_in(&dir) {
-        let name = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
+        let Some(name) = utf8_name(cx, &p) else {
+            continue;
+        };
         if name.starts_with('.') {
             continue;
         }
@@ -79,7 +92,9 @@ pub(super) fn load_scans(
                 return out;
             }
             for f in cx.entries_in(&p) {
-                let n = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let Some(n) = utf8_name(cx, &f) else {
+                    continue;
+                };
                 if n.starts_with('.') {
                     continue;
                 }

@@ -112,6 +112,11 @@ pub const SECRET_VALUE_COLUMNS: &[&str] = &[
     "password",
     "private_key",
     "token_value",
+    "token",
+    "api_key",
+    "client_secret",
+    "secret_access_key",
+    "access_key_secret",
 ];
 
 /// An error in one of the bundle's CSV files.

@@ -180,6 +180,31 @@ fn secrets_value_column_is_refused_and_the_value_never_appears() {
     assert!(!everything.contains("sk_live_DO_NOT_LEAK_42"));
 }
 
+/// `token`, `api_key` and `client_secret` columns are refused like `value` (issue 17
+/// item 19): the names people give a secret's value in their exports.
+#[test]
+fn other_secret_value_columns_are_refused() {
+    for col in ["token", "api_key", "client_secret"] {
+        let csv =
+            format!("secret_id,asset_id,kind,{col}\nk1,web-01,api_key,sk_live_DO_NOT_LEAK_43\n");
+        let dir = bundle(
+            &format!("secret_col_{col}"),
+            &[
+                ("assets.csv", ASSETS.as_bytes()),
+                ("identity/secrets.csv", csv.as_bytes()),
+            ],
+        );
+        let l = load(&dir);
+        assert_eq!(l.bundle.secrets.len(), 1);
+        let m = messages(&l).join("\n");
+        assert!(
+            m.contains(&format!("column `{col}` would hold secret values")),
+            "{m}"
+        );
+        assert!(!format!("{l:?}{m}").contains("sk_live_DO_NOT_LEAK_43"));
+    }
+}
+
 fn serde_json_string(l: &Loaded) -> String {
     // The model serialises with serde; any JSON output of the bundle goes through this.
     format!("{:?}", l.bundle.secrets)

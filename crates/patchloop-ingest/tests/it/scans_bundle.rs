@@ -144,3 +144,24 @@ fn a_report_without_a_time_is_dated_by_its_folder() {
         "2026-08-01T00:00:00+00:00"
     );
 }
+
+/// `mail-01.JSON` names host mail-01, and a file name that is not UTF-8 is reported,
+/// not skipped (issue 17 item 22).
+#[cfg(unix)]
+#[test]
+fn report_names_in_any_case_and_non_utf8_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = bundle("names");
+    let trivy = r#"{"SchemaVersion":2,"CreatedAt":"2026-09-01T00:00:00Z","Results":[{"Target":"x","Class":"os-pkgs","Type":"debian","Vulnerabilities":[{"VulnerabilityID":"CVE-2023-38545","PkgName":"curl"}]}]}"#;
+    std::fs::write(dir.join("scans/mail-01.JSON"), trivy).unwrap();
+    let odd = std::ffi::OsStr::from_bytes(b"bad-\xff.json");
+    std::fs::write(dir.join("scans").join(odd), trivy).unwrap();
+    let (l, msgs) = load(&dir);
+    assert_eq!(l.bundle.findings.len(), 1);
+    assert_eq!(l.bundle.findings[0].asset_id.as_str(), "mail-01");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("not valid UTF-8") && m.contains("rename")),
+        "{msgs:?}"
+    );
+}
