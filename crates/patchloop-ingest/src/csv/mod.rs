@@ -147,6 +147,22 @@ pub enum CsvError {
         /// Header name as given.
         name: String,
     },
+    /// A column patchloop reads is named twice in the header: the first is read, and the
+    /// other is reported, since a CSV export that repeats a column usually means two
+    /// different things under one name.
+    #[error(
+        "{file}:1:{column}: column `{name}` appears again (first at column {first}); only the first is read"
+    )]
+    DuplicateColumn {
+        /// File.
+        file: String,
+        /// 1-based column number of the repeat.
+        column: u64,
+        /// 1-based column number of the first.
+        first: u64,
+        /// Header name as given.
+        name: String,
+    },
     /// A row has a different number of fields than the header.
     #[error("{file}:{line}: the row has {found} fields but the header has {expected}; row skipped")]
     FieldCount {
@@ -230,6 +246,7 @@ impl CsvError {
         match self {
             CsvError::MissingColumn { file, .. }
             | CsvError::SecretColumn { file, .. }
+            | CsvError::DuplicateColumn { file, .. }
             | CsvError::FieldCount { file, .. }
             | CsvError::BadValue { file, .. }
             | CsvError::MissingValue { file, .. }
@@ -352,6 +369,19 @@ impl<R: Read> Table<R> {
                     mapped,
                     // A header can be one 10 MB line: name it, do not echo it.
                     found: crate::clip(&names.join(", ")),
+                });
+            }
+            if let Some(first) = pos
+                && let Some(again) = names
+                    .iter()
+                    .skip(first + 1)
+                    .position(|n| n.eq_ignore_ascii_case(wanted.trim()))
+            {
+                errors.push(CsvError::DuplicateColumn {
+                    file: file.to_string(),
+                    column: (first + 2 + again) as u64,
+                    first: first as u64 + 1,
+                    name: crate::clip(names.get(first + 1 + again).map_or("", String::as_str)),
                 });
             }
             idx.push(pos);

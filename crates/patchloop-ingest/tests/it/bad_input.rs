@@ -205,6 +205,26 @@ fn other_secret_value_columns_are_refused() {
     }
 }
 
+/// A header naming a column twice is reported, the first read (issue 17 item 23).
+#[test]
+fn a_column_named_twice_is_reported() {
+    let dir = bundle(
+        "dup_header",
+        &[(
+            "assets.csv",
+            b"asset_id,owner,criticality,Owner\nweb-01,web-team,high,someone-else\n".as_slice(),
+        )],
+    );
+    let l = load(&dir);
+    assert_eq!(l.bundle.assets[0].owner.as_deref(), Some("web-team"));
+    assert_eq!(
+        messages(&l),
+        [
+            "assets.csv:1:4: column `Owner` appears again (first at column 2); only the first is read"
+        ]
+    );
+}
+
 fn serde_json_string(l: &Loaded) -> String {
     // The model serialises with serde; any JSON output of the bundle goes through this.
     format!("{:?}", l.bundle.secrets)
