@@ -84,6 +84,7 @@ pub fn fleet(hosts: usize, findings_per_host: f64, intel: Option<&Intel>) -> Bun
         as_of: fleet_as_of(),
         findings_per_host,
         intel: intel.cloned(),
+        scans_per_host: 0,
     })
 }
 

@@ -45,6 +45,9 @@ const MAX_PER_HOST: f64 = 2000.0;
 const ALPHA: f64 = 1.6;
 /// Share of hosts with no finding at all.
 const CLEAN: f64 = 0.1;
+/// Findings arrive less than this many days before as_of (the scan history's baseline
+/// report comes before all of them).
+pub(crate) const MAX_AGE_DAYS: i64 = 200;
 
 /// One host's rows.
 #[derive(Default)]
@@ -52,6 +55,8 @@ pub(crate) struct HostRows {
     pub(crate) findings: Vec<Finding>,
     pub(crate) events: Vec<Event>,
     pub(crate) exception: Option<Exception>,
+    /// The host's report dates, oldest first (empty without a scan history).
+    pub(crate) scan_dates: Vec<Timestamp>,
 }
 
 /// Draws `count` distinct pool indexes for a platform: popular flaws first (index ~
@@ -159,6 +164,7 @@ impl<'a> Ctx<'a> {
         out.findings.clear();
         out.events.clear();
         out.exception = None;
+        crate::scans::scan_dates(self.opts, i, &mut out.scan_dates);
         let (Some(a), Some(&platform)) = (self.estate.assets.get(i), self.estate.platforms.get(i))
         else {
             return;
@@ -194,7 +200,10 @@ impl<'a> Ctx<'a> {
             let Some(v) = self.pool.vulns.get(k as usize) else {
                 continue;
             };
-            let age = r.range(1, 200);
+            let age = r.range(1, MAX_AGE_DAYS);
+            // When the flaw arrived; every event is drawn from it. The finding's
+            // first_seen is the arrival, or with a scan history the report that first
+            // saw it (crate::scans).
             let first_seen = as_of - days(age) - hours(r.range(0, 24));
             let mut fixed_at: Option<Timestamp> = None;
             let first_event = out.events.len();
@@ -297,7 +306,7 @@ impl<'a> Ctx<'a> {
                 package: v.package.clone(),
                 installed_version: v.installed.clone(),
                 fixed_version: v.fixed.clone(),
-                first_seen,
+                first_seen: crate::scans::first_seen_at(&out.scan_dates, first_seen),
                 last_seen: Some(last_seen),
                 status: if fixed_at.is_some() {
                     FindingStatus::Fixed

@@ -29,6 +29,7 @@
 //! | `estate` | the identity graph: resources, identities, secrets, access |
 //! | `findings` | one host's findings and patch events |
 //! | `followup` | one host's identity follow-up and exception |
+//! | `scans` | `--scans-per-host`: report dates, first_seen, the reports, the verifications they imply |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -46,11 +47,14 @@ mod hosts;
 mod packages;
 mod pool;
 mod rng;
+mod scans;
 
 use estate::{Estate, build_estate};
 use findings::{Ctx, HostRows};
 use pool::{Pool, build_pool};
 pub use rng::Rng;
+pub use scans::MAX_SCANS_PER_HOST;
+use scans::{ReportWriter, drop_implied_verifications};
 
 /// Real intelligence to draw CVE ids from (`patchloop gen --intel DIR`).
 #[derive(Debug, Clone)]
@@ -76,6 +80,14 @@ pub struct GenOptions {
     pub findings_per_host: f64,
     /// Real KEV and EPSS to draw CVE ids from; the built-in list of real CVE ids otherwise.
     pub intel: Option<Intel>,
+    /// Dated scanner reports per host (`--scans-per-host`); at most
+    /// [`MAX_SCANS_PER_HOST`]. 0 writes findings as `findings.csv` rows. From 1, each
+    /// host's findings are written as this many Trivy reports under
+    /// `scans/<YYYY-MM-DD>/<host>.json` instead, each finding is first seen at a report
+    /// date, and the verifications the reports imply are left out of `events.csv` for
+    /// the loader to derive (the `scans` module's docs give the rules). 1 is a
+    /// baseline only, taken before any finding arrived: a history needs 2 or more.
+    pub scans_per_host: usize,
 }
 
 impl GenOptions {
@@ -87,6 +99,7 @@ impl GenOptions {
             as_of,
             findings_per_host: 20.0,
             intel: None,
+            scans_per_host: 0,
         }
     }
 }
@@ -112,6 +125,11 @@ pub struct GenSummary {
     pub resources: u64,
     /// Distinct vulnerabilities in the pool.
     pub vulns: u64,
+    /// Scanner reports written under `scans/` (0 without a scan history).
+    pub scan_reports: u64,
+    /// Generated `verify_passed` / `verify_failed` rows not written to `events.csv`
+    /// because the reports imply them (the loader derives them); not in `events`.
+    pub implied_verifications: u64,
 }
 
 /// `n` days.
@@ -145,6 +163,12 @@ fn small_bundle(opts: &GenOptions, pool: Pool, estate: Estate) -> Bundle {
 /// for the directory [`generate_to_dir`] writes: findings merged and sorted, events
 /// sorted by (time, line in `events.csv`). For small fleets and tests; use
 /// [`generate_to_dir`] for large ones.
+///
+/// With [`GenOptions::scans_per_host`] ≥ 1 this is the generator's own record as
+/// `findings.csv` and `events.csv` would hold it (each first_seen a report date, every
+/// event, including the verifications the reports imply), not what the loader reads
+/// back from the reports: that has each finding open with its last listing as
+/// last_seen, the scan history, and derived verifications instead of the left-out ones.
 pub fn generate(opts: &GenOptions) -> Bundle {
     let pool = build_pool(opts);
     let estate = build_estate(opts);
@@ -179,9 +203,10 @@ pub fn generate(opts: &GenOptions) -> Bundle {
 
 /// Generates straight to `dir` (created if needed), streaming findings and events host
 /// by host: memory holds the estate (assets, identity graph, intel) and one host's rows,
-/// never all the findings. Write into an empty directory: a file the fleet has no data
-/// for is not written, so one left from an earlier bundle would be read as part of
-/// this one.
+/// never all the findings. With [`GenOptions::scans_per_host`] ≥ 1 the findings go to
+/// each host's dated reports instead of `findings.csv`, one report in memory at a time.
+/// Write into an empty directory: a file the fleet has no data for is not written, so
+/// one left from an earlier bundle would be read as part of this one.
 pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, WriteError> {
     let pool = build_pool(opts);
     let estate = build_estate(opts);
@@ -189,19 +214,31 @@ pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, Writ
         let path = dir.join(rel).display().to_string();
         move |source| WriteError::Io { path, source }
     };
-    let (mut nf, mut ne) = (0u64, 0u64);
+    let (mut nf, mut ne, mut implied) = (0u64, 0u64, 0u64);
     let mut exceptions = Vec::new();
+    let mut reports = ReportWriter::new(dir);
     {
         let ctx = Ctx::new(opts, &pool, &estate);
-        let mut findings = write::csv_writer(write::create(dir, "findings.csv")?);
+        // findings.csv only without a scan history: with one, the reports hold the findings.
+        let mut findings = if opts.scans_per_host == 0 {
+            let mut w = write::csv_writer(write::create(dir, "findings.csv")?);
+            write::write_header(&mut w, &write::FINDINGS_HEADER).map_err(err("findings.csv"))?;
+            Some(w)
+        } else {
+            None
+        };
         let mut events = write::csv_writer(write::create(dir, "events.csv")?);
-        write::write_header(&mut findings, &write::FINDINGS_HEADER).map_err(err("findings.csv"))?;
         write::write_header(&mut events, &write::EVENTS_HEADER).map_err(err("events.csv"))?;
         let (mut rows, mut picks) = (HostRows::default(), Vec::new());
-        for i in 0..estate.assets.len() {
+        for (i, asset) in estate.assets.iter().enumerate() {
             ctx.host(i, &mut rows, &mut picks);
-            for f in &rows.findings {
-                write::write_finding_row(&mut findings, f).map_err(err("findings.csv"))?;
+            if let Some(w) = findings.as_mut() {
+                for f in &rows.findings {
+                    write::write_finding_row(w, f).map_err(err("findings.csv"))?;
+                }
+            } else {
+                reports.host(&asset.id, &rows.scan_dates, &rows.findings)?;
+                implied += drop_implied_verifications(&mut rows.events, &rows.scan_dates);
             }
             for e in &rows.events {
                 write::write_event_row(&mut events, e).map_err(err("events.csv"))?;
@@ -210,7 +247,9 @@ pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, Writ
             ne += rows.events.len() as u64;
             exceptions.extend(rows.exception.take());
         }
-        findings.flush().map_err(err("findings.csv"))?;
+        if let Some(w) = findings.as_mut() {
+            w.flush().map_err(err("findings.csv"))?;
+        }
         events.flush().map_err(err("events.csv"))?;
     }
     let vulns = pool.vulns.len() as u64;
@@ -229,5 +268,7 @@ pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, Writ
         access: bundle.access.len() as u64,
         resources: bundle.resources.len() as u64,
         vulns,
+        scan_reports: reports.written,
+        implied_verifications: implied,
     })
 }

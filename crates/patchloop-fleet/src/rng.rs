@@ -131,6 +131,8 @@ pub(crate) mod purpose {
     pub(crate) const IDENTITY: u64 = 6;
     pub(crate) const DIRECT: u64 = 7;
     pub(crate) const HOST: u64 = 8;
+    /// The dates of a host's scan reports (`--scans-per-host`).
+    pub(crate) const SCANS: u64 = 9;
 }
 
 #[cfg(test)]

@@ -5,6 +5,9 @@
 //! data", and writing an empty one would turn that into "zero". Timestamps are RFC 3339
 //! in UTC with whole seconds; lists are `;`-separated; the bytes depend only on the
 //! bundle, never on the machine or the clock.
+//!
+//! Scanner reports are written too, for generated scan histories:
+//! [`write_trivy_report`] (in `write/trivy.rs`).
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -14,6 +17,9 @@ use patchloop_model::{
     ExceptionScope, Finding, FindingStatus, KevCatalog, Policy, Resource, Secret, Timestamp,
     VulnId,
 };
+
+mod trivy;
+pub use trivy::write_trivy_report;
 
 /// An error writing a bundle.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,9 @@
 //! The rules live here, not in the loader or the analysis, so every consumer reads one
 //! answer: a report *covers* a finding when it is of the finding's host and lists one of
 //! the coverage keys (scanner and package type, or lockfile) the finding was ever seen
-//! under; a covering report that does not list the finding observes it *absent*.
+//! under; a covering report that does not list the finding observes it *absent*, from
+//! the finding's first_seen on (a report taken before the flaw was first seen says
+//! nothing about it: it was not there yet).
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -115,13 +117,18 @@ impl ScanHistory {
             listed.sort_unstable();
             listed.dedup();
             let host = &findings[fi as usize].asset_id;
+            let first_seen = findings[fi as usize].first_seen;
             let start = reports.partition_point(|r| &r.host < host);
             for (ri, r) in reports.iter().enumerate().skip(start) {
                 if &r.host != host {
                     break;
                 }
                 let present = listed.binary_search(&(ri as u32)).is_ok();
-                if present || r.coverage.iter().any(|c| keys.binary_search(&c).is_ok()) {
+                // Without the first_seen bound, a host's earlier reports would "remediate"
+                // every later flaw before it arrived, and its first sighting reopen it.
+                let covers =
+                    r.at >= first_seen && r.coverage.iter().any(|c| keys.binary_search(&c).is_ok());
+                if present || covers {
                     observations.push(Observation {
                         asset_id: host.clone(),
                         vuln_id: findings[fi as usize].vuln_id.clone(),
@@ -235,5 +242,52 @@ impl ScanHistory {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_timestamp;
+
+    fn report(at: &str, source: &str) -> ScanRecord {
+        ScanRecord {
+            host: AssetId::new("web-01").unwrap(),
+            at: parse_timestamp(at).unwrap(),
+            source: Text::from(source),
+            scanner: Text::from("trivy"),
+            coverage: vec![Text::from("trivy:debian")],
+        }
+    }
+
+    /// A flaw that arrives between two scans is not observed absent by the scan before
+    /// it; it is by the covering scans after it that no longer list it.
+    #[test]
+    fn reports_before_first_seen_observe_nothing() {
+        let host = AssetId::new("web-01").unwrap();
+        let vuln = VulnId::new("CVE-2024-3094").unwrap();
+        let f = Finding::new(
+            host.clone(),
+            vuln.clone(),
+            parse_timestamp("2026-03-01").unwrap(),
+        );
+        let reports = vec![
+            report("2026-01-01", "a.json"),
+            report("2026-03-01", "b.json"),
+            report("2026-05-01", "c.json"),
+        ];
+        let seen = Sighting {
+            report: 1,
+            asset_id: host.clone(),
+            vuln_id: vuln.clone(),
+            key: Text::from("trivy:debian"),
+        };
+        let h = ScanHistory::build(std::slice::from_ref(&f), reports, &[seen]);
+        let obs: Vec<(u32, bool)> = h
+            .of(&host, &vuln)
+            .iter()
+            .map(|o| (o.report, o.present))
+            .collect();
+        assert_eq!(obs, vec![(1, true), (2, false)]);
     }
 }

@@ -4,7 +4,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use patchloop::fleet::{GenOptions, Intel, generate_to_dir};
+use patchloop::fleet::{GenOptions, Intel, MAX_SCANS_PER_HOST, generate_to_dir};
 use patchloop::ingest::epss::read_epss;
 use patchloop::ingest::kev::{read_kev_csv, read_kev_json};
 use patchloop::model::{Timestamp, parse_timestamp};
@@ -35,6 +35,12 @@ pub struct Args {
     /// A directory with a real kev.json (or kev.csv) and epss.csv[.gz] to draw CVE ids from.
     #[arg(long)]
     intel: Option<PathBuf>,
+    /// Dated scanner reports per host. 0 writes findings to findings.csv; from 1 (at most
+    /// 100) each host's findings are written as this many Trivy reports under
+    /// scans/<YYYY-MM-DD>/<host>.json, and the verifications they imply are left for the
+    /// loader to derive. 1 is a baseline only: a history needs 2 or more.
+    #[arg(long, default_value_t = 0, value_parser = parse_scans)]
+    scans_per_host: usize,
     /// The generated bundle's as_of. Fixed by default so that output never depends on the day.
     #[arg(long, default_value = "2026-09-15T00:00:00Z", value_parser = parse_as_of)]
     as_of: Timestamp,
@@ -42,6 +48,15 @@ pub struct Args {
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
     parse_timestamp(s).map_err(|e| format!("{e}: {s:?}"))
+}
+
+fn parse_scans(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(k) if k <= MAX_SCANS_PER_HOST => Ok(k),
+        _ => Err(format!(
+            "expected a whole number from 0 to {MAX_SCANS_PER_HOST}: {s:?}"
+        )),
+    }
 }
 
 /// An intel file that cannot be opened.
@@ -116,12 +131,21 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         as_of: args.as_of,
         findings_per_host: args.findings_per_host,
         intel,
+        scans_per_host: args.scans_per_host,
     };
     let start = Instant::now();
     let s = generate_to_dir(&opts, &args.out).map_err(CliError::unusable)?;
     if !crate::output::quiet() {
+        let scans = if s.scan_reports > 0 {
+            format!(
+                ", {} scan reports ({} verifications left for the reports to imply)",
+                s.scan_reports, s.implied_verifications
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities) in {:.1}s",
+            "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities){} in {:.1}s",
             args.out.display(),
             s.hosts,
             s.findings,
@@ -132,6 +156,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             s.discovery,
             s.exceptions,
             s.vulns,
+            scans,
             start.elapsed().as_secs_f64()
         );
     }

@@ -4,6 +4,7 @@
 
 mod determinism;
 mod gen_cmd;
+mod gen_scans;
 mod injection;
 mod one_truth;
 mod output_files;

@@ -104,6 +104,57 @@ fn a_known_seed_gives_known_counts() {
             access: 303,
             resources: 40,
             vulns: 240,
+            scan_reports: 0,
+            implied_verifications: 0,
         }
     );
+}
+
+/// With a scan history: the same bytes for the same seed, findings in K reports per host
+/// instead of `findings.csv`, and every generated event written but the verifications
+/// the reports imply. (The CLI's `gen_scans` test loads such a fleet and compares its
+/// loop with the fleet without a history.)
+#[test]
+fn a_scan_history_is_deterministic_and_replaces_findings_csv() {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fleet/gen-scans");
+    let (x, y) = (base.join("x"), base.join("y"));
+    let mut opts = gen_opts(100);
+    opts.scans_per_host = 4;
+    let mut summaries = Vec::new();
+    for d in [&x, &y] {
+        let _ = std::fs::remove_dir_all(d);
+        summaries.push(generate_to_dir(&opts, d).unwrap());
+    }
+    assert_eq!(summaries[0], summaries[1]);
+    let files = files_under(&x);
+    assert_eq!(files, files_under(&y));
+    for f in &files {
+        assert!(
+            std::fs::read(x.join(f)).unwrap() == std::fs::read(y.join(f)).unwrap(),
+            "{}",
+            f.display()
+        );
+    }
+    let reports = files.iter().filter(|f| f.starts_with("scans")).count();
+    assert_eq!(reports, 400);
+    assert!(!files.iter().any(|f| f == Path::new("findings.csv")));
+    let s = &summaries[0];
+    assert_eq!(s.scan_reports, 400);
+    let truth = generate(&opts);
+    assert_eq!(s.findings as usize, truth.findings.len());
+    assert!(s.implied_verifications > 0);
+    assert_eq!(
+        s.events + s.implied_verifications,
+        truth.events.len() as u64
+    );
+    // The same fleet as without a history but for first_seen, moved back to a report.
+    let plain = generate(&gen_opts(100));
+    assert_eq!(plain.events, truth.events);
+    for (p, t) in plain.findings.iter().zip(&truth.findings) {
+        assert_eq!((&p.asset_id, &p.vuln_id), (&t.asset_id, &t.vuln_id));
+        assert!(t.first_seen <= p.first_seen);
+        let mut moved = t.clone();
+        moved.first_seen = p.first_seen;
+        assert_eq!(&moved, p);
+    }
 }
