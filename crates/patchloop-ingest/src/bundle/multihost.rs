@@ -55,34 +55,55 @@ const FORMATS: [(&str, Detect, Reader); 6] = [
     ),
 ];
 
-/// The multi-host format `bytes` is, by its content: its name and its reader.
+/// The multi-host format `bytes` is, by its content: its name and its reader. Only the
+/// formats the first byte allows are tried (`<` XML, `{`/`[` JSON, anything else CSV), so
+/// a directory of Trivy reports is not sniffed as CSV half a million times.
 pub(super) fn detect(bytes: &[u8]) -> Option<(&'static str, Reader)> {
+    let first = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF))
+        .copied();
+    let family: &[&str] = match first {
+        None => return None,
+        Some(b'<') => &["nessus"],
+        Some(b'{' | b'[') => &["inspector2", "security-hub", "ocsf"],
+        Some(_) => &["tenable", "qualys"],
+    };
     FORMATS
         .iter()
+        .filter(|(name, _, _)| family.contains(name))
         .find(|(_, looks, _)| looks(bytes))
         .map(|&(format, _, read)| (format, read))
 }
 
-/// Reads `bytes` as a multi-host report when its content is one; `false` when it is not
-/// (the caller then reads it as a one-host report).
-pub(super) fn read_multi(
+/// A multi-host report read (in parallel with others) but not yet added to the bundle.
+pub(super) type MultiRead = (
+    &'static str,
+    Result<Parsed<MultiHostReport, ScanError>, ScanError>,
+);
+
+/// Parses `bytes` when they are a multi-host report; `None` when they are not.
+pub(super) fn parse_multi(bytes: &[u8], rel: &str) -> Option<MultiRead> {
+    let (format, read) = detect(bytes)?;
+    Some((format, read(bytes, rel)))
+}
+
+/// Adds a parsed multi-host report to the bundle: each host matched to an asset.
+pub(super) fn apply_multi(
     cx: &mut Ctx<'_>,
     matcher: &mut Option<HostMatcher>,
     rel: &str,
     fallback: Option<Timestamp>,
-    bytes: &[u8],
+    (format, parsed): MultiRead,
     rows: &mut Vec<Finding>,
     out: &mut ScanRead,
-) -> bool {
-    let Some((format, read)) = detect(bytes) else {
-        return false;
-    };
-    let parsed = match read(bytes, rel) {
+) {
+    let parsed = match parsed {
         Ok(p) => p,
         Err(e) => {
             cx.record(rel.to_string(), InputKind::Scan, format, 0, 1);
             cx.errors.push(e.into());
-            return true;
+            return;
         }
     };
     let matcher = matcher.get_or_insert_with(|| {
@@ -107,7 +128,6 @@ pub(super) fn read_multi(
         rows,
         out,
     );
-    true
 }
 
 /// The asset of the bundle a report's host is, by the discovery matching rule; `None`,

@@ -6,6 +6,7 @@
 //! [`ScanHistory`], and from it the verifications it derives after deployments. A file
 //! that is no known report, or a folder that is not a date, is reported, never skipped
 //! in silence; only dot-files (`.gitkeep`, `.DS_Store`) are passed over.
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -14,11 +15,12 @@ use patchloop_model::hostmatch::HostMatcher;
 use patchloop_model::{
     AssetId, Finding, InputKind, ScanHistory, ScanRecord, Sighting, Text, Timestamp,
 };
+use rayon::prelude::*;
 
 use super::IngestError;
-use super::multihost::read_multi;
+use super::multihost::{MultiRead, apply_multi, parse_multi};
 use super::provenance::{Ctx, Probe, Want};
-use super::reports::host_of;
+use super::reports::stem;
 use crate::Parsed;
 use crate::config::BundleConfig;
 use crate::scan::{ScanError, ScanReport};
@@ -112,86 +114,131 @@ pub(super) fn load_scans(
             files.push((p, None));
         }
     }
-    let mut matcher = None;
-    for (path, date) in files {
-        if cx.probe(&path, Want::File) != Probe::Found {
+    for (path, _) in &files {
+        if cx.probe(path, Want::File) != Probe::Found {
             return out;
         }
-        read_one(cx, config, &mut matcher, &path, date, rows, &mut out);
+    }
+    // Reading and parsing is the cost (100k hosts × 5 reports is 500k files): it runs on
+    // every core; adding to the bundle stays in file order, so the result is the same on
+    // any thread count.
+    let jobs: Vec<Job> = files
+        .into_iter()
+        .map(|(path, date)| Job {
+            rel: cx.rel(&path),
+            host: stem_host(&path, &config.scan_hosts),
+            fallback: date.or(cx.bundle.as_of),
+            path,
+        })
+        .collect();
+    let parsed: Vec<Outcome> = jobs.par_iter().map(parse).collect();
+    let mut matcher = None;
+    for (job, outcome) in jobs.iter().zip(parsed) {
+        apply(cx, &mut matcher, job, outcome, rows, &mut out);
     }
     out
 }
 
-/// Reads one report file: its bytes (bounded), then the format its content shows.
-fn read_one(
-    cx: &mut Ctx<'_>,
-    config: &BundleConfig,
-    matcher: &mut Option<HostMatcher>,
-    path: &Path,
-    date: Option<Timestamp>,
-    rows: &mut Vec<Finding>,
-    out: &mut ScanRead,
-) {
-    let rel = cx.rel(path);
-    let Some(f) = cx.open(path) else { return };
+/// One report file to read.
+struct Job {
+    path: PathBuf,
+    rel: String,
+    /// The host a one-host report is about (the file stem, or its mapping), or why the
+    /// stem cannot name one.
+    host: Result<AssetId, String>,
+    fallback: Option<Timestamp>,
+}
+
+/// What reading one file gave.
+enum Outcome {
+    Unreadable(String),
+    Multi(MultiRead),
+    NotJson,
+    Single(Result<Parsed<ScanReport, ScanError>, ScanError>),
+}
+
+/// The host a one-host report names: `patchloop.toml`'s mapping of its stem, else the
+/// stem itself.
+fn stem_host(path: &Path, hosts: &BTreeMap<String, AssetId>) -> Result<AssetId, String> {
+    let stem = stem(path);
+    match hosts.get(&stem) {
+        Some(h) => Ok(h.clone()),
+        None => AssetId::new(&stem).map_err(|e| format!("cannot name a host after the file: {e}")),
+    }
+}
+
+/// Reads and parses one file; touches nothing shared.
+fn parse(job: &Job) -> Outcome {
     let mut bytes = Vec::new();
-    if let Err(e) = f.take(crate::MAX_INPUT_BYTES + 1).read_to_end(&mut bytes) {
-        cx.record(rel.clone(), InputKind::Scan, "unknown", 0, 1);
-        cx.errors.push(IngestError::File {
-            file: rel,
-            message: format!("cannot be read: {e}"),
-        });
-        return;
+    let read = std::fs::File::open(&job.path)
+        .and_then(|f| f.take(crate::MAX_INPUT_BYTES + 1).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        return Outcome::Unreadable(format!("cannot be read: {e}"));
     }
-    let fallback = date.or(cx.bundle.as_of);
-    if read_multi(cx, matcher, &rel, fallback, &bytes, rows, out) {
-        return;
+    // Multi-host formats announce themselves (XML root, CSV header, JSON keys).
+    if let Some(m) = parse_multi(&bytes, &job.rel) {
+        return Outcome::Multi(m);
     }
-    // Multi-host formats announce themselves (XML root, CSV header, JSON keys); what is
-    // none of them is read as a one-host JSON report, whose reader says when it is not.
-    // No one-host format is anything but a JSON object: say what the file is not,
-    // rather than how it fails to be JSON.
+    // No one-host format is anything but a JSON object: say what the file is not, rather
+    // than how it fails to be JSON.
     let first = bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
     if first != Some(&b'{') {
-        cx.record(rel.clone(), InputKind::Scan, "unknown", 0, 1);
-        cx.errors.push(IngestError::File {
-            file: rel,
-            message: "not a scanner report patchloop reads (Trivy, Grype, OSV-Scanner JSON; \
-                      Nessus .nessus; Tenable, Nessus or Qualys CSV; Inspector2, Security \
-                      Hub ASFF or OCSF JSON); not read (docs/bundle-format.md lists them)"
-                .to_string(),
-        });
-        return;
+        return Outcome::NotJson;
     }
-    let Some(host) = host_of(cx, path, &rel, &config.scan_hosts) else {
-        return;
+    let Ok(host) = &job.host else {
+        return Outcome::Single(Err(ScanError::Unusable {
+            file: job.rel.clone(),
+            message: String::new(),
+        }));
     };
-    single(cx, &rel, &host, fallback, &bytes, rows, out);
+    let ctx = crate::scan::ScanContext {
+        source: &job.rel,
+        host,
+        fallback_first_seen: job.fallback,
+    };
+    Outcome::Single(crate::scan::read_scan(bytes.as_slice(), &ctx))
 }
 
-/// A report of one host (Trivy, Grype, OSV-Scanner): the host is named after the file.
-fn single(
+/// Adds what one file gave to the bundle, in file order.
+fn apply(
     cx: &mut Ctx<'_>,
-    rel: &str,
-    host: &AssetId,
-    fallback: Option<Timestamp>,
-    bytes: &[u8],
+    matcher: &mut Option<HostMatcher>,
+    job: &Job,
+    outcome: Outcome,
     rows: &mut Vec<Finding>,
     out: &mut ScanRead,
 ) {
-    let ctx = crate::scan::ScanContext {
-        source: rel,
-        host,
-        fallback_first_seen: fallback,
-    };
-    match crate::scan::read_scan(bytes, &ctx) {
-        Ok(p) => add_single(cx, rel, host, p, rows, out),
-        Err(e) => {
-            cx.record(rel.to_string(), InputKind::Scan, "unknown", 0, 1);
-            cx.errors.push(e.into());
+    let rel = &job.rel;
+    match outcome {
+        // Present but unreadable is never absent, nor a row error: the bundle is
+        // unusable, as for every other input (docs/hardening.md).
+        Outcome::Unreadable(message) => {
+            cx.refuse(&job.path, message);
         }
+        Outcome::Multi(m) => apply_multi(cx, matcher, rel, job.fallback, m, rows, out),
+        Outcome::NotJson => {
+            cx.record(rel.clone(), InputKind::Scan, "unknown", 0, 1);
+            cx.errors.push(IngestError::File {
+                file: rel.clone(),
+                message: "not a scanner report patchloop reads (Trivy, Grype, OSV-Scanner JSON; \
+                          Nessus .nessus; Tenable, Nessus or Qualys CSV; Inspector2, Security \
+                          Hub ASFF or OCSF JSON); not read (docs/bundle-format.md lists them)"
+                    .to_string(),
+            });
+        }
+        Outcome::Single(r) => match (&job.host, r) {
+            (Err(message), _) => cx.errors.push(IngestError::File {
+                file: rel.clone(),
+                message: message.clone(),
+            }),
+            (Ok(host), Ok(p)) => add_single(cx, rel, host, p, rows, out),
+            (Ok(_), Err(e)) => {
+                cx.record(rel.clone(), InputKind::Scan, "unknown", 0, 1);
+                cx.errors.push(e.into());
+            }
+        },
     }
 }
 
