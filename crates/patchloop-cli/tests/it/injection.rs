@@ -132,14 +132,15 @@ fn markdown_report_shows_hostile_owners_as_text() {
     let md = ok_in(&b, &["report", ".", "--format", "md"]);
     inert(&md);
     tables_hold(&md);
-    // Each owner appears in the queue and in the SLA table, as the text it is.
-    for owner in [
-        "| &lt;img src=x onerror=alert(1)&gt; |",
-        "| \\[x\\](javascript:alert(1)) |",
-        "| &lt;script&gt;alert(1)&lt;/script&gt; |",
-        "| a\\\\\\|b c |",
+    // Each owner appears in the queue and in the SLA table (app-payments-01's also in the
+    // deployments awaiting verification), as the text it is.
+    for (owner, times) in [
+        ("| &lt;img src=x onerror=alert(1)&gt; |", 2),
+        ("| \\[x\\](javascript:alert(1)) |", 2),
+        ("| &lt;script&gt;alert(1)&lt;/script&gt; |", 3),
+        ("| a\\\\\\|b c |", 2),
     ] {
-        assert_eq!(md.matches(owner).count(), 2, "{owner:?} in\n{md}");
+        assert_eq!(md.matches(owner).count(), times, "{owner:?} in\n{md}");
     }
 }
 

@@ -16,6 +16,8 @@ fn markdown_tells_the_story() {
         "| 1 | ci-runner-01 | `CVE-2024-23897` | immediate |",
         "### Where an attacker on ci-runner-01 goes",
         "**False confidence: 4 patched finding(s)",
+        "**Deployed, awaiting verification: 1**",
+        "| app-payments-01 | `CVE-2022-22965` | 2026-09-02 | 12 | payments |",
         "## Old credentials in use `DE.CM-01` `DE.CM-09`",
         "## 9. Provenance `ID.RA-02`",
         "CISA KEV catalog 2026.07.23",

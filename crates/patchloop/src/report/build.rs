@@ -129,6 +129,17 @@ impl Session {
             });
             let failed_total = failed_pick.len();
             failed_pick.truncate(LIST_LIMIT);
+            // Deployed, not verified: all of them get a lifecycle (for the wait), which
+            // is the one place the report needs more than the light state; bounded.
+            let awaiting_pick: Vec<&FindingState> = states
+                .iter()
+                .filter(|s| s.state == LoopState::Deployed)
+                .take(LIST_LIMIT * 50)
+                .collect();
+            let awaiting_total = states
+                .iter()
+                .filter(|s| s.state == LoopState::Deployed)
+                .count();
             // Identity accepted, and the most recent closures, for their evidence (spec
             // §9): a closed finding may have had nothing to close, so a few more are
             // looked at than are shown.
@@ -153,6 +164,7 @@ impl Session {
             let chosen: HashSet<usize> = fc_pick
                 .iter()
                 .chain(&failed_pick)
+                .chain(&awaiting_pick)
                 .chain(&accepted_pick)
                 .chain(&closed_pick)
                 .map(|s| std::ptr::from_ref(s.finding) as usize)
@@ -222,6 +234,7 @@ impl Session {
 
             let mut false_confidence = Vec::new();
             let mut failed = Vec::new();
+            let mut awaiting = Vec::new();
             let mut evidence = Vec::new();
             let mut accepted = Vec::new();
             for f in &life.findings {
@@ -287,6 +300,17 @@ impl Session {
                             identity_overdue_days: sla.and_then(|s| s.overdue_days),
                         });
                     }
+                    LoopState::Deployed => {
+                        if let Some(a) = f.awaiting_verification {
+                            awaiting.push(AwaitingRow {
+                                asset_id: f.asset_id.to_string(),
+                                vuln_id: f.vuln_id.to_string(),
+                                owner: f.owner.as_deref().unwrap_or("").to_string(),
+                                deployed_at: ts(a.since),
+                                days: a.days,
+                            });
+                        }
+                    }
                     LoopState::Failed => failed.push(FailedRow {
                         asset_id: f.asset_id.to_string(),
                         vuln_id: f.vuln_id.to_string(),
@@ -318,6 +342,10 @@ impl Session {
                     .then_with(|| (&a.asset_id, &a.vuln_id).cmp(&(&b.asset_id, &b.vuln_id)))
             });
             failed.truncate(LIST_LIMIT);
+            awaiting.sort_by(|a, b| {
+                (b.days, &a.asset_id, &a.vuln_id).cmp(&(a.days, &b.asset_id, &b.vuln_id))
+            });
+            awaiting.truncate(LIST_LIMIT);
 
             let exception_list: Vec<ExceptionRow> = exception_rows
                 .iter()
@@ -393,6 +421,8 @@ impl Session {
                     counts: life.counts,
                     false_confidence,
                     false_confidence_total,
+                    awaiting,
+                    awaiting_total,
                     failed,
                     failed_total,
                     evidence,

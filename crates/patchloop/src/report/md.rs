@@ -401,6 +401,39 @@ fn deployment(o: &mut String, r: &Report) {
         &[1, 2],
         &rows,
     );
+    let cl = &r.closed_loop;
+    if !cl.awaiting.is_empty() {
+        let _ = writeln!(
+            o,
+            "**Deployed, awaiting verification: {}** (a deployment is not a remediation until a rescan or a check verifies it).\n",
+            cl.awaiting_total
+        );
+        shown(
+            o,
+            cl.awaiting.len(),
+            cl.awaiting_total,
+            &command("patchloop status BUNDLE --state deployed", &r.bundle),
+        );
+        let rows: Vec<Vec<String>> = cl
+            .awaiting
+            .iter()
+            .map(|a| {
+                vec![
+                    t(&a.asset_id),
+                    code(&a.vuln_id),
+                    t(a.deployed_at.get(..10).unwrap_or(&a.deployed_at)),
+                    a.days.to_string(),
+                    t(&a.owner),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &["host", "vulnerability", "deployed", "days waiting", "owner"],
+            &[3],
+            &rows,
+        );
+    }
 }
 
 /// Identity closure: the first false-confidence findings and the state of every

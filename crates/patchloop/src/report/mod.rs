@@ -199,6 +199,22 @@ pub struct FailedRow {
     pub deployments: u64,
 }
 
+/// A deployment still waiting for the scan or check that verifies it (spec §5).
+#[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AwaitingRow {
+    /// Asset.
+    pub asset_id: String,
+    /// Vulnerability.
+    pub vuln_id: String,
+    /// Owner.
+    pub owner: String,
+    /// The deployment awaiting verification.
+    pub deployed_at: String,
+    /// Whole days since.
+    pub days: i64,
+}
+
 /// One exception as it stands at as_of.
 #[derive(Debug, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -231,6 +247,13 @@ pub struct LoopSection {
     pub false_confidence: Vec<FalseConfidence>,
     /// How many there are in all.
     pub false_confidence_total: usize,
+    /// Findings deployed and awaiting verification, longest waiting first (at most
+    /// [`LIST_LIMIT`]).
+    #[serde(default)]
+    pub awaiting: Vec<AwaitingRow>,
+    /// How many there are in all.
+    #[serde(default)]
+    pub awaiting_total: usize,
     /// Findings whose remediation failed.
     pub failed: Vec<FailedRow>,
     /// How many there are in all.

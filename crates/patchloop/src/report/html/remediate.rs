@@ -126,6 +126,39 @@ pub(super) fn deployment(o: &mut String, r: &Report) {
             legend: &[("deployments", "#1d4ed8")],
         })
     );
+    if !r.closed_loop.awaiting.is_empty() {
+        let _ = write!(
+            o,
+            "<h3>Deployed, awaiting verification ({})</h3><p>A deployment is not a remediation until a rescan or a check verifies it.</p>",
+            r.closed_loop.awaiting_total
+        );
+        shown(
+            o,
+            r.closed_loop.awaiting.len(),
+            r.closed_loop.awaiting_total,
+            &command("patchloop status BUNDLE --state deployed", &r.bundle),
+        );
+        let rows: Vec<Vec<String>> = r
+            .closed_loop
+            .awaiting
+            .iter()
+            .map(|a| {
+                vec![
+                    esc(&a.asset_id),
+                    format!("<code>{}</code>", esc(&a.vuln_id)),
+                    esc(a.deployed_at.get(..10).unwrap_or(&a.deployed_at)),
+                    a.days.to_string(),
+                    esc(&a.owner),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            &["host", "vulnerability", "deployed", "days waiting", "owner"],
+            &[3],
+            &rows,
+        );
+    }
     if !r.closed_loop.failed.is_empty() {
         let _ = write!(
             o,
