@@ -19,7 +19,7 @@ use crate::tables::{BodTable, SsvcTable};
 use crate::vocab::{
     BodTimeline, CvssSource, Exploitation, HumanImpact, SystemExposure, TechnicalImpact,
 };
-use patchloop_model::{Decision, HostIdentity, NearestCrownJewel};
+use patchloop_model::{Decision, Finding, HostIdentity, NearestCrownJewel, Text};
 
 /// The numbers the score multiplies, so a reader can redo the arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -161,6 +161,16 @@ pub struct Assessment {
     pub crown_jewels_reached: u32,
     /// The nearest one.
     pub nearest_crown_jewel: Option<NearestCrownJewel>,
+    /// The package the finding is in, as the scanner or `findings.csv` names it: what to
+    /// hand to a deployment tool.
+    #[serde(default)]
+    pub package: Option<Text>,
+    /// The version installed.
+    #[serde(default)]
+    pub installed_version: Option<Text>,
+    /// The version that fixes it.
+    #[serde(default)]
+    pub fixed_version: Option<Text>,
     /// What the finding asks of the identities on its host (spec §9): `None` when the
     /// host stores no secret. The review's outcome and the closure are the closed loop's.
     #[serde(default)]
@@ -180,6 +190,8 @@ pub(crate) struct DetailInput<'a> {
     pub first_seen: i64,
     pub scanner_fixed: bool,
     pub in_queue: bool,
+    /// The finding itself, for its package and versions.
+    pub finding: Option<&'a Finding>,
 }
 
 pub(crate) fn assess<'x>(
@@ -275,6 +287,9 @@ pub(crate) fn assess<'x>(
         blast_radius: af.blast,
         crown_jewels_reached: d.identity.map_or(0, |h| h.crown_jewels_reached),
         nearest_crown_jewel: d.identity.and_then(|h| h.nearest_crown_jewel.clone()),
+        package: d.finding.and_then(|f| f.package.clone()),
+        installed_version: d.finding.and_then(|f| f.installed_version.clone()),
+        fixed_version: d.finding.and_then(|f| f.fixed_version.clone()),
         identity_decision,
         sla: SlaDetail {
             table: policy.sla.table,
@@ -445,6 +460,9 @@ impl Engine<'_> {
             first_seen: cols.first_seen(iu),
             scanner_fixed: cols.f_flags.get(iu)? & FLAG_FIXED != 0,
             in_queue,
+            finding: self
+                .source(i)
+                .and_then(|s| self.bundle.findings.get(s.0 as usize)),
         };
         Some(assess(
             self.bundle,

@@ -80,6 +80,7 @@ pub fn assessments<R: Remediated>(
                     || Some(FindingIdx(fi as u32)),
                     scanner_fixed,
                 ),
+                finding: Some(f),
             },
             candidates,
             as_of,

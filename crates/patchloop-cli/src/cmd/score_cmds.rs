@@ -66,6 +66,19 @@ pub struct QueueArgs {
     fail_on: Option<FailOn>,
 }
 
+fn opt_text(t: &Option<patchloop::model::Text>) -> String {
+    t.as_deref().unwrap_or_default().to_string()
+}
+
+/// `curl 7.88.1 → 8.4.0`: the package, and the versions when known.
+fn fix_brief(a: &Assessment) -> String {
+    patchloop::report::fix_text(
+        a.package.as_deref(),
+        a.installed_version.as_deref(),
+        a.fixed_version.as_deref(),
+    )
+}
+
 /// One queue row as the column list reads it.
 struct QueueRow<'a> {
     rank: u64,
@@ -74,7 +87,7 @@ struct QueueRow<'a> {
 }
 
 /// The queue's columns: every CSV column, the ones the table and Markdown show.
-fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 27] {
+fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 30] {
     type C<'a> = Column<QueueRow<'a>>;
     [
         C::shown("rank", "#", |r| r.rank.to_string()).numeric(),
@@ -83,6 +96,10 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 27] {
         C::shown("vuln_id", "VULN", |r| r.a.vuln_id.to_string()),
         C::shown("decision", "DECISION", |r| r.a.decision.to_string()),
         C::shown("score", "SCORE", |r| format!("{:.2}", r.a.score)).numeric(),
+        // What to hand to a deployment tool: the package and the version that fixes it.
+        C::shown("package", "FIX", |r| opt_text(&r.a.package)).brief(|r| fix_brief(r.a)),
+        C::csv("installed_version", |r| opt_text(&r.a.installed_version)),
+        C::csv("fixed_version", |r| opt_text(&r.a.fixed_version)),
         // The table and Markdown show the last day on time (docs/spec.md §4); CSV keeps
         // the instant.
         C::shown("due_at", "DUE", |r| common::ts(r.a.due_at))
@@ -346,6 +363,10 @@ pub fn explain(args: &ExplainArgs) -> Result<u8, CliError> {
         common::ts(s.as_of())
     );
     let _ = writeln!(out, "  why:        {}", a.explanation.why);
+    let fix = fix_brief(a);
+    if !fix.is_empty() {
+        let _ = writeln!(out, "  fix:        {}", common::term(&fix));
+    }
     let _ = writeln!(
         out,
         "  decision:   {} (SSVC deployer row {})",

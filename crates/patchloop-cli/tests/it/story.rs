@@ -247,3 +247,28 @@ fn metrics_markdown_trend_is_a_table() {
     );
     assert!(md.contains("\n  - conflict: 1 deploy, 0 verify\n"), "{md}");
 }
+
+/// The queue carries what to hand to a deployment tool: package, installed and fixed
+/// version, in CSV (and JSON, and the table's FIX column) (issue 16 item 11).
+#[test]
+fn queue_names_the_package_and_the_fix() {
+    let csv = crate::ok(&["queue", "examples/fleet", "--format", "csv"]);
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (p, i, f) = (
+        col("package"),
+        col("installed_version"),
+        col("fixed_version"),
+    );
+    let mail = rows
+        .find(|l| l.contains("mail-01,") && l.contains("CVE-2023-38545"))
+        .unwrap();
+    let cells: Vec<&str> = mail.split(',').collect();
+    assert_eq!((cells[p], cells[i], cells[f]), ("curl", "7.88.1", "8.4.0"));
+    let json = crate::ok(&["queue", "examples/fleet", "--format", "json"]);
+    assert!(
+        json.contains("\"fixed_version\": \"8.4.0\"")
+            || json.contains("\"fixed_version\":\"8.4.0\"")
+    );
+}

@@ -196,6 +196,11 @@ impl Session {
                         overdue_days: a.overdue_days,
                         excepted: a.excepted,
                         owner: owner(b, &a.asset_id),
+                        fix: fix_text(
+                            a.package.as_deref(),
+                            a.installed_version.as_deref(),
+                            a.fixed_version.as_deref(),
+                        ),
                         why: a.explanation.why.clone(),
                     }
                 })

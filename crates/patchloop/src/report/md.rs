@@ -287,6 +287,7 @@ fn queue(o: &mut String, r: &Report) {
                 t(&i.due_day),
                 i.overdue_days.to_string(),
                 t(&i.owner),
+                t(&i.fix),
                 t(&i.why),
             ]
         })
@@ -302,6 +303,7 @@ fn queue(o: &mut String, r: &Report) {
             "due",
             "days overdue",
             "owner",
+            "fix",
             "why",
         ],
         &[0, 4, 6],

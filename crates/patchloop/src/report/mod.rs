@@ -74,8 +74,25 @@ pub struct QueueRow {
     pub excepted: bool,
     /// Owner from the CMDB.
     pub owner: String,
+    /// What to deploy: `package installed → fixed`, as far as the finding says.
+    #[serde(default)]
+    pub fix: String,
     /// The one-line why.
     pub why: String,
+}
+
+/// `curl 7.88.1 → 8.4.0`: the package, and the versions when known (empty without a
+/// package).
+pub fn fix_text(package: Option<&str>, installed: Option<&str>, fixed: Option<&str>) -> String {
+    let Some(p) = package else {
+        return String::new();
+    };
+    match (installed, fixed) {
+        (Some(i), Some(f)) => format!("{p} {i} → {f}"),
+        (None, Some(f)) => format!("{p} → {f}"),
+        (Some(i), None) => format!("{p} {i} (no fix listed)"),
+        (None, None) => p.to_string(),
+    }
 }
 
 /// The prioritised queue.

@@ -127,7 +127,17 @@ pub(super) fn queue(o: &mut String, r: &Report) {
                     "–".into()
                 },
                 esc(&i.owner),
-                esc(&i.why),
+                // The fix rides in the one column that wraps, so the table keeps its
+                // width (the other cells never wrap).
+                if i.fix.is_empty() {
+                    esc(&i.why)
+                } else {
+                    format!(
+                        "<span class=\"muted\">fix: {}</span><br>{}",
+                        esc(&i.fix),
+                        esc(&i.why)
+                    )
+                },
             ]
         })
         .collect();
