@@ -222,7 +222,7 @@ fn re_exposed(f: &FindingLifecycle) -> bool {
 
 /// The columns of `status`: every CSV column; the table shows state with its failure
 /// reason, the remediation date, the SLA standing and the identity actions missing.
-fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 23] {
+fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 26] {
     type C<'a> = Column<&'a FindingLifecycle>;
     [
         C::shown("asset_id", "HOST", |f| f.asset_id.to_string()),
@@ -230,6 +230,18 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 23] {
         C::shown("state", "STATE", |f| f.state.to_string()).brief(|f| match f.failure_reason {
             Some(r) => format!("{} ({r})", f.state),
             None => f.state.to_string(),
+        }),
+        C::csv("package", |f| {
+            f.package.as_deref().unwrap_or_default().to_string()
+        }),
+        C::csv("installed_version", |f| {
+            f.installed_version
+                .as_deref()
+                .unwrap_or_default()
+                .to_string()
+        }),
+        C::csv("fixed_version", |f| {
+            f.fixed_version.as_deref().unwrap_or_default().to_string()
         }),
         C::csv("failure_reason", |f| {
             f.failure_reason.map(|r| r.to_string()).unwrap_or_default()

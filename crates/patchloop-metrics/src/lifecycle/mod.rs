@@ -446,6 +446,15 @@ pub struct FindingLifecycle {
     pub vuln_id: VulnId,
     /// The asset's owner, when the inventory names one.
     pub owner: Option<Text>,
+    /// The package, installed and fixed versions, as the finding gives them.
+    #[serde(default)]
+    pub package: Option<Text>,
+    /// The version installed.
+    #[serde(default)]
+    pub installed_version: Option<Text>,
+    /// The version that fixes it.
+    #[serde(default)]
+    pub fixed_version: Option<Text>,
     /// Whether the asset is in the inventory.
     pub in_inventory: bool,
     /// The state.
