@@ -242,7 +242,7 @@ mod tests {
                 1 => format!("2026-02-01,key-{},a\"b,svc-1,res-1,rejected,\n", i % 5),
                 2 => "\n\r\n   \n".to_string(),
                 3 => format!("not-a-time,key-{},,,,,\n", i % 3),
-                4 => format!("2026-03-01T00:00:00Z,\"key-\"\"q\"\"\",src,,,refused,\n"),
+                4 => "2026-03-01T00:00:00Z,\"key-\"\"q\"\"\",src,,,refused,\n".to_string(),
                 5 => format!("2026-03-0{}T00:00:00Z,key-\u{1},src,,,,\n", 1 + i % 8),
                 6 => "2026-03-01T00:00:00Z,key-1\n".to_string(),
                 7 => format!(
