@@ -85,6 +85,7 @@ pub fn fleet(hosts: usize, findings_per_host: f64, intel: Option<&Intel>) -> Bun
         findings_per_host,
         intel: intel.cloned(),
         scans_per_host: 0,
+        usage: 0,
     })
 }
 

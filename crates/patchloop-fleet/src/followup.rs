@@ -55,12 +55,20 @@ impl Ctx<'_> {
             } else {
                 verified + hours(r.range(1, 120))
             };
+            // With `--usage`, the rotation names the identifier it retired, so the
+            // generated presentations of it after the rotation are reuse alerts.
+            let retired = (self.opts.usage > 0)
+                .then(|| crate::usage::retired_id(s))
+                .flatten();
             let mut push = |at: Timestamp, kind: EventKind, resource_id: Option<ResourceId>| {
                 if at < as_of {
                     out.events.push(Event {
                         at,
                         kind,
                         resource_id,
+                        external_id: (kind == EventKind::SecretRotated)
+                            .then(|| retired.clone())
+                            .flatten(),
                         ..base.clone()
                     });
                 }

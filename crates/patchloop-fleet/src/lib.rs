@@ -30,6 +30,7 @@
 //! | `findings` | one host's findings and patch events |
 //! | `followup` | one host's identity follow-up and exception |
 //! | `scans` | `--scans-per-host`: report dates, first_seen, the reports, the verifications they imply |
+//! | `usage` | `--usage`: presentations of the secrets in `identity/usage.csv`, some of retired identifiers |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -48,6 +49,7 @@ mod packages;
 mod pool;
 mod rng;
 mod scans;
+mod usage;
 
 use estate::{Estate, build_estate};
 use findings::{Ctx, HostRows};
@@ -88,6 +90,12 @@ pub struct GenOptions {
     /// the loader to derive (the `scans` module's docs give the rules). 1 is a
     /// baseline only, taken before any finding arrived: a history needs 2 or more.
     pub scans_per_host: usize,
+    /// Presentations of the secrets to write to `identity/usage.csv` (`--usage`); 0
+    /// writes no such file and leaves every other file as without the option. From 1,
+    /// each `secret_rotated` event also names the identifier it retired (the `usage`
+    /// module's docs give the rules). [`generate`] makes no usage: only
+    /// [`generate_to_dir`] streams it.
+    pub usage: u64,
 }
 
 impl GenOptions {
@@ -100,6 +108,7 @@ impl GenOptions {
             findings_per_host: 20.0,
             intel: None,
             scans_per_host: 0,
+            usage: 0,
         }
     }
 }
@@ -130,6 +139,10 @@ pub struct GenSummary {
     /// Generated `verify_passed` / `verify_failed` rows not written to `events.csv`
     /// because the reports imply them (the loader derives them); not in `events`.
     pub implied_verifications: u64,
+    /// Rows of `identity/usage.csv` (0 without `--usage`).
+    pub usage: u64,
+    /// Of those, presentations of a retired identifier after its rotation.
+    pub usage_reuse: u64,
 }
 
 /// `n` days.
@@ -217,6 +230,19 @@ pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, Writ
     let (mut nf, mut ne, mut implied) = (0u64, 0u64, 0u64);
     let mut exceptions = Vec::new();
     let mut reports = ReportWriter::new(dir);
+    // When each secret was rotated, for `--usage` only (one slot per secret).
+    let mut rotated: Vec<Option<Timestamp>> = Vec::new();
+    let secret_index: std::collections::HashMap<&str, usize> = if opts.usage > 0 {
+        rotated = vec![None; estate.secrets.len()];
+        estate
+            .secrets
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.id.as_str(), k))
+            .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
     {
         let ctx = Ctx::new(opts, &pool, &estate);
         // findings.csv only without a scan history: with one, the reports hold the findings.
@@ -242,6 +268,15 @@ pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, Writ
             }
             for e in &rows.events {
                 write::write_event_row(&mut events, e).map_err(err("events.csv"))?;
+                if e.kind == patchloop_model::EventKind::SecretRotated
+                    && let Some(slot) = e
+                        .secret_id
+                        .as_ref()
+                        .and_then(|s| secret_index.get(s.as_str()))
+                        .and_then(|&k| rotated.get_mut(k))
+                {
+                    *slot = Some(slot.map_or(e.at, |t| t.min(e.at)));
+                }
             }
             nf += rows.findings.len() as u64;
             ne += rows.events.len() as u64;
@@ -252,6 +287,12 @@ pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, Writ
         }
         events.flush().map_err(err("events.csv"))?;
     }
+    let usage_reuse = if opts.usage > 0 {
+        usage::write_usage(opts.seed, opts.as_of, opts.usage, &estate, &rotated, dir)?
+    } else {
+        0
+    };
+    drop(secret_index);
     let vulns = pool.vulns.len() as u64;
     let bundle = Bundle {
         exceptions,
@@ -270,5 +311,7 @@ pub fn generate_to_dir(opts: &GenOptions, dir: &Path) -> Result<GenSummary, Writ
         vulns,
         scan_reports: reports.written,
         implied_verifications: implied,
+        usage: opts.usage,
+        usage_reuse,
     })
 }

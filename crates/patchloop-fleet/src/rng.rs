@@ -133,6 +133,10 @@ pub(crate) mod purpose {
     pub(crate) const HOST: u64 = 8;
     /// The dates of a host's scan reports (`--scans-per-host`).
     pub(crate) const SCANS: u64 = 9;
+    /// The presentations of `--usage`, one stream for the whole file.
+    pub(crate) const USAGE: u64 = 10;
+    /// One secret's consumers under `--usage`, a stream per secret.
+    pub(crate) const USAGE_PROFILE: u64 = 11;
 }
 
 #[cfg(test)]

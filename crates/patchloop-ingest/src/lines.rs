@@ -28,10 +28,16 @@ pub(crate) struct LineReader<R> {
 
 impl<R: Read> LineReader<R> {
     pub(crate) fn new(inner: R) -> Self {
+        LineReader::at_line(inner, 1)
+    }
+
+    /// A reader whose first byte is on line `line`: a piece of a file read on its own
+    /// (the parallel `usage.csv` reader) reports the lines of the whole file.
+    pub(crate) fn at_line(inner: R, line: u64) -> Self {
         LineReader {
             inner,
             offset: 0,
-            line: 1,
+            line,
             after_break: true,
             starts: VecDeque::new(),
         }

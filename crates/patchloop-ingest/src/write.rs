@@ -19,7 +19,9 @@ use patchloop_model::{
 };
 
 mod trivy;
+mod usage;
 pub use trivy::write_trivy_report;
+pub use usage::{USAGE_HEADER, UsageRow, write_usage_row};
 
 /// An error writing a bundle.
 #[derive(Debug, thiserror::Error)]

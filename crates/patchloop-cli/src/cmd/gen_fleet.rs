@@ -41,6 +41,11 @@ pub struct Args {
     /// loader to derive. 1 is a baseline only: a history needs 2 or more.
     #[arg(long, default_value_t = 0, value_parser = parse_scans)]
     scans_per_host: usize,
+    /// Presentations of the fleet's secrets to write to identity/usage.csv, streamed; each
+    /// secret_rotated event then names the identifier it retired, and some presentations
+    /// after a rotation use it (old_credential_used alerts). 0 writes no usage.
+    #[arg(long, default_value_t = 0)]
+    usage: u64,
     /// The generated bundle's as_of. Fixed by default so that output never depends on the day.
     #[arg(long, default_value = "2026-09-15T00:00:00Z", value_parser = parse_as_of)]
     as_of: Timestamp,
@@ -132,6 +137,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         findings_per_host: args.findings_per_host,
         intel,
         scans_per_host: args.scans_per_host,
+        usage: args.usage,
     };
     let start = Instant::now();
     let s = generate_to_dir(&opts, &args.out).map_err(CliError::unusable)?;
@@ -144,8 +150,16 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         } else {
             String::new()
         };
+        let usage = if s.usage > 0 {
+            format!(
+                ", {} usage records ({} of retired identifiers after rotation)",
+                s.usage, s.usage_reuse
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities){} in {:.1}s",
+            "wrote {}: {} hosts, {} findings, {} events, {} secrets, {} access grants, {} resources, {} discovery rows, {} exceptions ({} vulnerabilities){}{} in {:.1}s",
             args.out.display(),
             s.hosts,
             s.findings,
@@ -157,6 +171,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             s.exceptions,
             s.vulns,
             scans,
+            usage,
             start.elapsed().as_secs_f64()
         );
     }

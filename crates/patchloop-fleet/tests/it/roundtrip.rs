@@ -106,8 +106,38 @@ fn a_known_seed_gives_known_counts() {
             vulns: 240,
             scan_reports: 0,
             implied_verifications: 0,
+            usage: 0,
+            usage_reuse: 0,
         }
     );
+}
+
+/// `--usage`: the records load back summarised, every one counted, and some present
+/// an identifier a rotation event retired, after that rotation (what alerts look for).
+#[test]
+fn usage_loads_back_with_reuse_after_rotation() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fleet/usage");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut opts = gen_opts(200);
+    opts.usage = 20_000;
+    let summary = generate_to_dir(&opts, &dir).unwrap();
+    assert_eq!(summary.usage, 20_000);
+    assert!(summary.usage_reuse > 0, "{summary:?}");
+    let b = load_bundle(&dir, &LoadOptions::default()).unwrap();
+    assert!(b.errors.is_empty(), "{:?}", b.errors.first());
+    let usage = &b.bundle.evidence.usage;
+    assert_eq!(usage.iter().map(|u| u.count).sum::<u64>(), 20_000);
+    let retired: std::collections::HashMap<&str, _> = b
+        .bundle
+        .events
+        .iter()
+        .filter_map(|e| Some((e.external_id.as_deref()?, e.at)))
+        .collect();
+    assert!(usage.iter().any(|u| {
+        retired
+            .get(u.credential.as_str())
+            .is_some_and(|t| u.last_at > *t)
+    }));
 }
 
 /// With a scan history: the same bytes for the same seed, findings in K reports per host

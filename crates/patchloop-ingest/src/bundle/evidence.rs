@@ -95,14 +95,15 @@ pub(super) fn load_evidence(cx: &mut Ctx<'_>, config: &BundleConfig) {
         ));
     }
     let m = config.columns_for(CsvKind::Usage).clone();
+    // Summarised as read: ten million rows must not become ten million records first.
     let rows = cx.csv(
         "identity/usage.csv",
         InputKind::Usage,
-        |f, n, _| crate::csv::read_usage(f, n, &m),
-        Vec::len,
+        |f, n, _| crate::csv::read_usage_parallel(f, n, &m),
+        |s| usize::try_from(s.presentations()).unwrap_or(usize::MAX),
     );
-    for r in rows.unwrap_or_default() {
-        usage.add_record(r);
+    if let Some(rows) = rows {
+        usage.merge(rows);
     }
     let mut evidence = IdentityEvidence {
         credentials: merge_credentials(creds),

@@ -19,7 +19,8 @@ mod kinds;
 
 pub use kinds::{
     read_access, read_assets, read_cvss, read_discovery, read_events, read_exceptions,
-    read_findings, read_resources, read_secrets, read_usage,
+    read_findings, read_resources, read_secrets, read_usage, read_usage_parallel,
+    read_usage_summary,
 };
 
 /// Canonical column name → the header name used in the user's file.
@@ -327,10 +328,22 @@ impl<R: Read> Table<R> {
         map: &ColumnMap,
         errors: &mut Vec<CsvError>,
     ) -> Result<Self, CsvError> {
+        Table::open_at(reader, file, kind, map, errors, 1)
+    }
+
+    /// [`Table::open`] for input whose first byte is on line `line` of the file.
+    pub(crate) fn open_at(
+        reader: R,
+        file: &str,
+        kind: CsvKind,
+        map: &ColumnMap,
+        errors: &mut Vec<CsvError>,
+        line: u64,
+    ) -> Result<Self, CsvError> {
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(LineReader::new(reader));
+            .from_reader(LineReader::at_line(reader, line));
         let header = match rdr.byte_headers() {
             Ok(h) => h.clone(),
             Err(e) => return Err(syntax(file, 1, &e)),

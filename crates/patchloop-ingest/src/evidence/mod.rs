@@ -40,7 +40,7 @@ mod github;
 mod json;
 mod kubernetes;
 mod link;
-mod usage;
+pub(crate) mod usage;
 mod vault;
 
 pub use aws_report::{CredentialReport, read_credential_report};

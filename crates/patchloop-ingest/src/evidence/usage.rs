@@ -28,7 +28,9 @@ pub(crate) struct Presentation<'a> {
 /// no id holds), so a presentation already seen costs one lookup and no allocation.
 #[derive(Default)]
 pub struct UsageSummary {
-    index: HashMap<Box<str>, usize>,
+    // foldhash, not SipHash: this lookup is most of the cost of a presentation already
+    // seen; randomly seeded per summary, so input cannot aim keys at one bucket.
+    index: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     records: Vec<UsageRecord>,
     key: String,
     texts: Interner,
@@ -73,6 +75,13 @@ impl UsageSummary {
     /// Distinct records so far.
     pub fn len(&self) -> usize {
         self.records.len()
+    }
+
+    /// Presentations summarised: the sum of the records' counts.
+    pub fn presentations(&self) -> u64 {
+        self.records
+            .iter()
+            .fold(0u64, |n, r| n.saturating_add(r.count))
     }
 
     /// Whether nothing was added.

@@ -12,6 +12,7 @@ mod inventory;
 #[cfg(test)]
 mod tests;
 mod usage;
+mod usage_par;
 
 use super::{Col, CsvKind};
 
@@ -20,7 +21,8 @@ pub use events::{read_events, read_exceptions};
 pub use findings::read_findings;
 pub use identity::{read_access, read_resources, read_secrets};
 pub use inventory::{read_assets, read_discovery};
-pub use usage::read_usage;
+pub use usage::{read_usage, read_usage_summary};
+pub use usage_par::read_usage_parallel;
 
 /// A column the file must have.
 const fn req(name: &'static str) -> Col {
