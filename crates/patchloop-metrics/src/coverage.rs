@@ -63,6 +63,15 @@ pub struct CoverageMetrics {
     pub stale: Option<Ratio>,
     /// Of those, assets no row matched at all.
     pub never_seen: Option<u64>,
+    /// The stale assets, by id (empty without `discovery.csv`).
+    #[serde(default)]
+    pub stale_hosts: Vec<AssetId>,
+    /// The unmanaged assets (patch agent false), by id.
+    #[serde(default)]
+    pub unmanaged_hosts: Vec<AssetId>,
+    /// The unscanned assets, by id.
+    #[serde(default)]
+    pub unscanned_hosts: Vec<AssetId>,
     /// Assets with patch_agent false ÷ inventory (the asset's own value, else the latest
     /// matching discovery row's).
     pub unmanaged: Ratio,
@@ -145,21 +154,34 @@ pub(crate) fn compute(
         }
     }
     let seen = last_seen.iter().filter(|s| s.is_some()).count() as u64;
+    // Assets are sorted by id, so each list is too.
+    let stale_hosts: Vec<AssetId> = if discovery_available {
+        assets
+            .iter()
+            .zip(&last_seen)
+            .filter(|(_, s)| s.is_none_or(|t| t < stale_before))
+            .map(|(a, _)| a.id.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let stale = last_seen
         .iter()
         .filter(|s| s.is_none_or(|t| t < stale_before))
         .count() as u64;
-    let (mut unmanaged, mut agent_unknown, mut unscanned) = (0u64, 0u64, 0u64);
+    let mut agent_unknown = 0u64;
+    let (mut unmanaged_hosts, mut unscanned_hosts) = (Vec::new(), Vec::new());
     for (a, seen_agent) in assets.iter().zip(&agent_seen) {
         match a.patch_agent.or(seen_agent.map(|(_, _, p)| p)) {
-            Some(false) => unmanaged += 1,
+            Some(false) => unmanaged_hosts.push(a.id.clone()),
             Some(true) => {}
             None => agent_unknown += 1,
         }
         if a.last_scanned.is_none_or(|t| t < stale_before) {
-            unscanned += 1;
+            unscanned_hosts.push(a.id.clone());
         }
     }
+    let (unmanaged, unscanned) = (unmanaged_hosts.len() as u64, unscanned_hosts.len() as u64);
     let inv = n as u64;
     let avail = |r: Ratio| discovery_available.then_some(r);
     CoverageMetrics {
@@ -203,5 +225,8 @@ pub(crate) fn compute(
             "assets with last_scanned absent or older than stale_days / assets in the inventory",
         ),
         stale_days,
+        stale_hosts,
+        unmanaged_hosts,
+        unscanned_hosts,
     }
 }

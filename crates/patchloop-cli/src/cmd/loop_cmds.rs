@@ -691,6 +691,24 @@ pub struct SimpleArgs {
     format: common::Format,
 }
 
+/// The hosts behind a coverage figure, the first 20 by id (JSON lists them all).
+fn host_list(ids: &[patchloop::model::AssetId]) {
+    if ids.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = ids.iter().take(20).map(|i| i.as_str()).collect();
+    let more = ids.len().saturating_sub(shown.len());
+    outln!(
+        "    {}{}",
+        common::term(&shown.join(", ")),
+        if more > 0 {
+            format!(" and {more} more (--format json lists them all)")
+        } else {
+            String::new()
+        }
+    );
+}
+
 /// Runs `patchloop coverage`.
 pub fn coverage(args: &SimpleArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
@@ -725,23 +743,45 @@ pub fn coverage(args: &SimpleArgs) -> Result<u8, CliError> {
     );
     outln!("  shadow (discovered, not inventoried): {}", o(&c.shadow));
     for sh in &c.shadow_hosts {
-        outln!("    {}", serde_json::to_string(sh)?);
+        let name = sh
+            .hostname
+            .as_ref()
+            .or(sh.fqdn.as_ref())
+            .map_or("(no name)", |h| h.as_str());
+        outln!(
+            "    {} {}{} (discovery.csv line {})",
+            common::term(name),
+            common::term(sh.ip.as_deref().unwrap_or("")),
+            sh.source
+                .as_deref()
+                .map(|s| format!(", seen by {}", common::term(s)))
+                .unwrap_or_default(),
+            sh.line
+        );
     }
     outln!(
         "  stale (not seen within {} days):      {}",
         c.stale_days,
         o(&c.stale)
     );
+    host_list(&c.stale_hosts);
     outln!(
         "  unmanaged (no patch agent):           {}",
         ratio(&c.unmanaged)
     );
+    host_list(&c.unmanaged_hosts);
     outln!(
         "  unscanned:                            {}",
         ratio(&c.unscanned)
     );
+    host_list(&c.unscanned_hosts);
     for a in &c.ambiguous {
-        outln!("  ambiguous: {}", serde_json::to_string(a)?);
+        let ids: Vec<&str> = a.asset_ids.iter().map(|i| i.as_str()).collect();
+        outln!(
+            "  ambiguous: discovery.csv line {} matches {}",
+            a.line,
+            common::term(&ids.join(", "))
+        );
     }
     Ok(EXIT_OK)
 }

@@ -272,3 +272,27 @@ fn queue_names_the_package_and_the_fix() {
             || json.contains("\"fixed_version\":\"8.4.0\"")
     );
 }
+
+/// `coverage` names the hosts behind each figure, in text and JSON, and prints no raw
+/// JSON in its text (issue 16 item 12).
+#[test]
+fn coverage_names_its_hosts() {
+    let text = crate::ok(&["coverage", "examples/fleet"]);
+    assert!(
+        text.contains("    laptop-07, laptop-08, old-build-02\n"),
+        "{text}"
+    );
+    assert!(text.contains("    kiosk-03\n"), "{text}");
+    assert!(
+        text.contains("rogue-nas-7 10.0.8.77, seen by netscan (discovery.csv line 31)"),
+        "{text}"
+    );
+    assert!(!text.contains('{'), "{text}");
+    let json = crate::ok(&["coverage", "examples/fleet", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["coverage"]["unmanaged_hosts"][0], "kiosk-03");
+    assert_eq!(
+        v["coverage"]["stale_hosts"].as_array().map(Vec::len),
+        Some(3)
+    );
+}
