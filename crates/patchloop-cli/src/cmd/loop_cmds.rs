@@ -829,6 +829,28 @@ pub fn exceptions(args: &SimpleArgs) -> Result<u8, CliError> {
         "  open findings under a valid exception: {}",
         ratio(&x.excepted_open_findings)
     );
+    // The finding exceptions themselves, each with its state and what it rests on.
+    let findings: Vec<_> = view.rows.iter().filter(|r| r.secret_id.is_none()).collect();
+    if !findings.is_empty() {
+        outln!("finding exceptions:");
+        for r in findings {
+            let when = if r.expires_at <= s.as_of() {
+                format!("ended {}", common::last_day(r.expires_at))
+            } else {
+                format!("through {}", common::last_day(r.expires_at))
+            };
+            outln!(
+                "  {} {}: {}, {}; control: {}; approver: {} (exceptions.csv line {})",
+                common::term(r.asset_id.as_str()),
+                common::term(&r.scope),
+                r.state,
+                when,
+                common::term(r.compensating_control.as_deref().unwrap_or("none")),
+                common::term(r.approver.as_deref().unwrap_or("none")),
+                r.line
+            );
+        }
+    }
     // Identity exceptions accept a secret's missing closure actions and nothing else, so
     // they are listed apart from the figures above (docs/spec.md §5).
     let identity: Vec<_> = view.rows.iter().filter(|r| r.secret_id.is_some()).collect();

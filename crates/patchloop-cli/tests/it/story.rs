@@ -296,3 +296,17 @@ fn coverage_names_its_hosts() {
         Some(3)
     );
 }
+
+/// `exceptions` lists its rows, not only rates (issue 16 item 12, exceptions part).
+#[test]
+fn exceptions_lists_its_rows() {
+    let text = crate::ok(&["exceptions", "examples/fleet"]);
+    assert!(
+        text.contains("  gw-01 CVE-2023-4966: expired, ended 2026-08-30; control: WAF rule"),
+        "{text}"
+    );
+    assert!(
+        text.contains("approver: none (exceptions.csv line 4)"),
+        "{text}"
+    );
+}
