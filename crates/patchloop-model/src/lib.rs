@@ -76,7 +76,7 @@ pub use num::{CvssScore, NumberError, Probability};
 pub use policy::Policy;
 pub use scan::{Observation, ScanHistory, ScanRecord, Sighting};
 pub use tags::{Tags, TagsIter};
-pub use time::{Timestamp, TimestampError, parse_timestamp};
+pub use time::{Timestamp, TimestampError, parse_timestamp, parse_utc_seconds};
 pub use vocab::{
     ClosureAction, Criticality, Decision, Environment, ExceptionRowState, Exposure, Privilege,
     ResourceKind, ReuseKey, Role, SecretKind, SecretLocation, Severity, VocabError,

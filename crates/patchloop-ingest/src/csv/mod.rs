@@ -422,6 +422,12 @@ impl<R: Read> Table<R> {
         })
     }
 
+    /// Where each canonical column is in the file's records, and how many fields a
+    /// record has: what a reader splitting lines itself needs to find the same fields.
+    pub(crate) fn layout(&self) -> (Vec<Option<usize>>, usize) {
+        (self.idx.clone(), self.header_len)
+    }
+
     /// Calls `f` for each well-formed row; syntax and field-count problems are reported
     /// and the row skipped. Stops at the first unrecoverable syntax error.
     pub(crate) fn for_each_row(

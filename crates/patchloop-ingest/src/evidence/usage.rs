@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use patchloop_model::{
-    EvidenceOrigin, IdentityName, ResourceId, Timestamp, UsageOutcome, UsageRecord,
+    EvidenceFormat, EvidenceOrigin, IdentityName, ResourceId, Text, Timestamp, UsageOutcome,
+    UsageRecord,
 };
 
 use crate::csv::{IdCache, Interner};
@@ -91,6 +92,15 @@ impl UsageSummary {
 
     /// Adds one presentation; `Err` names the field that is not a valid id and why.
     pub(crate) fn add(&mut self, p: Presentation<'_>) -> Result<(), (&'static str, String)> {
+        self.add_indexed(p).map(drop)
+    }
+
+    /// [`UsageSummary::add`], giving the position of the record it went into, for
+    /// [`UsageSummary::add_again`].
+    pub(crate) fn add_indexed(
+        &mut self,
+        p: Presentation<'_>,
+    ) -> Result<usize, (&'static str, String)> {
         let mut key = std::mem::take(&mut self.key);
         key_into(
             &mut key,
@@ -98,15 +108,36 @@ impl UsageSummary {
             p.outcome,
         );
         let found = self.index.get(key.as_str()).copied();
-        let result = match found.and_then(|i| self.records.get_mut(i)) {
-            Some(r) => {
+        let result = match found.and_then(|i| Some(i).zip(self.records.get_mut(i))) {
+            Some((i, r)) => {
                 fold_one(r, p.at, p.origin);
-                Ok(())
+                Ok(i)
             }
-            None => self.insert(&key, p),
+            None => self.insert(&key, p).map(|()| self.records.len() - 1),
         };
         self.key = key;
         result
+    }
+
+    /// Adds one more presentation to the record at `i` (from
+    /// [`UsageSummary::add_indexed`]), read at `at` on `line` of `file`: the same as
+    /// adding it whole, without building its key or, unless it becomes the record's
+    /// first or last, its origin.
+    pub(crate) fn add_again(&mut self, i: usize, at: Timestamp, line: u64, file: &Text) {
+        let Some(r) = self.records.get_mut(i) else {
+            return;
+        };
+        if at > r.first_at && at < r.last_at {
+            r.count = r.count.saturating_add(1);
+            return;
+        }
+        let origin = EvidenceOrigin {
+            file: file.clone(),
+            line: Some(line),
+            index: None,
+            format: EvidenceFormat::UsageCsv,
+        };
+        fold_one(r, at, origin);
     }
 
     /// A new record for `p`, its parts validated and shared.

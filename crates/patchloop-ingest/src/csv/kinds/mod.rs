@@ -12,6 +12,7 @@ mod inventory;
 #[cfg(test)]
 mod tests;
 mod usage;
+mod usage_fast;
 mod usage_par;
 
 use super::{Col, CsvKind};

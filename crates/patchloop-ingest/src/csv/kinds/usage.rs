@@ -48,7 +48,14 @@ pub fn read_usage<R: Read>(
                 Ok(texts.intern(s))
             }
         });
-        let source = r.text(2, &mut texts);
+        let source = r.get(2).and_then(|s| {
+            if s.chars().any(char::is_control) {
+                r.bad(2, s, "contains a control character");
+                None
+            } else {
+                Some(texts.intern(s))
+            }
+        });
         let principal = r.opt(3, |s| principals.get(s, IdentityName::new));
         let resource_id = r.opt(4, |s| resources.get(s, ResourceId::new));
         let outcome = r.opt(5, str::parse::<UsageOutcome>);
@@ -118,7 +125,13 @@ pub(crate) fn fold_rows<R: Read>(
             }
         });
         let credential = credential.and_then(|()| r.get(1));
-        let source = r.get(2);
+        let source = r.get(2).filter(|&s| {
+            let control = s.chars().any(char::is_control);
+            if control {
+                r.bad(2, s, "contains a control character");
+            }
+            !control
+        });
         // Validated (and errors located) as `read_usage` does; the summary keeps the text.
         let principal = r.get(3).filter(|&s| {
             principals
