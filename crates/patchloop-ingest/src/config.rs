@@ -186,14 +186,14 @@ pub fn parse_policy(text: &str, file: &str) -> Result<Policy, ConfigError> {
     }
 }
 
-/// The TOML parser's message for `e` on one line, with the leak key never echoed: the
+/// The TOML parser's message for `e`, on its lines, with the leak key never echoed: the
 /// parser quotes the offending source line (and serde the offending value), so a typo on
 /// the `[leaks] key` line would print the key. Every source line that may hold it — a
 /// line of the `[leaks]` table, or one naming a `key` before its `=` (`leaks.key = …`,
 /// `leaks = { key = … }`) — is quoted as `key = <redacted>`, its caret line dropped, and
 /// its value removed from the rest of the message.
 fn toml_error(text: &str, e: &toml::de::Error) -> String {
-    one_line(&redact_keys(text, &e.to_string()))
+    laid_out(&redact_keys(text, &e.to_string()))
 }
 
 /// The 1-based numbers of the lines of `text` that may hold the leak key, and the values
@@ -269,14 +269,24 @@ fn redact_keys(text: &str, message: &str) -> String {
     out.join("\n")
 }
 
-fn one_line(s: &str) -> String {
+/// The parser's message as it lays it out (the quoted line, a caret under the fault),
+/// its lines after the first indented under the file name.
+fn laid_out(s: &str) -> String {
     // The TOML parser quotes the offending source line (and serde the offending value):
-    // either can be megabytes long, so each line is clipped.
+    // either can be megabytes long, so each line is clipped, except the list of valid keys,
+    // which is ours and bounded, and useless cut.
     s.lines()
-        .map(|l| crate::clip_at(l.trim_end(), 200))
+        .map(|l| {
+            let l = l.trim_end();
+            if let Some((head, keys)) = l.split_once(", expected one of ") {
+                format!("{}, expected one of {keys}", crate::clip_at(head, 200))
+            } else {
+                crate::clip_at(l, 200)
+            }
+        })
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join(" | ")
+        .join("\n  ")
 }
 
 #[cfg(test)]

@@ -25,6 +25,13 @@ pub struct QueueItem {
     pub assessment: Assessment,
 }
 
+impl QueueItem {
+    /// The entry at 1-based `rank` of the whole queue.
+    pub fn new(rank: u64, assessment: Assessment) -> Self {
+        QueueItem { rank, assessment }
+    }
+}
+
 /// The queue at `as_of` (spec §3 and §8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -39,6 +46,10 @@ pub struct QueueReport {
     pub counts: QueueCounts,
     /// The queue (or its first `limit` entries), in order.
     pub items: Vec<QueueItem>,
+    /// When the queue was filtered (owner, decision, …): how many of its entries matched,
+    /// of which `items` holds the first `limit`; each keeps its rank in the whole queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<u64>,
     /// What the scorer noticed about its inputs.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -128,6 +139,7 @@ impl Scoring<'_, '_> {
             sla_table: bundle.policy.sla.table,
             counts: self.counts(),
             items,
+            matched: None,
             diagnostics: self.engine().diagnostics().to_vec(),
         }
     }

@@ -5,10 +5,14 @@ use patchloop_metrics::{
     CoverageMetrics, ExceptionMetrics, FindingLifecycle, LoopReport, LoopState, MetricsReport,
     TrendReport, Window,
 };
+use std::collections::HashSet;
+
 use patchloop_model::{
-    AssetId, ExceptionRowState, ExceptionScope, Finding, SecretId, Timestamp, VulnId,
+    AssetId, Decision, ExceptionRowState, ExceptionScope, Finding, SecretId, Severity, Timestamp,
+    VulnId,
 };
-use patchloop_score::{Assessment, HostReport, QueueReport};
+use patchloop_score::{Assessment, HostReport, QueueItem, QueueReport};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::session::{Session, SessionError};
@@ -71,7 +75,120 @@ pub struct ExceptionsView {
     pub rows: Vec<ExceptionRow>,
 }
 
+/// Which queue entries to list (`patchloop queue --owner … --decision … --kev --asset …
+/// --severity …`): an entry is listed when every criterion holds, and a criterion left
+/// empty (or `kev` false) holds for all. Filtering never changes the order or the ranks:
+/// an entry keeps its rank in the whole queue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct QueueFilter {
+    /// Assets owned by one of these (the `owner` column of `assets.csv`, exactly).
+    pub owners: Vec<String>,
+    /// These assets.
+    pub assets: Vec<AssetId>,
+    /// Entries with one of these decisions.
+    pub decisions: Vec<Decision>,
+    /// Only vulnerabilities in the KEV catalog.
+    pub kev: bool,
+    /// Entries whose CVSS base score (or the stand-in the spec assigns a severity word,
+    /// spec §2) falls in one of these bands: critical ≥ 9, high ≥ 7, medium ≥ 4, low > 0,
+    /// negligible 0.
+    pub severities: Vec<Severity>,
+}
+
+impl QueueFilter {
+    /// Whether every entry passes.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+            && self.assets.is_empty()
+            && self.decisions.is_empty()
+            && !self.kev
+            && self.severities.is_empty()
+    }
+
+    /// Whether a finding of `asset` with `decision` can pass: what is known without its
+    /// assessment.
+    fn admits(
+        &self,
+        assets: Option<&HashSet<&AssetId>>,
+        asset: &AssetId,
+        decision: Decision,
+    ) -> bool {
+        assets.is_none_or(|set| set.contains(asset))
+            && (self.decisions.is_empty() || self.decisions.contains(&decision))
+    }
+
+    /// Whether an assessed finding passes the rest.
+    fn passes(&self, a: &Assessment) -> bool {
+        (!self.kev || a.kev)
+            && (self.severities.is_empty()
+                || self.severities.contains(&Severity::from_cvss(a.cvss)))
+    }
+}
+
 impl Session {
+    /// The queue of the entries `filter` lists, or its first `top` of them (see
+    /// [`QueueFilter`]); `matched` says how many matched. An empty filter gives
+    /// [`Session::queue`].
+    pub fn queue_filtered(
+        &self,
+        top: Option<usize>,
+        filter: &QueueFilter,
+    ) -> Result<QueueReport, SessionError> {
+        if filter.is_empty() {
+            return self.queue(top);
+        }
+        let engine = self.engine()?;
+        let scoring = engine.score(self.as_of(), self.remediated()?);
+        let bundle = self.bundle();
+        // Owners name assets: both criteria become one set of asset ids, looked up per
+        // entry (`None`: any asset).
+        let assets: Option<HashSet<&AssetId>> =
+            (!filter.assets.is_empty() || !filter.owners.is_empty()).then(|| {
+                bundle
+                    .assets
+                    .iter()
+                    .filter(|a| filter.assets.is_empty() || filter.assets.contains(&a.id))
+                    .filter(|a| {
+                        filter.owners.is_empty()
+                            || a.owner
+                                .as_deref()
+                                .is_some_and(|o| filter.owners.iter().any(|w| w == o))
+                    })
+                    .map(|a| &a.id)
+                    .collect()
+            });
+        // Every matching entry with its rank in the whole queue, in queue order; an
+        // assessment is built only where the cheap criteria pass, and kept for the first
+        // `top` only.
+        let order = scoring.queue();
+        let ranked: Vec<(u64, u32)> = order
+            .par_iter()
+            .enumerate()
+            .filter(|&(_, &i)| {
+                let ids = scoring.engine().ids(i);
+                let decision = scoring.decision(i);
+                matches!((ids, decision), (Some((asset, _)), Some(d)) if filter.admits(assets.as_ref(), asset, d))
+                    && scoring.assessment(i).is_some_and(|a| filter.passes(&a))
+            })
+            .map(|(r, &i)| (r as u64 + 1, i))
+            .collect();
+        let mut report = scoring.queue_report(Some(0));
+        report.matched = Some(ranked.len() as u64);
+        let shown = top.map_or(ranked.len(), |n| n.min(ranked.len()));
+        report.items = ranked
+            .get(..shown)
+            .unwrap_or_default()
+            .par_iter()
+            .filter_map(|&(rank, i)| {
+                scoring
+                    .assessment(i)
+                    .map(|assessment| QueueItem::new(rank, assessment))
+            })
+            .collect();
+        Ok(report)
+    }
+
     /// The queue (spec §3): every finding not remediated, in order, or its first `top`.
     pub fn queue(&self, top: Option<usize>) -> Result<QueueReport, SessionError> {
         let engine = self.engine()?;

@@ -38,6 +38,9 @@ pub struct StatusArgs {
     /// Only this vulnerability.
     #[arg(long)]
     vuln: Option<String>,
+    /// Only assets with this owner (the `owner` column of assets.csv; repeat for several).
+    #[arg(long, value_name = "OWNER")]
+    owner: Vec<String>,
     /// Only findings in this state; `identity_overdue` selects the findings whose
     /// identity actions are past their identity due date, in any state (docs/spec.md §9).
     #[arg(long, value_parser = ["open", "deployed", "failed", "remediated", "closed", "false_confidence", "identity_accepted", "identity_overdue"])]
@@ -59,10 +62,30 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
         Some("identity_overdue") => s != LoopState::Open,
         Some(w) => s.as_str() == w,
     };
+    let b = s.bundle();
+    for o in &args.owner {
+        if !b
+            .assets
+            .iter()
+            .any(|a| a.owner.as_deref() == Some(o.as_str()))
+        {
+            eprintln!(
+                "warning: --owner {}: no asset in the bundle has this owner",
+                common::term(o)
+            );
+        }
+    }
+    let owned = |id: &patchloop::model::AssetId| {
+        args.owner.is_empty()
+            || b.asset(id)
+                .and_then(|a| a.owner.as_deref())
+                .is_some_and(|o| args.owner.iter().any(|w| w == o))
+    };
     let keep = |f: &patchloop::model::Finding, s: LoopState| {
         args.asset
             .as_deref()
             .is_none_or(|a| f.asset_id.as_str() == a)
+            && owned(&f.asset_id)
             && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
             && state_ok(s)
     };
@@ -71,6 +94,7 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
         args.asset
             .as_deref()
             .is_none_or(|a| f.asset_id.as_str() == a)
+            && owned(&f.asset_id)
             && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
             && state_ok(f.state)
             && (!overdue || f.identity_overdue())

@@ -55,6 +55,8 @@ pub struct QueueArgs {
     load: LoadArgs,
     #[command(flatten)]
     scan: queue_scan::ScanArgs,
+    #[command(flatten)]
+    filter: super::queue_filter::QueueFilterArgs,
     /// Only the first N items (selected without sorting the rest).
     #[arg(long)]
     top: Option<usize>,
@@ -169,7 +171,9 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
     };
     let s = &opened.session;
     let b = s.bundle();
-    let report: QueueReport = s.queue(args.top)?;
+    let report: QueueReport = s.queue_filtered(args.top, &args.filter.filter())?;
+    let filtered = args.filter.describe();
+    args.filter.warn_unknown(b);
     let rows: Vec<QueueRow> = report
         .items
         .iter()
@@ -200,30 +204,30 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
                     owner: owner_of(b, &i.assessment.asset_id),
                 })
                 .collect();
+            let mut extra = vec![
+                ("counts", serde_json::to_value(report.counts)?),
+                (
+                    "decision_table",
+                    serde_json::to_value(report.decision_table)?,
+                ),
+                ("sla_table", serde_json::to_value(report.sla_table)?),
+                ("diagnostics", serde_json::to_value(&report.diagnostics)?),
+            ];
+            if filtered.is_some() {
+                // What was asked, and how many of the queue's entries it matched.
+                extra.push(("filter", serde_json::to_value(args.filter.filter())?));
+                extra.push(("matched", serde_json::to_value(report.matched)?));
+            }
             outln!(
                 "{}",
-                common::envelope_with(
-                    s,
-                    "patchloop.queue/v1",
-                    "items",
-                    &items,
-                    &[
-                        ("counts", serde_json::to_value(report.counts)?),
-                        (
-                            "decision_table",
-                            serde_json::to_value(report.decision_table)?
-                        ),
-                        ("sla_table", serde_json::to_value(report.sla_table)?),
-                        ("diagnostics", serde_json::to_value(&report.diagnostics)?),
-                    ],
-                )?
+                common::envelope_with(s, "patchloop.queue/v1", "items", &items, &extra)?
             );
         }
         QueueFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
         QueueFormat::Md => out!(
             "**Queue as of {}** — {}\n\n{}",
             common::ts(report.as_of),
-            summary(&report),
+            summary(&report, filtered.as_deref()),
             columns::markdown(&cols, &rows)
         ),
         QueueFormat::Table => {
@@ -231,7 +235,7 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
                 "queue as of {} ({})  {}",
                 common::ts(report.as_of),
                 opened.as_of_source,
-                summary(&report)
+                summary(&report, filtered.as_deref())
             );
             out!(
                 "{}",
@@ -303,10 +307,14 @@ pub(crate) fn fail_on(report: &QueueReport, f: FailOn) -> u8 {
     EXIT_FAIL_ON
 }
 
-fn summary(r: &QueueReport) -> String {
+fn summary(r: &QueueReport, filter: Option<&str>) -> String {
     let c = r.counts;
+    let matched = match (r.matched, filter) {
+        (Some(n), Some(f)) => format!("; {n} match {f}"),
+        _ => String::new(),
+    };
     format!(
-        "{} in queue of {} findings: {} immediate, {} out-of-cycle, {} scheduled, {} defer; {} overdue, {} excepted",
+        "{} in queue of {} findings: {} immediate, {} out-of-cycle, {} scheduled, {} defer; {} overdue, {} excepted{matched}",
         c.in_queue,
         c.findings,
         c.immediate,

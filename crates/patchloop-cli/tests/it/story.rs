@@ -310,3 +310,84 @@ fn exceptions_lists_its_rows() {
         "{text}"
     );
 }
+
+/// `queue --owner/--decision/--kev/--asset/--severity` and `status --owner`: what a team
+/// lead asks for, with the ranks of the whole queue and a word about names that match
+/// nothing.
+#[test]
+fn queue_and_status_filter_by_owner_and_more() {
+    let out = patchloop(&[
+        "queue",
+        "examples/fleet",
+        "--owner",
+        "payments",
+        "--owner",
+        "nobody",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.contains("payments")), "{csv}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--owner nobody: no asset in the bundle has this owner"));
+
+    let out = patchloop(&[
+        "queue",
+        "examples/fleet",
+        "--decision",
+        "immediate,out-of-cycle",
+        "--kev",
+        "--severity",
+        "CRITICAL",
+        "--top",
+        "2",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("match --decision immediate,out_of_cycle --kev --severity critical"),
+        "{text}"
+    );
+    // Ranks are the whole queue's: ci-runner-01 is first, app-payments-01 third.
+    assert!(text.contains("\n1  ci-runner-01"), "{text}");
+    assert!(text.contains("\n3  app-payments-01"), "{text}");
+
+    let out = patchloop(&[
+        "queue",
+        "examples/fleet",
+        "--asset",
+        "mq-01",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["asset_id"] == "mq-01"));
+    assert_eq!(v["matched"], items.len());
+    assert_eq!(v["filter"]["assets"][0], "mq-01");
+
+    let out = patchloop(&["queue", "examples/fleet", "--severity", "severe"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = patchloop(&[
+        "status",
+        "examples/fleet",
+        "--owner",
+        "payments",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let hosts: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    // The payments team's assets in examples/fleet/assets.csv.
+    assert_eq!(hosts, ["app-payments-01", "laptop-05"], "{csv}");
+}

@@ -298,3 +298,71 @@ fn consumers_of_a_rotated_key_are_observed() {
             .all(|c| c.name.as_str() != "203.0.113.77")
     );
 }
+
+/// Queue filters (`queue --owner/--asset/--decision/--kev/--severity`): the entries
+/// listed are exactly the whole queue's entries that match, in its order, with its ranks.
+#[test]
+fn a_filtered_queue_is_the_whole_queue_filtered() {
+    use patchloop::QueueFilter;
+    use patchloop::model::{Decision, Severity};
+    let s = session("../../../../examples/fleet");
+    let whole = s.queue(None).unwrap();
+    let b = s.bundle();
+    let owner_of = |id: &AssetId| b.asset(id).and_then(|a| a.owner.as_deref()).unwrap_or("");
+    let mut filters = Vec::new();
+    let mut f = QueueFilter::default();
+    f.owners = vec!["payments".into(), "sre".into()];
+    filters.push(f);
+    let mut f = QueueFilter::default();
+    f.decisions = vec![Decision::Immediate, Decision::OutOfCycle];
+    f.kev = true;
+    filters.push(f);
+    let mut f = QueueFilter::default();
+    f.severities = vec![Severity::Critical];
+    f.assets = vec![aid("ci-runner-01"), aid("app-payments-01"), aid("mq-01")];
+    filters.push(f);
+    for f in &filters {
+        let want: Vec<(u64, String)> = whole
+            .items
+            .iter()
+            .filter(|i| {
+                let a = &i.assessment;
+                (f.owners.is_empty() || f.owners.iter().any(|o| o == owner_of(&a.asset_id)))
+                    && (f.assets.is_empty() || f.assets.contains(&a.asset_id))
+                    && (f.decisions.is_empty() || f.decisions.contains(&a.decision))
+                    && (!f.kev || a.kev)
+                    && (f.severities.is_empty()
+                        || f.severities.contains(&Severity::from_cvss(a.cvss)))
+            })
+            .map(|i| {
+                (
+                    i.rank,
+                    format!("{} {}", i.assessment.asset_id, i.assessment.vuln_id),
+                )
+            })
+            .collect();
+        assert!(!want.is_empty(), "{f:?} matches something in the example");
+        let got = s.queue_filtered(None, f).unwrap();
+        assert_eq!(got.matched, Some(want.len() as u64));
+        let got: Vec<(u64, String)> = got
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.rank,
+                    format!("{} {}", i.assessment.asset_id, i.assessment.vuln_id),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{f:?}");
+        let top = s.queue_filtered(Some(1), f).unwrap();
+        assert_eq!(top.items.len(), 1);
+        assert_eq!(top.items[0].rank, want[0].0);
+        assert_eq!(top.matched, Some(want.len() as u64));
+    }
+    // No filter: the queue itself, unmarked.
+    assert_eq!(
+        s.queue_filtered(None, &QueueFilter::default()).unwrap(),
+        whole
+    );
+}
