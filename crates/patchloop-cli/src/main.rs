@@ -153,7 +153,7 @@ enum GraphCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let output = match &cli.command {
         Command::Report(a) => match (a.out.as_deref(), cli.output.as_deref()) {
             // Two files asked for: writing one and naming the other is worse than no run.
@@ -165,7 +165,17 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(common::EXIT_UNUSABLE);
             }
-            (o, p) => o.or(p),
+            (o, p) => match report::terminal_default(a, o.or(p)) {
+                Ok(None) => o.or(p),
+                Ok(Some(default)) => {
+                    cli.output = Some(default);
+                    cli.output.as_deref()
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(common::EXIT_UNUSABLE);
+                }
+            },
         },
         _ => cli.output.as_deref(),
     };

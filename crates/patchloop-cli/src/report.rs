@@ -5,7 +5,7 @@
 //! The report itself — its model, its selection and its renderers — is the library's
 //! (`patchloop::report`, built by `Session::report`); this module parses the flags,
 //! picks the format and writes it.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use patchloop::ReportOptions;
 
@@ -29,7 +29,8 @@ pub struct Args {
     #[command(flatten)]
     bundle: BundleArgs,
     /// Write the report to FILE (same as --output); the format follows its extension
-    /// (.html, .md, .json) unless --format says otherwise.
+    /// (.html, .md, .json) unless --format says otherwise. Without it, an HTML report
+    /// asked for on a terminal goes to report.html (never replacing one that exists).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Output format (default: from the file's extension, else html).
@@ -61,6 +62,27 @@ fn format_of(args: &Args, output: Option<&std::path::Path>) -> ReportFormat {
         Some("json") => ReportFormat::Json,
         _ => ReportFormat::Html,
     }
+}
+
+/// The file an HTML report goes to when none was named and standard output is a
+/// terminal, where a page of HTML is of no use: `report.html` in the working directory.
+/// An existing `report.html` is never replaced unasked: `Err` says how to replace it.
+pub fn terminal_default(args: &Args, output: Option<&Path>) -> Result<Option<PathBuf>, String> {
+    use std::io::IsTerminal;
+    if output.is_some()
+        || format_of(args, None) != ReportFormat::Html
+        || !std::io::stdout().is_terminal()
+    {
+        return Ok(None);
+    }
+    let default = PathBuf::from("report.html");
+    if default.symlink_metadata().is_ok() {
+        return Err(
+            "report.html exists here; give --out report.html to replace it, or another file name (standard output is a terminal, so the HTML report goes to a file)"
+                .to_string(),
+        );
+    }
+    Ok(Some(default))
 }
 
 /// Runs `patchloop report`.

@@ -355,6 +355,9 @@ key = "0123456789abcdef"
             "{e}"
         );
         assert!(e.contains("epss_pco"), "{e}");
+        // Laid out as the parser lays it out, and the valid keys listed to the last one.
+        assert!(e.contains("\n  2 | epss_pco = 0.2\n"), "{e}");
+        assert!(e.contains("`verify_within_days`"), "{e}");
         let e = parse_config("[columns.asset]\nasset_id='x'\n", "p.toml")
             .unwrap_err()
             .to_string();

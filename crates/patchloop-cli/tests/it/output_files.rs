@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::{copy_dir, ok, patchloop, scratch, stdout};
+use crate::{copy_dir, ok, patchloop, scratch, stdout, workspace};
 
 /// The binary, set up as `crate::patchloop` sets it up, for runs that need their own
 /// stdio or user.
@@ -456,4 +456,51 @@ fn concurrent_writers_leave_one_whole_output() {
         );
         assert!(leftovers(&d).is_empty(), "{:?}", leftovers(&d));
     }
+}
+
+/// `patchloop report` with no file named, on a terminal, writes `report.html` and says
+/// so, instead of a page of HTML on the screen; it never replaces an existing
+/// `report.html` unasked. The terminal comes from util-linux `script`, which CI has.
+#[test]
+fn report_on_a_terminal_goes_to_report_html() {
+    let dir = scratch("report-on-a-terminal");
+    let bundle = workspace().join("examples/fleet");
+    let line = format!(
+        "'{}' report '{}'; echo \"exit $?\"",
+        env!("CARGO_BIN_EXE_patchloop"),
+        bundle.display()
+    );
+    let on_a_terminal = || {
+        Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+    };
+    let Ok(first) = on_a_terminal() else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    let said = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        said.contains("wrote report.html: 16 findings in the queue"),
+        "{said}"
+    );
+    assert!(said.contains("exit 0"), "{said}");
+    assert!(!said.contains("<html"), "{said}");
+    let written = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(written.starts_with("<!DOCTYPE html>"));
+    // Run again: the file is there, so the run refuses and leaves it as it was.
+    std::fs::write(dir.join("report.html"), "mine").unwrap();
+    let second = on_a_terminal().unwrap();
+    let said = String::from_utf8_lossy(&second.stdout);
+    assert!(said.contains("report.html exists here"), "{said}");
+    assert!(said.contains("exit 2"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("report.html")).unwrap(),
+        "mine"
+    );
+    // Piped, the report still goes to standard output.
+    let piped = patchloop(&["report", "examples/fleet"]);
+    assert!(String::from_utf8_lossy(&piped.stdout).starts_with("<!DOCTYPE html>"));
 }
