@@ -49,6 +49,8 @@ fn builtin_intel() -> (KevCatalog, EpssSet, Vec<(VulnId, Option<&'static str>)>)
         catalog_version: Some(Text::from(builtin::KEV_VERSION)),
         date_released: patchloop_model::parse_timestamp(builtin::KEV_RELEASED).ok(),
         entries: BTreeMap::new(),
+        // Real entries, but a selection of them: not the catalog CISA published.
+        synthetic: true,
     };
     let mut epss = EpssSet {
         model_version: None,

@@ -479,13 +479,25 @@ pub fn write_kev<W: Write>(w: W, kev: &KevCatalog) -> std::io::Result<()> {
             })
         })
         .collect();
-    let doc = serde_json::json!({
-        "title": "CISA Catalog of Known Exploited Vulnerabilities",
+    // A made-up catalog must not present itself as CISA's, to patchloop or to anyone
+    // who opens the file.
+    let title = if kev.synthetic {
+        "Synthetic KEV catalog written by patchloop gen (not the CISA catalog)"
+    } else {
+        "CISA Catalog of Known Exploited Vulnerabilities"
+    };
+    let mut doc = serde_json::json!({
+        "title": title,
         "catalogVersion": kev.catalog_version.as_deref().unwrap_or(""),
         "dateReleased": kev.date_released.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).unwrap_or_default(),
         "count": vulns.len(),
         "vulnerabilities": vulns,
     });
+    if kev.synthetic
+        && let Some(o) = doc.as_object_mut()
+    {
+        o.insert("patchloopSynthetic".into(), serde_json::Value::Bool(true));
+    }
     let mut w = w;
     serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::other)?;
     writeln!(w)?;

@@ -112,6 +112,21 @@ pub struct KevProvenance {
     pub date_released: Option<Timestamp>,
     /// Entries read.
     pub count: u64,
+    /// Written by `patchloop gen`, not CISA's catalog (see [`crate::KevCatalog`]).
+    #[serde(default)]
+    pub synthetic: bool,
+}
+
+impl KevProvenance {
+    /// What the catalog is, as every provenance block names it: CISA's, or a synthetic
+    /// one that only borrows CISA's entries.
+    pub fn label(&self) -> &'static str {
+        if self.synthetic {
+            "synthetic KEV catalog (made by patchloop gen from CISA's entries; not CISA's catalog)"
+        } else {
+            "CISA KEV catalog"
+        }
+    }
 }
 
 /// EPSS feed provenance.

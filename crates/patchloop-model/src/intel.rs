@@ -47,6 +47,10 @@ pub struct KevCatalog {
     pub date_released: Option<Timestamp>,
     /// Entries by CVE id.
     pub entries: BTreeMap<VulnId, KevEntry>,
+    /// Not CISA's catalog: written by `patchloop gen` (`"patchloopSynthetic": true` in the
+    /// JSON), so every provenance block says so instead of presenting it as CISA's.
+    #[serde(default)]
+    pub synthetic: bool,
 }
 
 /// One EPSS score.

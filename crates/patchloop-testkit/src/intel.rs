@@ -56,6 +56,7 @@ pub fn kev_catalog(entries: impl IntoIterator<Item = impl Into<KevEntry>>) -> Ke
                 (e.cve.clone(), e)
             })
             .collect(),
+        synthetic: false,
     }
 }
 

@@ -141,10 +141,15 @@ fn render_table(args: &Args, l: &Loaded) -> String {
         Some(k) => {
             let _ = writeln!(
                 out,
-                "KEV   catalogVersion {}, dateReleased {}, {} entries",
+                "KEV   catalogVersion {}, dateReleased {}, {} entries{}",
                 common::term(k.catalog_version.as_deref().unwrap_or("-")),
                 k.date_released.map_or("-".to_string(), common::ts),
-                k.count
+                k.count,
+                if k.synthetic {
+                    format!(": {}", k.label())
+                } else {
+                    String::new()
+                }
             );
         }
         None => out.push_str("KEV   none: no finding is treated as known-exploited\n"),

@@ -93,3 +93,35 @@ fn a_short_leak_key_and_a_huge_trend_are_refused() {
     let o = patchloop(&["metrics", "examples/fleet", "--trend", "1000000"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The generator's KEV catalog is a selection of CISA's entries, not CISA's catalog: the
+/// file says so, and so does every provenance block that reads it.
+#[test]
+fn generated_intel_says_it_is_synthetic() {
+    let dir = scratch("gen-synthetic");
+    let out = dir.join("b");
+    let d = out.to_str().unwrap();
+    assert!(
+        patchloop(&["gen", "--hosts", "3", "--out", d])
+            .status
+            .success()
+    );
+    let kev: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("intel/kev.json")).unwrap()).unwrap();
+    assert_eq!(kev["patchloopSynthetic"], true);
+    assert!(!kev["title"].as_str().unwrap().starts_with("CISA"));
+    let said = String::from_utf8(patchloop(&["validate", d]).stdout).unwrap();
+    assert!(
+        said.contains("synthetic KEV catalog (made by patchloop gen"),
+        "{said}"
+    );
+    let md = String::from_utf8(patchloop(&["report", d, "--format", "md"]).stdout).unwrap();
+    assert!(md.contains("- synthetic KEV catalog"), "{md}");
+    assert!(!md.contains("CISA KEV catalog"), "{md}");
+    let json = patchloop(&["queue", d, "--format", "json"]).stdout;
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["provenance"]["kev"]["synthetic"], true, "{v}");
+    // The example's catalog is CISA's (an excerpt): not marked.
+    let said = String::from_utf8(patchloop(&["validate", "examples/fleet"]).stdout).unwrap();
+    assert!(!said.contains("synthetic"), "{said}");
+}

@@ -107,6 +107,7 @@ pub(super) fn load_intel(cx: &mut Ctx<'_>, dir: &Path, cvss_columns: &ColumnMap)
                     catalog_version: p.value.catalog_version.clone(),
                     date_released: p.value.date_released,
                     count: p.value.entries.len() as u64,
+                    synthetic: p.value.synthetic,
                 });
                 cx.errors.extend(p.errors.into_iter().map(IngestError::Kev));
                 cx.bundle.kev = Some(p.value);

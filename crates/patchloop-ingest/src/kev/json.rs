@@ -20,6 +20,9 @@ struct RawCatalog {
     #[serde(rename = "dateReleased")]
     date_released: Option<Value>,
     count: Option<Value>,
+    /// Set by `patchloop gen` on the catalogs it makes up; never in CISA's.
+    #[serde(rename = "patchloopSynthetic")]
+    synthetic: Option<Value>,
     vulnerabilities: Option<Vec<Value>>,
 }
 
@@ -118,7 +121,10 @@ pub fn read_kev_json<R: Read>(
             value,
             problem,
         };
-    let mut cat = KevCatalog::default();
+    let mut cat = KevCatalog {
+        synthetic: raw.synthetic == Some(Value::Bool(true)),
+        ..KevCatalog::default()
+    };
     let mut replaced = 0usize;
     if lossy {
         for (name, v) in [

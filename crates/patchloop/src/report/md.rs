@@ -673,7 +673,8 @@ fn provenance(o: &mut String, r: &Report) {
     if let Some(k) = &p.kev {
         let _ = writeln!(
             o,
-            "- CISA KEV catalog {} released {} ({} entries)",
+            "- {} {} released {} ({} entries)",
+            k.label(),
             k.catalog_version
                 .as_deref()
                 .map_or_else(|| "(no version)".to_string(), t),

@@ -105,7 +105,8 @@ pub(super) fn provenance(o: &mut String, r: &Report) {
         Some(k) => li(
             o,
             &format!(
-                "CISA KEV catalog {} released {} ({} entries)",
+                "{} {} released {} ({} entries)",
+                k.label(),
                 k.catalog_version.as_deref().unwrap_or("(no version)"),
                 k.date_released.map_or("(no date)".to_string(), crate::ts),
                 k.count
