@@ -52,6 +52,11 @@ pub struct LoadArgs {
     /// A policy file overriding the bundle's (`[policy]` of a patchloop.toml, or bare keys).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// A patchloop.toml kept outside the bundle (one policy for many bundles): each
+    /// top-level key it sets (as_of, [policy], [columns], [scans], [leaks]) replaces the
+    /// bundle's. Default: $PATCHLOOP_CONFIG when set. --policy still overrides [policy].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Read inputs whose symbolic links lead outside the bundle directory (refused by
     /// default: docs/hardening.md).
     #[arg(long)]
@@ -79,15 +84,53 @@ pub fn load(args: &BundleArgs) -> Result<Loaded, CliError> {
             })?,
         ),
     };
+    let config = match config_path(load) {
+        None => None,
+        Some(p) => Some(read_config(&p)?),
+    };
     let loaded = load_bundle(
         &args.bundle,
         &LoadOptions {
             as_of: load.as_of,
             leak_key,
             follow_symlinks: load.follow_symlinks,
+            config,
         },
     );
     loaded.map_err(CliError::unusable)
+}
+
+/// The environment variable naming a configuration file for every bundle, as
+/// `--config` does (the flag wins).
+pub const CONFIG_ENV: &str = "PATCHLOOP_CONFIG";
+
+/// `--config`, else a non-empty `PATCHLOOP_CONFIG`.
+pub fn config_path(load: &LoadArgs) -> Option<PathBuf> {
+    load.config.clone().or_else(|| {
+        std::env::var_os(CONFIG_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// Reads a `--config` file as [`read_policy`] reads a policy: bounded, regular files
+/// and pipes only, UTF-8.
+fn read_config(p: &Path) -> Result<patchloop::ingest::ExternalConfig, CliError> {
+    use std::io::{Error, ErrorKind};
+    let fail = |source: Error| {
+        CliError::unusable(PolicyFileError {
+            what: "configuration",
+            path: p.display().to_string(),
+            source,
+        })
+    };
+    let bytes = read_bounded(p, MAX_POLICY_BYTES).map_err(fail)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| fail(Error::new(ErrorKind::InvalidData, "not valid UTF-8")))?;
+    Ok(patchloop::ingest::ExternalConfig {
+        name: p.display().to_string(),
+        text,
+    })
 }
 
 /// `PATCHLOOP_LEAK_KEY` is set but cannot be used.
@@ -368,6 +411,7 @@ pub fn read_policy(p: &Path) -> Result<Policy, CliError> {
     use std::io::{Error, ErrorKind};
     let fail = |source: Error| {
         CliError::unusable(PolicyFileError {
+            what: "policy",
             path: p.display().to_string(),
             source,
         })
@@ -421,10 +465,11 @@ pub fn read_limited(r: impl std::io::Read, max: u64) -> std::io::Result<Vec<u8>>
     Ok(bytes)
 }
 
-/// A `--policy` file that cannot be read.
+/// A `--policy` or `--config` file that cannot be read.
 #[derive(Debug, thiserror::Error)]
-#[error("policy file {path}")]
+#[error("{what} file {path}")]
 pub struct PolicyFileError {
+    what: &'static str,
     path: String,
     #[source]
     source: std::io::Error,
@@ -442,7 +487,10 @@ pub struct Opened {
 /// bundle's, else the clock) and opens the session every subcommand asks.
 pub fn open(args: &BundleArgs) -> Result<Opened, CliError> {
     let loaded = load_checked(args)?;
-    let (as_of, as_of_source) = resolve_as_of(args.load.as_of, loaded.bundle.as_of);
+    let (as_of, mut as_of_source) = resolve_as_of(args.load.as_of, loaded.bundle.as_of);
+    if as_of_source == "patchloop.toml" && config_path(&args.load).is_some() {
+        as_of_source = "--config";
+    }
     let session = Session::builder(loaded.bundle).as_of(as_of).build()?;
     Ok(Opened {
         session,

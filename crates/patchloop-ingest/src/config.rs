@@ -46,6 +46,31 @@ pub struct BundleConfig {
 }
 
 impl BundleConfig {
+    /// This configuration with every top-level key that `top` sets (`as_of`, `[policy]`,
+    /// `[columns]`, `[scans]`, `[leaks]`) taken from `top` instead, whole: how a
+    /// configuration kept outside the bundle (`--config FILE`) applies over the bundle's
+    /// own `patchloop.toml`. `top_text` is `top`'s text, already parsed without error.
+    pub fn overlaid_by(mut self, top_text: &str, top: BundleConfig) -> BundleConfig {
+        let keys: toml::Table = toml::from_str(top_text).unwrap_or_default();
+        if keys.contains_key("as_of") {
+            self.as_of = top.as_of;
+        }
+        if keys.contains_key("policy") {
+            self.policy = top.policy;
+        }
+        if keys.contains_key("columns") {
+            self.columns = top.columns;
+        }
+        if keys.contains_key("scans") {
+            self.scan_hosts = top.scan_hosts;
+        }
+        if keys.contains_key("leaks") {
+            self.leak_hosts = top.leak_hosts;
+            self.leak_key = top.leak_key;
+        }
+        self
+    }
+
     /// The column mapping for `kind` (empty when none is configured).
     pub fn columns_for(&self, kind: CsvKind) -> &ColumnMap {
         static EMPTY: ColumnMap = ColumnMap::new();
@@ -343,6 +368,26 @@ key = "0123456789abcdef"
         );
         assert!(parse_policy("epss_pco = 0.3\n", "p.toml").is_err());
         assert!(parse_policy("blast_cap = -1.0\n", "p.toml").is_err());
+    }
+
+    #[test]
+    fn an_outside_config_replaces_the_keys_it_sets() {
+        let bundle_text = "as_of = \"2026-09-15\"\n[policy]\nepss_poc = 0.2\n[leaks]\nkey = \"0123456789abcdef\"\n";
+        let bundle = parse_config(bundle_text, "patchloop.toml").unwrap();
+        let top_text = "[policy]\nblast_cap = 0.5\n";
+        let top = parse_config(top_text, "org.toml").unwrap();
+        let c = bundle.clone().overlaid_by(top_text, top.clone());
+        // [policy] is the outside file's, whole: its epss_poc is the default again.
+        assert_eq!(c.policy, top.policy);
+        assert_ne!(c.policy, bundle.policy);
+        assert_eq!(c.as_of, bundle.as_of);
+        assert_eq!(c.leak_key, bundle.leak_key);
+        let top_text = "as_of = \"2026-10-01\"\n";
+        let c = bundle
+            .clone()
+            .overlaid_by(top_text, parse_config(top_text, "org.toml").unwrap());
+        assert_eq!(c.as_of, parse_timestamp("2026-10-01").ok());
+        assert_eq!(c.policy, bundle.policy);
     }
 
     #[test]

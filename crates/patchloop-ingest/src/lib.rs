@@ -40,7 +40,7 @@ pub mod scan;
 pub mod write;
 
 pub use bundle::{
-    BundleError, IngestError, LoadOptions, Loaded, ReportOptions, load_bundle,
+    BundleError, ExternalConfig, IngestError, LoadOptions, Loaded, ReportOptions, load_bundle,
     load_bundle_following_symlinks, load_report,
 };
 pub use config::BundleConfig;

@@ -391,3 +391,73 @@ fn queue_and_status_filter_by_owner_and_more() {
     // The payments team's assets in examples/fleet/assets.csv.
     assert_eq!(hosts, ["app-payments-01", "laptop-05"], "{csv}");
 }
+
+/// `--config FILE` and `PATCHLOOP_CONFIG`: one configuration outside the bundle for many
+/// bundles; each top-level key it sets replaces the bundle's, the rest (here the leak key
+/// and host maps of examples/fleet) stays the bundle's.
+#[test]
+fn one_config_serves_many_bundles() {
+    let dir = crate::scratch("one-config");
+    let org = dir.join("org.toml");
+    std::fs::write(
+        &org,
+        "as_of = \"2026-09-01\"\n[policy.sla]\ntable = \"severity\"\n",
+    )
+    .unwrap();
+    let org = org.to_str().unwrap();
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_patchloop"));
+        c.args(args)
+            .current_dir(crate::workspace())
+            .env_remove("PATCHLOOP_LEAK_KEY")
+            .env_remove("PATCHLOOP_CONFIG")
+            .env("NO_COLOR", "1");
+        if let Some(v) = env {
+            c.env("PATCHLOOP_CONFIG", v);
+        }
+        c.output().unwrap()
+    };
+    let by_flag = run(
+        &["queue", "examples/fleet", "--config", org, "--top", "1"],
+        None,
+    );
+    assert_eq!(
+        by_flag.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_flag.stderr)
+    );
+    let text = String::from_utf8(by_flag.stdout).unwrap();
+    assert!(
+        text.starts_with("queue as of 2026-09-01T00:00:00Z (--config)"),
+        "{text}"
+    );
+    let by_env = run(&["queue", "examples/fleet", "--top", "1"], Some(org));
+    assert_eq!(String::from_utf8(by_env.stdout).unwrap(), text);
+    // The flag wins over the variable; --as-of over both.
+    let both = run(
+        &[
+            "queue",
+            "examples/fleet",
+            "--config",
+            org,
+            "--top",
+            "1",
+            "--as-of",
+            "2026-09-15",
+        ],
+        Some("/no/such/file"),
+    );
+    assert!(
+        String::from_utf8(both.stdout)
+            .unwrap()
+            .starts_with("queue as of 2026-09-15T00:00:00Z (--as-of)")
+    );
+    let validate =
+        String::from_utf8(run(&["validate", "examples/fleet"], Some(org)).stdout).unwrap();
+    assert!(validate.contains("org.toml"), "{validate}");
+    assert!(validate.contains("patchloop.toml"), "{validate}");
+    let missing = run(&["queue", "examples/fleet"], Some("/no/such/file"));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("configuration file /no/such/file"));
+}

@@ -88,29 +88,41 @@ fn load_bundle_fs(
 
     // patchloop.toml first: it maps columns and hosts for everything else.
     let cfg_path = dir.join("patchloop.toml");
-    let config = match cx.probe(&cfg_path, Want::File) {
-        Probe::Refused => return Err(cx.fail()),
-        Probe::Absent => {
-            cx.bundle.provenance.absent.push("patchloop.toml".into());
-            BundleConfig::default()
-        }
-        Probe::Found => {
-            let text = std::fs::read_to_string(&cfg_path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    BundleError::Config(ConfigError {
-                        file: "patchloop.toml".into(),
-                        message: "not valid UTF-8 (Latin-1 or UTF-16?); save it as UTF-8".into(),
-                    })
-                } else {
-                    BundleError::Io {
-                        path: cfg_path.display().to_string(),
-                        message: format!("cannot be read: {e}"),
+    let config = {
+        match cx.probe(&cfg_path, Want::File) {
+            Probe::Refused => return Err(cx.fail()),
+            Probe::Absent => {
+                cx.bundle.provenance.absent.push("patchloop.toml".into());
+                BundleConfig::default()
+            }
+            Probe::Found => {
+                let text = std::fs::read_to_string(&cfg_path).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        BundleError::Config(ConfigError {
+                            file: "patchloop.toml".into(),
+                            message: "not valid UTF-8 (Latin-1 or UTF-16?); save it as UTF-8"
+                                .into(),
+                        })
+                    } else {
+                        BundleError::Io {
+                            path: cfg_path.display().to_string(),
+                            message: format!("cannot be read: {e}"),
+                        }
                     }
-                }
-            })?;
-            let c = parse_config(&text, "patchloop.toml")?;
-            cx.record("patchloop.toml".into(), InputKind::Config, "toml", 1, 0);
-            c
+                })?;
+                let c = parse_config(&text, "patchloop.toml")?;
+                cx.record("patchloop.toml".into(), InputKind::Config, "toml", 1, 0);
+                c
+            }
+        }
+    };
+    // A configuration from outside the bundle wins, top-level key by key.
+    let config = match &opts.config {
+        None => config,
+        Some(external) => {
+            let top = parse_config(&external.text, &external.name)?;
+            cx.record(external.name.clone(), InputKind::Config, "toml", 1, 0);
+            config.overlaid_by(&external.text, top)
         }
     };
     cx.bundle.policy = config.policy.clone();

@@ -43,6 +43,21 @@ pub struct LoadOptions {
     /// (the CLI's `--follow-symlinks`). Off by default: a hostile bundle must not make
     /// patchloop read, and quote in its errors and reports, any file the user can read.
     pub follow_symlinks: bool,
+    /// A configuration from outside the bundle (the CLI's `--config FILE`): every
+    /// top-level key it sets (`as_of`, `[policy]`, `[columns]`, `[scans]`, `[leaks]`)
+    /// replaces, whole, the bundle's `patchloop.toml`'s, so one policy serves many
+    /// bundles that keep their own column mappings and host maps.
+    pub config: Option<ExternalConfig>,
+}
+
+/// The text of a `patchloop.toml` kept outside the bundle, and the name its errors and
+/// the provenance give it (its path). The caller reads it, with its own bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalConfig {
+    /// Where it came from, as errors and provenance name it.
+    pub name: String,
+    /// Its text.
+    pub text: String,
 }
 
 /// A loaded bundle and every error met on the way.
