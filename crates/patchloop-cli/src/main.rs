@@ -84,7 +84,7 @@ enum Command {
     /// (--scan) scored against an intel folder.
     #[command(
         override_usage = "patchloop queue [OPTIONS] <BUNDLE | --scan <FILE|->>",
-        after_help = "Examples:\n  patchloop queue examples/fleet --top 10\n  patchloop queue examples/fleet --format json --top 100 > queue.json\n  patchloop queue examples/fleet --fail-on immediate   # exit 3 when anything is immediate\n\nWithout a bundle, one scanner report (CI):\n  patchloop queue --scan examples/fleet/scans/2026-08-28/app-payments-01.json --intel examples/fleet/intel\n  trivy image --format json --quiet IMAGE | patchloop queue --scan - --intel intel/ --fail-on out-of-cycle"
+        after_help = "Examples:\n  patchloop queue examples/fleet --top 10\n  patchloop queue examples/fleet --format json --top 100 > queue.json\n  patchloop queue examples/fleet --fail-on immediate   # exit 3 when anything is immediate\n  patchloop queue examples/fleet --format sarif --output patchloop.sarif   # for code scanning\n\nWithout a bundle, one scanner report (CI):\n  patchloop queue --scan examples/fleet/scans/2026-08-28/app-payments-01.json --intel examples/fleet/intel\n  trivy image --format json --quiet IMAGE | patchloop queue --scan - --intel intel/ --fail-on out-of-cycle"
     )]
     Queue(cmd::score_cmds::QueueArgs),
     /// Everything behind one finding's decision, score and due date.

@@ -4,6 +4,7 @@ pub mod gen_fleet;
 pub mod graph_cmds;
 pub mod loop_cmds;
 pub mod queue_filter;
+pub mod queue_sarif;
 pub mod queue_scan;
 pub mod score_cmds;
 pub mod validate;

@@ -6,7 +6,7 @@ use patchloop::metrics::{LoopState, SlaStatus};
 use patchloop::model::{AssetId, VulnId};
 use patchloop::score::{Assessment, Decision, HostRank, QueueReport};
 
-use super::queue_scan;
+use super::{queue_sarif, queue_scan};
 use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, LoadArgs};
 use crate::error::CliError;
@@ -25,6 +25,8 @@ pub enum QueueFormat {
     Csv,
     /// A Markdown table.
     Md,
+    /// SARIF 2.1.0, for code-scanning dashboards and CI annotations.
+    Sarif,
 }
 
 /// The `--fail-on` thresholds.
@@ -143,7 +145,7 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 30] {
 
 /// The queue's status column, in the closed loop's words (`SlaStatus`), so `queue` and
 /// `status` spell the same standing the same way.
-fn status_word(a: &Assessment) -> &'static str {
+pub(crate) fn status_word(a: &Assessment) -> &'static str {
     if !a.in_queue {
         LoopState::Remediated.as_str()
     } else if a.excepted {
@@ -155,7 +157,7 @@ fn status_word(a: &Assessment) -> &'static str {
     }
 }
 
-fn owner_of<'a>(b: &'a patchloop::model::Bundle, id: &AssetId) -> &'a str {
+pub(crate) fn owner_of<'a>(b: &'a patchloop::model::Bundle, id: &AssetId) -> &'a str {
     b.asset(id).and_then(|a| a.owner.as_deref()).unwrap_or("")
 }
 
@@ -224,6 +226,7 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
             );
         }
         QueueFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+        QueueFormat::Sarif => outln!("{}", queue_sarif::render(s, &report)?),
         QueueFormat::Md => out!(
             "**Queue as of {}** — {}\n\n{}",
             common::ts(report.as_of),

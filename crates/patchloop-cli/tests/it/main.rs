@@ -10,6 +10,7 @@ mod one_truth;
 mod output_files;
 mod queue_scan;
 mod report;
+mod sarif;
 mod secret_hygiene;
 mod story;
 mod validate;
