@@ -1,6 +1,6 @@
 //! Non-human-identity hygiene checks, each tagged with its OWASP Non-Human Identities
-//! Top 10 (2025) code: reuse (NHI9), environment isolation (NHI8), long-lived secrets
-//! (NHI7) and over-privilege candidates (NHI5).
+//! Top 10 (2025) code: leaked secrets (NHI2), reuse (NHI9), environment isolation (NHI8),
+//! long-lived secrets (NHI7) and over-privilege candidates (NHI5).
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -18,6 +18,9 @@ use crate::{EdgeKind, NodeKind, NodeRef};
 /// An OWASP Non-Human Identities Top 10 (2025) entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum NhiCode {
+    /// NHI2 Secret Leakage.
+    #[serde(rename = "NHI2")]
+    Nhi2,
     /// NHI5 Overprivileged NHI.
     #[serde(rename = "NHI5")]
     Nhi5,
@@ -36,6 +39,7 @@ impl NhiCode {
     /// The code (`NHI5`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
+            NhiCode::Nhi2 => "NHI2",
             NhiCode::Nhi5 => "NHI5",
             NhiCode::Nhi7 => "NHI7",
             NhiCode::Nhi8 => "NHI8",
@@ -46,6 +50,7 @@ impl NhiCode {
     /// The entry's title in the OWASP list.
     pub fn title(self) -> &'static str {
         match self {
+            NhiCode::Nhi2 => "Secret Leakage",
             NhiCode::Nhi5 => "Overprivileged NHI",
             NhiCode::Nhi7 => "Long-Lived Secrets",
             NhiCode::Nhi8 => "Environment Isolation",
@@ -76,6 +81,13 @@ pub struct NhiFinding {
     /// For NHI8/NHI9: its value (an identifier, never secret material).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub shared_value: Option<Text>,
+    /// For NHI8/NHI9: the other attributes the same secrets share (a fingerprint and a
+    /// key id naming one credential make one finding, not two).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub also_shared: Vec<(ReuseKey, Text)>,
+    /// For NHI2: where the leak scanner found it (file, line, commit; never the value).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub found_in: Option<String>,
     /// For NHI5: the identity or secret holding the grants.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub principal: Option<NodeRef>,
@@ -121,6 +133,7 @@ impl Graph {
     /// - NHI5: an identity or secret with `admin` access to a crown jewel.
     pub fn nhi_checks(&self, policy: &Policy, as_of: Timestamp) -> NhiReport {
         let mut findings = Vec::new();
+        self.leak_findings(&mut findings);
         self.reuse_findings(&mut findings);
         let mut unknown_age = Vec::new();
         // A rotation of any holder of a shared credential rotates it (spec §9), as the
@@ -159,6 +172,8 @@ impl Graph {
                     title: NhiCode::Nhi7.title().to_string(),
                     matched_on: None,
                     shared_value: None,
+                    also_shared: Vec::new(),
+                    found_in: None,
                     principal: None,
                     secrets: vec![info.id.clone()],
                     hosts: vec![m.asset_id.clone()],
@@ -204,6 +219,8 @@ impl Graph {
                     title: NhiCode::Nhi7.title().to_string(),
                     matched_on: None,
                     shared_value: None,
+                    also_shared: Vec::new(),
+                    found_in: None,
                     principal: None,
                     secrets: vec![info.id.clone()],
                     hosts: meta.map(|m| vec![m.asset_id.clone()]).unwrap_or_default(),
@@ -266,22 +283,38 @@ impl Graph {
             self.secrets.iter().filter_map(|s| s.secret.as_ref()),
             env_of,
         );
+        // One credential named by both a fingerprint and a key id forms two groups with
+        // the same secrets: one finding, naming both.
+        let mut merged: Vec<(rules::ReuseGroup<'_>, Vec<(ReuseKey, Text)>)> = Vec::new();
         for g in groups {
+            let same = merged.iter_mut().find(|(m, _)| {
+                m.secrets.len() == g.secrets.len()
+                    && m.secrets.iter().zip(&g.secrets).all(|(a, b)| a.id == b.id)
+            });
+            match same {
+                Some((_, extra)) => extra.push((g.key, g.value.clone())),
+                None => merged.push((g, Vec::new())),
+            }
+        }
+        for (g, also) in merged {
             let (key, value) = (g.key, g.value);
             let secrets: Vec<SecretId> = g.secrets.iter().map(|s| s.id.clone()).collect();
             let hosts: Vec<AssetId> = g.hosts.iter().map(|h| (*h).clone()).collect();
-            let what = key.as_str();
+            let what = std::iter::once((key, value))
+                .chain(also.iter().map(|(k, v)| (*k, v)))
+                .map(|(k, v)| format!("{} {v}", k.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
             if g.across_hosts() {
                 out.push(NhiFinding {
                     code: NhiCode::Nhi9,
                     title: NhiCode::Nhi9.title().to_string(),
                     matched_on: Some(key),
                     shared_value: Some(value.clone()),
+                    also_shared: also.clone(),
+                    found_in: None,
                     principal: None,
-                    message: format!(
-                        "one credential ({what} {value}) is stored on {} hosts",
-                        hosts.len()
-                    ),
+                    message: format!("one credential ({what}) is stored on {} hosts", hosts.len()),
                     secrets: secrets.clone(),
                     hosts: hosts.clone(),
                     environments: Vec::new(),
@@ -296,9 +329,11 @@ impl Graph {
                     title: NhiCode::Nhi8.title().to_string(),
                     matched_on: Some(key),
                     shared_value: Some(value.clone()),
+                    also_shared: also,
+                    found_in: None,
                     principal: None,
                     message: format!(
-                        "one credential ({what} {value}) is used across environments: {}",
+                        "one credential ({what}) is used across environments: {}",
                         names.join(", ")
                     ),
                     secrets,
@@ -308,6 +343,38 @@ impl Graph {
                     age_days: None,
                 });
             }
+        }
+    }
+
+    /// NHI2: every credential a leak scanner found, with where it was found (never the
+    /// value), so the user can find it, rotate it and clean the history.
+    fn leak_findings(&self, out: &mut Vec<NhiFinding>) {
+        for info in &self.secrets {
+            let Some(m) = info.secret.as_ref() else {
+                continue;
+            };
+            let Some(found) = m.origin.found_in() else {
+                continue;
+            };
+            let kind = m.kind.map_or("credential".to_string(), |k| k.to_string());
+            out.push(NhiFinding {
+                code: NhiCode::Nhi2,
+                title: NhiCode::Nhi2.title().to_string(),
+                matched_on: None,
+                shared_value: None,
+                also_shared: Vec::new(),
+                message: format!(
+                    "secret {} ({kind}) on {} was {found}: rotate it, then remove it from the file and the history",
+                    info.id, m.asset_id
+                ),
+                found_in: Some(found),
+                principal: None,
+                secrets: vec![info.id.clone()],
+                hosts: vec![m.asset_id.clone()],
+                environments: Vec::new(),
+                resources: Vec::new(),
+                age_days: None,
+            });
         }
     }
 
@@ -360,6 +427,8 @@ impl Graph {
                 title: NhiCode::Nhi5.title().to_string(),
                 matched_on: None,
                 shared_value: None,
+                also_shared: Vec::new(),
+                found_in: None,
                 message: format!(
                     "{principal} has admin access to crown jewel{} {}: review whether it needs it",
                     if names.len() == 1 { "" } else { "s" },

@@ -143,6 +143,10 @@ pub struct SecretClosure {
     pub kind: Option<SecretKind>,
     /// The identity it authenticates as.
     pub identity: Option<IdentityName>,
+    /// For a credential a leak scanner found: where (file, line, commit; never the
+    /// value), so whoever rotates it can find what to replace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_in: Option<String>,
     /// Other secrets of this plan its holder can obtain — the reason it goes first.
     pub can_obtain: Vec<SecretId>,
     /// The actions, in order: rotate, revoke sessions, verify each trusting resource,
@@ -373,6 +377,7 @@ impl Graph {
                         secret_id: info.id.clone(),
                         kind: meta.and_then(|m| m.kind),
                         identity: meta.and_then(|m| m.identity.clone()),
+                        found_in: meta.and_then(|m| m.origin.found_in()),
                         can_obtain,
                         actions: self.actions_for(s),
                         done: Vec::new(),

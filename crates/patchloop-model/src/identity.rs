@@ -24,9 +24,52 @@ pub enum SecretOrigin {
         file: Option<Text>,
         /// Line number in that file, when the report says.
         file_line: Option<u64>,
+        /// The commit it was found in (gitleaks `Commit`, trufflehog's git `commit`), when
+        /// the report says: where to look, and what history to clean.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<Text>,
         /// Whether the scanner verified the credential live (trufflehog `Verified`).
         verified: Option<bool>,
     },
+}
+
+impl SecretOrigin {
+    /// Where a leak scanner found the credential, for people who must find and rotate
+    /// it (never the value, which is never kept): `found by gitleaks (rule
+    /// aws-access-token) in .github/workflows/deploy.yml:14, commit 4f2a9c1e0b7d`.
+    /// `None` for an inventory row.
+    pub fn found_in(&self) -> Option<String> {
+        let SecretOrigin::Leak {
+            scanner,
+            rule,
+            file,
+            file_line,
+            commit,
+            verified,
+        } = self
+        else {
+            return None;
+        };
+        let mut s = format!("found by {scanner}");
+        if let Some(r) = rule {
+            s.push_str(&format!(" (rule {r})"));
+        }
+        match (file, file_line) {
+            (Some(f), Some(l)) => s.push_str(&format!(" in {f}:{l}")),
+            (Some(f), None) => s.push_str(&format!(" in {f}")),
+            (None, Some(l)) => s.push_str(&format!(" at line {l}")),
+            (None, None) => {}
+        }
+        if let Some(c) = commit {
+            // Twelve hex digits name a commit in any repository people work with.
+            let short: String = c.chars().take(12).collect();
+            s.push_str(&format!(", commit {short}"));
+        }
+        if *verified == Some(true) {
+            s.push_str(", verified live by the scanner");
+        }
+        Some(s)
+    }
 }
 
 /// A credential stored on a host: metadata only. There is deliberately no field that

@@ -419,6 +419,11 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
                         .map(|t| format!(", ephemeral: tokens live {t} s, nothing to rotate"))
                         .unwrap_or_default();
                     outln!("  {} ({kind}{ident}{ttl})", s.secret_id);
+                    if let Some(found) = &s.found_in {
+                        // A leak's id is a keyed hash: where it was found is what a person
+                        // can act on. File names come from the report: escaped.
+                        outln!("    {}", common::term(found));
+                    }
                     if !s.other_holders.is_empty() {
                         let h: Vec<String> =
                             s.other_holders.iter().map(ToString::to_string).collect();

@@ -461,3 +461,24 @@ fn one_config_serves_many_bundles() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("configuration file /no/such/file"));
 }
+
+/// A leaked key is named by where it was found (file, line, commit), in `nhi` (NHI2)
+/// and in the closure plan, never by its value; one credential shared by fingerprint and
+/// key id is one NHI8 and one NHI9 finding.
+#[test]
+fn a_leaked_key_says_where_it_was_found() {
+    let nhi = run(&["nhi", "examples/fleet"]);
+    let leak = "found by gitleaks (rule aws-access-token) in .github/workflows/deploy.yml:14, commit 4f2a9c1e0b7d";
+    assert!(nhi.contains("NHI2   secret leak-"), "{nhi}");
+    assert!(nhi.contains(leak), "{nhi}");
+    assert_eq!(nhi.matches("fp-web-shared").count(), 2, "{nhi}");
+    assert!(nhi.contains("(fingerprint fp-web-shared, external_id key-id-web-0001)"));
+    let plan = run(&["closure-plan", "examples/fleet", "--host", "ci-runner-01"]);
+    assert!(plan.contains(&format!("    {leak}\n")), "{plan}");
+    for out in [&nhi, &plan] {
+        assert!(
+            !out.contains("AKIAFAKEEXAMPLE00001"),
+            "the leaked value never shows"
+        );
+    }
+}

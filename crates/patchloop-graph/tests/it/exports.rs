@@ -14,6 +14,7 @@ fn with_leak() -> Estate {
         rule: Some(Text::from("aws-access-token")),
         file: Some(Text::from("deploy/.env")),
         file_line: Some(3),
+        commit: None,
         verified: None,
     };
     leak.fingerprint = Some(Text::from("fp-should-not-leave"));

@@ -146,3 +146,68 @@ fn a_rotation_event_renews_the_secret() {
     assert!(stale(&e.graph()).contains(&"old".to_string()));
     assert!(!stale(&g).contains(&"old".to_string()));
 }
+
+/// One credential named by a fingerprint and a key id is one NHI9 (and one NHI8)
+/// finding naming both; a leaked credential is an NHI2 finding saying where it was
+/// found, never what it is.
+#[test]
+fn one_credential_one_finding_and_leaks_say_where() {
+    use patchloop_model::SecretOrigin;
+    let mut a = secret("web-a", "p1", None);
+    a.fingerprint = Some(Text::from("FP-W"));
+    a.external_id = Some(Text::from("KEY-W"));
+    let mut b = secret("web-b", "d1", None);
+    b.fingerprint = Some(Text::from("FP-W"));
+    b.external_id = Some(Text::from("KEY-W"));
+    let mut leak = secret("leak-1", "p1", None);
+    leak.origin = SecretOrigin::Leak {
+        scanner: Text::from("gitleaks"),
+        rule: Some(Text::from("aws-access-token")),
+        file: Some(Text::from(".github/workflows/deploy.yml")),
+        file_line: Some(14),
+        commit: Some(Text::from("4f2a9c1e0b7d3a5f6e8c9d0a1b2c3d4e5f6a7b8c")),
+        verified: None,
+    };
+    let g = Estate::new()
+        .host_in("p1", Criticality::High, Environment::Prod)
+        .host_in("d1", Criticality::Low, Environment::Dev)
+        .secret_with(a)
+        .secret_with(b)
+        .secret_with(leak)
+        .graph();
+    let r = g.nhi_checks(&Policy::default(), parse_timestamp("2026-06-01").unwrap());
+    let codes: Vec<NhiCode> = r.findings.iter().map(|f| f.code).collect();
+    assert_eq!(
+        codes,
+        [NhiCode::Nhi2, NhiCode::Nhi8, NhiCode::Nhi9],
+        "{r:#?}"
+    );
+    let nhi9 = &r.findings[2];
+    assert_eq!(nhi9.matched_on, Some(ReuseKey::Fingerprint));
+    assert_eq!(
+        nhi9.also_shared,
+        [(ReuseKey::ExternalId, Text::from("KEY-W"))]
+    );
+    assert_eq!(
+        nhi9.message,
+        "one credential (fingerprint FP-W, external_id KEY-W) is stored on 2 hosts"
+    );
+    let nhi2 = &r.findings[0];
+    assert_eq!(
+        nhi2.found_in.as_deref(),
+        Some(
+            "found by gitleaks (rule aws-access-token) in .github/workflows/deploy.yml:14, commit 4f2a9c1e0b7d"
+        )
+    );
+    assert!(nhi2.message.contains("rotate it"), "{}", nhi2.message);
+    let plan = g
+        .closure_plan(&patchloop_model::AssetId::new("p1").unwrap())
+        .unwrap();
+    let leaked = plan
+        .batches
+        .iter()
+        .flat_map(|b| &b.secrets)
+        .find(|s| s.secret_id.as_str() == "leak-1")
+        .expect("the leak is in p1's plan");
+    assert_eq!(leaked.found_in, nhi2.found_in);
+}

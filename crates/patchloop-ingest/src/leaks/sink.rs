@@ -105,6 +105,7 @@ impl Sink<'_> {
                 rule: f.rule.map(Text::from),
                 file: f.file.map(Text::from),
                 file_line: f.line,
+                commit: f.commit.map(Text::from),
                 verified: f.verified,
             },
         };
@@ -132,19 +133,25 @@ pub(super) struct Finding {
     pub(super) verified: Option<bool>,
 }
 
-/// Keeps the copy that sorts first — earliest date, undated last, then file, line and
-/// rule — so the result does not depend on input order; a copy verified anywhere is
+/// Keeps the copy that sorts first — earliest date, undated last, then file, line, rule
+/// and commit — so the result does not depend on input order; a copy verified anywhere is
 /// verified.
 fn merge(prev: &mut Secret, new: Secret) {
     fn rank(s: &Secret) -> impl Ord + '_ {
-        let (file, line, rule) = match &s.origin {
+        let (file, line, rule, commit) = match &s.origin {
             SecretOrigin::Leak {
                 file,
                 file_line,
                 rule,
+                commit,
                 ..
-            } => (file.as_deref(), *file_line, rule.as_deref()),
-            SecretOrigin::Inventory => (None, None, None),
+            } => (
+                file.as_deref(),
+                *file_line,
+                rule.as_deref(),
+                commit.as_deref(),
+            ),
+            SecretOrigin::Inventory => (None, None, None, None),
         };
         (
             s.created_at.is_none(),
@@ -152,6 +159,7 @@ fn merge(prev: &mut Secret, new: Secret) {
             file,
             line,
             rule,
+            commit,
             s.identity.clone(),
         )
     }
