@@ -137,9 +137,12 @@
 //! - MTTR: `remediated_at − first_seen` over findings whose current remediation is in W
 //!   (bucketed by remediation date, not discovery date); by decision (`unknown` without
 //!   SLA input) and by severity band.
+//! - New in W: findings first seen in W (`start < first_seen ≤ T`), whatever their state
+//!   at T; consecutive windows of a trend never count a finding twice.
 //! - Open ageing: open (open, deployed, failed) findings by age `T − first_seen` in bands
-//!   [0, 7), [7, 30), [30, 90), [90, 180), [180, ∞) days; overdue count and whole days
-//!   overdue, per owner of the asset (inventory assets; findings outside it apart);
+//!   [0, 7), [7, 30), [30, 90), [90, 180), [180, ∞) days; the same findings by decision
+//!   (the caller's, `unknown` without one) and by severity band; overdue count and whole
+//!   days overdue, per owner of the asset (inventory assets; findings outside it apart);
 //!   escalations.
 //! - Failed remediation: (deploy_failed + verify_failed in W) ÷ (deploy_succeeded +
 //!   deploy_failed in W), split by reason; repeat failures: findings with two or more
@@ -245,9 +248,9 @@ pub use lifecycle::{
 };
 pub use patchloop_model::{Decision, FindingSla, SecretTrust, TrustingResource};
 pub use report::{
-    AgeBand, AgeingMetrics, ComplianceMetrics, ExposureMetrics, FindingState, GroupDurations,
-    HostExploitation, LifecycleSummary, LoopReport, MetricsReport, MttrMetrics, OnTimeMetrics,
-    OwnerOverdue, SourceCounts, StateCounts, TrendReport, WindowInfo,
+    AgeBand, AgeingMetrics, ComplianceMetrics, DecisionOpen, ExposureMetrics, FindingState,
+    GroupDurations, HostExploitation, LifecycleSummary, LoopReport, MetricsReport, MttrMetrics,
+    OnTimeMetrics, OwnerOverdue, SeverityOpen, SourceCounts, StateCounts, TrendReport, WindowInfo,
 };
 pub use stats::{DurationStats, Note, Ratio};
 pub use verification::{OwnerAwaiting, VerificationMetrics};

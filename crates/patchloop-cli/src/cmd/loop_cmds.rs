@@ -453,6 +453,12 @@ pub fn metric_lines(m: &patchloop::metrics::MetricsReport) -> Vec<(String, Vec<S
                 m.ageing.escalate_after_days,
                 ratio(&m.ageing.escalations)
             ),
+            format!(
+                "new findings (first seen in the window): {}",
+                m.lifecycle.new_in_window
+            ),
+            format!("open by age: {}", open_by_age(m)),
+            format!("open by decision: {}", open_by_decision(m)),
         ],
     ));
     let mut fl = vec![format!(
@@ -594,6 +600,42 @@ pub fn metric_lines(m: &patchloop::metrics::MetricsReport) -> Vec<(String, Vec<S
     s
 }
 
+/// `0–7 d 0, 7–30 d 6, …`: the open findings per age band.
+fn open_by_age(m: &patchloop::metrics::MetricsReport) -> String {
+    patchloop::report::figures::age_rows(m)
+        .iter()
+        .map(|(band, n)| format!("{band} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `immediate 2, out_of_cycle 7, …; by severity: critical 6, …`: the open findings per
+/// decision (`unknown` only when some have none), then per severity band with any.
+fn open_by_decision(m: &patchloop::metrics::MetricsReport) -> String {
+    let g = &m.ageing;
+    let decisions: Vec<String> = g
+        .by_decision
+        .iter()
+        .filter(|d| d.decision != "unknown" || d.open > 0)
+        .map(|d| format!("{} {}", d.decision, d.open))
+        .collect();
+    let bands: Vec<String> = g
+        .by_severity
+        .iter()
+        .filter(|s| s.open > 0)
+        .map(|s| format!("{} {}", s.severity, s.open))
+        .collect();
+    format!(
+        "{}; by severity: {}",
+        decisions.join(", "),
+        if bands.is_empty() {
+            "none".to_string()
+        } else {
+            bands.join(", ")
+        }
+    )
+}
+
 /// Runs `patchloop metrics`.
 pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
@@ -672,6 +714,8 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
                                 .value
                                 .map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0)),
                             w.cadence.deployments.to_string(),
+                            w.lifecycle.new_in_window.to_string(),
+                            format!("{:.1}", w.exposure.risk_days),
                         ]
                     })
                     .collect();
@@ -683,6 +727,8 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
                     "FALSE CONF.",
                     "ID ON TIME",
                     "DEPLOYS",
+                    "NEW",
+                    "RISK-DAYS",
                 ];
                 if md {
                     // A Markdown table, numbers right-aligned, so the trend renders as one.
@@ -693,7 +739,7 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
                         let _ = writeln!(out, "| {} |", cells.join(" | "));
                     }
                 } else {
-                    out.push_str(&common::table(&headers, &rows, &[1, 2, 3, 4, 5, 6]));
+                    out.push_str(&common::table(&headers, &rows, &[1, 2, 3, 4, 5, 6, 7, 8]));
                 }
             }
             for n in &m.notes {

@@ -10,6 +10,8 @@ mod one_truth;
 mod output_files;
 mod queue_scan;
 mod report;
+mod report_browser;
+mod report_charts;
 mod sarif;
 mod secret_hygiene;
 mod story;

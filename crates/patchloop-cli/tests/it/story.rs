@@ -242,7 +242,7 @@ fn metrics_markdown_trend_is_a_table() {
     ]);
     let md = String::from_utf8_lossy(&o.stdout);
     assert!(
-        md.contains("| WINDOW END | ON TIME | MTTR MEDIAN | FAILED | FALSE CONF. | ID ON TIME | DEPLOYS |\n|---|---:|"),
+        md.contains("| WINDOW END | ON TIME | MTTR MEDIAN | FAILED | FALSE CONF. | ID ON TIME | DEPLOYS | NEW | RISK-DAYS |\n|---|---:|"),
         "{md}"
     );
     assert!(md.contains("\n  - conflict: 1 deploy, 0 verify\n"), "{md}");

@@ -63,8 +63,13 @@ pub(crate) struct Acc {
     /// (seconds, decision index, band index) of findings remediated in W.
     pub mttr: Vec<(i64, u8, u8)>,
     pub remediated_time_unknown: u64,
+    /// Findings first seen in W.
+    pub new_in_window: u64,
     pub open: u64,
     pub age_bands: [u64; 5],
+    /// Open findings per (decision index, severity band index); decision index 4 is
+    /// `unknown`.
+    pub open_mix: [[u64; 6]; 5],
     pub excepted_open: u64,
     pub overdue: u64,
     pub overdue_days: i64,
@@ -134,9 +139,15 @@ impl Acc {
         self.findings_outside_inventory += o.findings_outside_inventory;
         self.mttr.extend(o.mttr);
         self.remediated_time_unknown += o.remediated_time_unknown;
+        self.new_in_window += o.new_in_window;
         self.open += o.open;
         for (a, b) in self.age_bands.iter_mut().zip(o.age_bands) {
             *a += b;
+        }
+        for (row, other) in self.open_mix.iter_mut().zip(o.open_mix) {
+            for (a, b) in row.iter_mut().zip(other) {
+                *a += b;
+            }
         }
         self.excepted_open += o.excepted_open;
         self.overdue += o.overdue;
@@ -201,6 +212,7 @@ pub(super) fn tally(
         FactSource::Fallback => acc.score_fallback += 1,
     }
     acc.decisions_known += u64::from(ev.decision.is_some());
+    acc.new_in_window += u64::from(w.contains(ev.finding.first_seen));
     tally_verification(h, w, ev, acc, policy.verify_within_days);
     let remediated = ev.state.is_remediated();
     let rem_at = ev.machine.remediated_at;
@@ -241,6 +253,14 @@ pub(super) fn tally(
             .position(|&b| age_days < i64::from(b))
             .unwrap_or(AGE_BANDS.len());
         if let Some(c) = acc.age_bands.get_mut(band) {
+            *c += 1;
+        }
+        let dec = ev.decision.map_or(Decision::ALL.len(), decision_index);
+        if let Some(c) = acc
+            .open_mix
+            .get_mut(dec)
+            .and_then(|r| r.get_mut(sla::band_index(ev.band)))
+        {
             *c += 1;
         }
         acc.excepted_open += u64::from(ev.sla_status == SlaStatus::Excepted);

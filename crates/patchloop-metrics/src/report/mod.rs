@@ -19,9 +19,9 @@ mod sections;
 mod types;
 
 pub use types::{
-    AgeBand, AgeingMetrics, ComplianceMetrics, ExposureMetrics, FindingState, GroupDurations,
-    HostExploitation, LifecycleSummary, LoopReport, MetricsReport, MttrMetrics, OnTimeMetrics,
-    OwnerOverdue, SourceCounts, StateCounts, TrendReport, WindowInfo,
+    AgeBand, AgeingMetrics, ComplianceMetrics, DecisionOpen, ExposureMetrics, FindingState,
+    GroupDurations, HostExploitation, LifecycleSummary, LoopReport, MetricsReport, MttrMetrics,
+    OnTimeMetrics, OwnerOverdue, SeverityOpen, SourceCounts, StateCounts, TrendReport, WindowInfo,
 };
 
 impl<'a> Analysis<'a> {
@@ -175,6 +175,7 @@ impl<'a> Analysis<'a> {
             lifecycle: LifecycleSummary {
                 csf: Tags::new(&["PR.PS-02", "ID.RA-01"]),
                 findings: acc.known,
+                new_in_window: acc.new_in_window,
                 states: StateCounts::from_array(acc.states, acc.identity_overdue),
             },
             on_time: OnTimeMetrics {

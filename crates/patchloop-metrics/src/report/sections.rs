@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use patchloop_model::{Severity, Tags, Text, Timestamp};
 
 use super::types::{
-    AgeBand, AgeingMetrics, ExposureMetrics, GroupDurations, HostExploitation, MttrMetrics,
-    OwnerOverdue, SourceCounts,
+    AgeBand, AgeingMetrics, DecisionOpen, ExposureMetrics, GroupDurations, HostExploitation,
+    MttrMetrics, OwnerOverdue, SeverityOpen, SourceCounts,
 };
 use crate::Decision;
 use crate::analysis::Analysis;
@@ -150,6 +150,35 @@ pub(super) fn ageing(acc: &Acc, escalate_after_days: u32) -> AgeingMetrics {
         });
         from = to.unwrap_or(from);
     }
+    // Every decision and band is listed, with zeros, so the shape never depends on the data.
+    let split = |row: &[u64; 6]| -> Vec<SeverityOpen> {
+        Severity::ALL
+            .iter()
+            .zip(row)
+            .map(|(s, n)| SeverityOpen {
+                severity: *s,
+                open: *n,
+            })
+            .collect()
+    };
+    let names = Decision::ALL
+        .iter()
+        .map(|d| d.as_str())
+        .chain(std::iter::once("unknown"));
+    let by_decision: Vec<DecisionOpen> = names
+        .zip(&acc.open_mix)
+        .map(|(name, row)| DecisionOpen {
+            decision: Cow::Borrowed(name),
+            open: row.iter().sum(),
+            by_severity: split(row),
+        })
+        .collect();
+    let mut band_totals = [0u64; 6];
+    for row in &acc.open_mix {
+        for (t, n) in band_totals.iter_mut().zip(row) {
+            *t += n;
+        }
+    }
     let mut owners: std::collections::BTreeMap<Option<Text>, OwnerAcc> = Default::default();
     let mut outside = OwnerAcc::default();
     for (owner, in_inv, o) in &acc.owners {
@@ -170,6 +199,8 @@ pub(super) fn ageing(acc: &Acc, escalate_after_days: u32) -> AgeingMetrics {
         csf: Tags::new(&["ID.RA-01", "ID.RA-06"]),
         open: acc.open,
         bands,
+        by_decision,
+        by_severity: split(&band_totals),
         excepted: acc.excepted_open,
         overdue: Ratio::new(
             acc.overdue,

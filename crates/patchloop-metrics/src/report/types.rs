@@ -3,7 +3,7 @@
 //! parent module, the section builders in `sections.rs`.
 use std::borrow::Cow;
 
-use patchloop_model::{AssetId, Tags, Text, Timestamp};
+use patchloop_model::{AssetId, Severity, Tags, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::activity::{CadenceMetrics, FailureMetrics};
@@ -145,6 +145,10 @@ pub struct LifecycleSummary {
     pub csf: Tags,
     /// Findings seen by T (first_seen ≤ T).
     pub findings: u64,
+    /// Findings first seen in W (start < first_seen ≤ T), whatever their state now: the
+    /// intake of the window. A trend's consecutive windows never count one twice.
+    #[serde(default)]
+    pub new_in_window: u64,
     /// Per state.
     pub states: StateCounts,
 }
@@ -221,6 +225,28 @@ pub struct AgeBand {
     pub open: u64,
 }
 
+/// Open findings of one severity band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SeverityOpen {
+    /// The CVSS severity band (the one MTTR and the fallback SLA use).
+    pub severity: Severity,
+    /// Open findings in it.
+    pub open: u64,
+}
+
+/// Open findings of one decision, split by severity band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DecisionOpen {
+    /// The scorer's decision (`immediate` … `defer`), or `unknown` without one.
+    pub decision: Cow<'static, str>,
+    /// Open findings with it.
+    pub open: u64,
+    /// The same findings per severity band, every band in [`Severity::ALL`]'s order.
+    pub by_severity: Vec<SeverityOpen>,
+}
+
 /// Overdue figures of one owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -247,6 +273,12 @@ pub struct AgeingMetrics {
     pub open: u64,
     /// By age band.
     pub bands: Vec<AgeBand>,
+    /// By decision (every decision, then `unknown`), each split by severity band.
+    #[serde(default)]
+    pub by_decision: Vec<DecisionOpen>,
+    /// By severity band, every band in [`Severity::ALL`]'s order.
+    #[serde(default)]
+    pub by_severity: Vec<SeverityOpen>,
     /// Open findings excepted (never overdue).
     pub excepted: u64,
     /// Overdue open findings ÷ open findings.

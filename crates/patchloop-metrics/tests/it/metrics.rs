@@ -197,6 +197,84 @@ fn ageing_overdue_by_owner_and_escalations() {
     assert_eq!(owners, vec![(None, 1, 0, 0), (Some("B"), 2, 1, 17)]);
 }
 
+/// The open findings of the ageing figures, by decision and severity band: every pair
+/// listed (zeros included), the totals equal to `open`.
+#[test]
+fn open_findings_by_decision_and_severity() {
+    let (mut b, mut s) = estate();
+    // h2/V1 decided out_of_cycle; h4/V4 rated high by its scanner.
+    s[2].decision = Some(Decision::OutOfCycle);
+    for f in &mut b.findings {
+        if f.asset_id.as_str() == "h4" {
+            *f = with_severity(f.clone(), patchloop_model::Severity::High);
+        }
+    }
+    let a = Analysis::new(
+        &b,
+        Inputs {
+            sla: Some(&s),
+            trust: None,
+        },
+    )
+    .unwrap();
+    let r = a
+        .metrics(Window::from_policy(t("2026-04-01"), &b.policy).unwrap())
+        .unwrap();
+    let g = &r.ageing;
+    let rows: Vec<(&str, u64)> = g
+        .by_decision
+        .iter()
+        .map(|d| (d.decision.as_ref(), d.open))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("immediate", 0),
+            ("out_of_cycle", 1),
+            ("scheduled", 0),
+            ("defer", 0),
+            ("unknown", 2)
+        ]
+    );
+    let bands: Vec<(&str, u64)> = g
+        .by_severity
+        .iter()
+        .map(|x| (x.severity.as_str(), x.open))
+        .collect();
+    assert_eq!(
+        bands,
+        vec![
+            ("critical", 0),
+            ("high", 1),
+            ("medium", 0),
+            ("low", 0),
+            ("negligible", 0),
+            ("unknown", 2)
+        ]
+    );
+    let unknown = &g.by_decision[4];
+    assert_eq!(
+        unknown.by_severity[1].open, 1,
+        "h4/V4: unknown decision, high"
+    );
+    assert_eq!(
+        unknown.by_severity[5].open, 1,
+        "h2/V3: unknown decision and band"
+    );
+    for d in &g.by_decision {
+        assert_eq!(d.by_severity.iter().map(|x| x.open).sum::<u64>(), d.open);
+    }
+    assert_eq!(g.by_decision.iter().map(|d| d.open).sum::<u64>(), g.open);
+}
+
+/// New in W: first seen in (start, T]. h4/V4 (03-20) is; h2/V3 (03-01) is not, since
+/// the window starts after 03-02 00:00.
+#[test]
+fn new_in_window_counts_first_sightings_in_w() {
+    let r = report();
+    assert_eq!(r.lifecycle.new_in_window, 1);
+}
+
 #[test]
 fn failed_remediation_rate_by_reason_and_repeats() {
     let r = report();

@@ -39,6 +39,17 @@ fn six_consecutive_windows_oldest_first() {
     assert_eq!(tr.windows[3].lifecycle.findings, 3);
     assert_eq!(tr.windows[4].mttr.overall.count, 0);
     assert_eq!(tr.windows[4].lifecycle.findings, 6);
+    // New in each window: the windows share no instant, so the six count each finding
+    // first seen in (2025-10-03, 2026-04-01] once: all seven. (12-02, 01-01] holds the two
+    // first seen 01-01 at midnight, (01-01, 01-31] h1/V5, (01-31, 03-02] h1/V1, h1/V2 and
+    // h2/V3, (03-02, 04-01] h4/V4.
+    let new: Vec<u64> = tr
+        .windows
+        .iter()
+        .map(|m| m.lifecycle.new_in_window)
+        .collect();
+    assert_eq!(new, vec![0, 0, 2, 1, 3, 1]);
+    assert_eq!(new.iter().sum::<u64>(), tr.windows[5].lifecycle.findings);
 }
 
 #[test]

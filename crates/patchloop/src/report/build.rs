@@ -384,8 +384,11 @@ impl Session {
                     false_confidence: t.identity.false_confidence.numerator,
                     identity_on_time_pct: pct(&t.identity.on_time),
                     deployments: t.cadence.deployments,
+                    risk_days: t.exposure.risk_days,
+                    new_findings: t.lifecycle.new_in_window,
                 })
                 .collect();
+            let new_findings = new_since_previous(&trend.windows);
 
             let exception_total = exception_list.len();
             let mut exception_list = exception_list;
@@ -438,6 +441,7 @@ impl Session {
                 exceptions: m.exceptions.clone(),
                 trend: trend_points,
                 trend_window_days: trend.window_days,
+                new_findings,
                 alerts,
                 identity_days: b.policy.identity_days,
                 identity_days_urgent: b.policy.identity_days_urgent,
@@ -447,6 +451,21 @@ impl Session {
                 provenance: b.provenance.clone(),
             })
         })
+    }
+}
+
+/// The latest window's new findings and the previous window's, from every window of
+/// the trend (the report's table leaves out windows before the first finding, whose
+/// count, 0, still compares).
+fn new_since_previous(windows: &[patchloop_metrics::MetricsReport]) -> NewSincePrevious {
+    let day = |m: &patchloop_metrics::MetricsReport| m.window.end.format("%Y-%m-%d").to_string();
+    let mut back = windows.iter().rev();
+    let (latest, previous) = (back.next(), back.next());
+    NewSincePrevious {
+        window_end: latest.map(day).unwrap_or_default(),
+        latest: latest.map_or(0, |m| m.lifecycle.new_in_window),
+        previous_window_end: previous.map(day),
+        previous: previous.map(|m| m.lifecycle.new_in_window),
     }
 }
 

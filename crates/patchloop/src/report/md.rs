@@ -270,9 +270,18 @@ fn coverage(o: &mut String, r: &Report) {
     }
 }
 
-/// The prioritised queue: its first items, then [`exposure_path`].
+/// The prioritised queue: the open findings by decision and severity, its first items,
+/// then [`exposure_path`].
 fn queue(o: &mut String, r: &Report) {
     heading(o, Section::Queue, &r.queue.csf);
+    let (header, rows) = super::figures::mix(&r.metrics).table();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let _ = writeln!(
+        o,
+        "Open findings by decision and severity band (open, deployed or failed at as of):\n"
+    );
+    let numeric: Vec<usize> = (1..header.len()).collect();
+    table(o, &header, &numeric, &rows);
     let rows: Vec<Vec<String>> = r
         .queue
         .items
@@ -348,7 +357,8 @@ fn exposure_path(o: &mut String, r: &Report) {
     }
 }
 
-/// SLA and overdue by owner: every owner with open findings, most urgent first.
+/// SLA and overdue by owner: every owner with open findings, most urgent first, then
+/// the open findings by age band.
 fn sla(o: &mut String, r: &Report) {
     let m = &r.metrics;
     heading(o, Section::Sla, &m.ageing.csf);
@@ -372,6 +382,11 @@ fn sla(o: &mut String, r: &Report) {
         &[1, 2, 3],
         &rows,
     );
+    let rows: Vec<Vec<String>> = super::figures::age_rows(m)
+        .into_iter()
+        .map(|(band, n)| vec![band, n.to_string()])
+        .collect();
+    table(o, &["age since first seen", "open"], &[1], &rows);
 }
 
 /// Deployment and verification: deployments and the failure rate, then failures by
@@ -629,10 +644,15 @@ fn metrics(o: &mut String, r: &Report) {
 
 /// The trend table, window by window, within the metrics section.
 fn trend(o: &mut String, r: &Report) {
+    let _ = writeln!(
+        o,
+        "**New since the previous window:** {}\n",
+        super::figures::new_since_text(&r.new_findings, r.trend_window_days)
+    );
     table(
         o,
         &super::TREND_HEADER,
-        &[1, 2, 3, 4, 5, 6],
+        &super::TREND_NUMERIC,
         &super::trend_rows(&r.trend),
     );
 }

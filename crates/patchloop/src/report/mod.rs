@@ -17,6 +17,7 @@ use patchloop_score::{HostRank, QueueCounts};
 use serde::{Deserialize, Serialize};
 
 mod build;
+pub mod figures;
 mod html;
 mod identity;
 mod md;
@@ -302,6 +303,29 @@ pub struct TrendPoint {
     pub identity_on_time_pct: Option<f64>,
     /// Deployments in the window.
     pub deployments: u64,
+    /// Risk-days in the window: Σ score × days open within it (`exposure.risk_days` of
+    /// `patchloop metrics`, unrounded).
+    #[serde(default)]
+    pub risk_days: f64,
+    /// Findings first seen in the window (`lifecycle.new_in_window`).
+    #[serde(default)]
+    pub new_findings: u64,
+}
+
+/// Findings first seen in the latest window against the window before it: the intake
+/// of the programme (`lifecycle.new_in_window` of each window in `patchloop metrics
+/// --trend 2`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NewSincePrevious {
+    /// End of the latest window (as_of), as a day.
+    pub window_end: String,
+    /// Findings first seen in the latest window.
+    pub latest: u64,
+    /// End of the window before it; `None` when the trend has one window only.
+    pub previous_window_end: Option<String>,
+    /// Findings first seen in the window before; `None` as above.
+    pub previous: Option<u64>,
 }
 
 /// How many NHI findings carry one OWASP code.
@@ -344,6 +368,10 @@ pub struct Report {
     pub trend: Vec<TrendPoint>,
     /// Window length of the trend, days.
     pub trend_window_days: u32,
+    /// New findings in the latest window and in the one before (from the trend's
+    /// windows, including those the trend table leaves out for holding no data).
+    #[serde(default)]
+    pub new_findings: NewSincePrevious,
     /// Old-credential reuse (spec §9.4): presentations of retired identifiers, most
     /// recent first; the report leads with them (at most [`LIST_LIMIT`]).
     #[serde(default)]
@@ -506,7 +534,7 @@ pub fn owners_by_urgency(m: &MetricsReport) -> Vec<&patchloop_metrics::OwnerOver
 }
 
 /// The trend table's columns.
-pub const TREND_HEADER: [&str; 7] = [
+pub const TREND_HEADER: [&str; 9] = [
     "window end",
     "on time",
     "MTTR median",
@@ -514,7 +542,12 @@ pub const TREND_HEADER: [&str; 7] = [
     "false confidence",
     "identity on time",
     "deployments",
+    "new findings",
+    "risk-days",
 ];
+
+/// The trend table's right-aligned (numeric) columns.
+pub const TREND_NUMERIC: [usize; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 
 /// A host's exploitation probability as the report shows it: with the count of KEV
 /// findings that make it 1, so a column of 1.000s says why.
@@ -539,6 +572,8 @@ pub fn trend_rows(trend: &[TrendPoint]) -> Vec<Vec<String>> {
                 t.false_confidence.to_string(),
                 p(t.identity_on_time_pct),
                 t.deployments.to_string(),
+                t.new_findings.to_string(),
+                format!("{:.1}", t.risk_days),
             ]
         })
         .collect()

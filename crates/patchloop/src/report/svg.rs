@@ -1,14 +1,20 @@
-//! Inline SVG charts for the HTML report: a line chart, a stacked horizontal bar chart
-//! and the drawing of an identity-exposure path.
+//! Inline SVG charts for the HTML report: a line chart, a stacked horizontal bar chart,
+//! a column chart (a histogram, or one count per window; in `svg/columns.rs`) and the
+//! drawing of an identity-exposure path. Each carries its text alternative: the title,
+//! and a `<desc>` stating every value it draws, so a screen reader (or a test) reads the
+//! numbers the picture shows.
 //!
 //! Hand-written rather than drawn with a plotting crate: plotters lays text out with a
 //! font backend (font-kit and the system's fontconfig, or an embedded TTF through
 //! ab_glyph), which ties the bytes of a report to the fonts of the machine that made it.
 //! Here text is left to the browser (`<text>` with a generic family), every coordinate is
 //! formatted with fixed precision, and the same data always gives the same bytes, which
-//! the snapshot and determinism tests rely on. Three chart shapes are all the report
+//! the snapshot and determinism tests rely on. Four chart shapes are all the report
 //! needs.
 use std::fmt::Write as _;
+
+mod columns;
+pub use columns::{Columns, column_chart};
 
 /// Escapes text for HTML and SVG.
 pub fn esc(s: &str) -> String {
@@ -40,13 +46,39 @@ fn clip(s: &str, n: usize) -> String {
 const W: f64 = 560.0;
 const FONT: &str = "font-family=\"system-ui,-apple-system,Segoe UI,Roboto,sans-serif\"";
 
-fn open(out: &mut String, w: f64, h: f64, label: &str) {
+/// Opens an `<svg>` with its title and `desc`, the values it draws in words.
+fn open(out: &mut String, w: f64, h: f64, label: &str, desc: &str) {
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" role=\"img\" aria-label=\"{}\" {FONT} font-size=\"12\">",
         esc(label)
     );
-    let _ = write!(out, "<title>{}</title>", esc(label));
+    let _ = write!(
+        out,
+        "<title>{}</title><desc>{}</desc>",
+        esc(label),
+        esc(desc)
+    );
+}
+
+/// `label: value unit; …`, a gap as `no data`: the text alternative of a series.
+fn series_desc(labels: &[String], values: &[Option<f64>], unit: &str) -> String {
+    let parts: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let label = labels.get(i).map_or("", String::as_str);
+            match v {
+                Some(v) => format!("{label}: {}{unit}", short_number(*v)),
+                None => format!("{label}: no data"),
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        "no data".to_string()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// A line chart of one series over labelled x positions; `None` leaves a gap.
@@ -71,7 +103,13 @@ pub fn line_chart(c: &Line<'_>) -> String {
     let (l, r, t, b) = (44.0, 18.0, 34.0, 44.0);
     let (pw, ph) = (W - l - r, h - t - b);
     let mut out = String::new();
-    open(&mut out, W, h, c.title);
+    open(
+        &mut out,
+        W,
+        h,
+        c.title,
+        &series_desc(c.x_labels, c.values, c.unit),
+    );
     let _ = write!(
         out,
         "<text x=\"{l:.0}\" y=\"18\" font-size=\"14\" font-weight=\"600\">{}</text>",
@@ -136,9 +174,11 @@ pub fn line_chart(c: &Line<'_>) -> String {
     let step = n.div_ceil(8).max(1);
     for (i, v) in c.values.iter().enumerate() {
         if let Some(v) = v {
+            // The last point's label ends at it, so a long value stays inside the chart.
+            let anchor = if n > 1 && i + 1 == n { "end" } else { "middle" };
             let _ = write!(
                 out,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}{}</text>",
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"11\">{}{}</text>",
                 x(i),
                 y(*v),
                 c.colour,
@@ -188,12 +228,18 @@ pub struct Bars<'a> {
 pub fn bar_chart(c: &Bars<'_>) -> String {
     let row_h = 24.0;
     let (label_w, t) = (178.0, 34.0);
-    let legend_h = if c.legend.len() > 1 { 26.0 } else { 0.0 };
+    let places = legend_places(c.legend, label_w);
+    let legend_lines = places.last().map_or(0, |p| p.1 + 1);
+    let legend_h = if c.legend.len() > 1 {
+        26.0 + 20.0 * legend_lines.saturating_sub(1) as f64
+    } else {
+        0.0
+    };
     let rows = c.rows.len().max(1) as f64;
     let h = t + rows * row_h + legend_h + 12.0;
     let plot_w = W - label_w - 56.0;
     let mut out = String::new();
-    open(&mut out, W, h, c.title);
+    open(&mut out, W, h, c.title, &bars_desc(c));
     let _ = write!(
         out,
         "<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"600\">{}</text>",
@@ -247,9 +293,8 @@ pub fn bar_chart(c: &Bars<'_>) -> String {
         );
     }
     if c.legend.len() > 1 {
-        let mut x = label_w;
-        let y = t + rows * row_h + 14.0;
-        for (name, colour) in c.legend {
+        for ((name, colour), (x, line)) in c.legend.iter().zip(&places) {
+            let y = t + rows * row_h + 14.0 + 20.0 * *line as f64;
             let _ = write!(
                 out,
                 "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{y:.1}\">{}</text>",
@@ -257,11 +302,58 @@ pub fn bar_chart(c: &Bars<'_>) -> String {
                 x + 16.0,
                 esc(name)
             );
-            x += 28.0 + 7.0 * name.chars().count() as f64;
         }
     }
     out.push_str("</svg>");
     out
+}
+
+/// Where each legend entry goes, `(x, line)`: left to right from `x0`, on a new line
+/// before one would cross the chart's right edge.
+fn legend_places(legend: &[(&str, &str)], x0: f64) -> Vec<(f64, usize)> {
+    let mut places = Vec::with_capacity(legend.len());
+    let (mut x, mut line) = (x0, 0);
+    for (name, _) in legend {
+        let w = 28.0 + 7.0 * name.chars().count() as f64;
+        if x > x0 && x + w > W {
+            x = x0;
+            line += 1;
+        }
+        places.push((x, line));
+        x += w;
+    }
+    places
+}
+
+/// `row: total (segment value, …); …`: the text alternative of a bar chart, zero
+/// segments left out.
+fn bars_desc(c: &Bars<'_>) -> String {
+    if c.rows.is_empty() {
+        return "nothing to show".to_string();
+    }
+    let parts: Vec<String> = c
+        .rows
+        .iter()
+        .map(|r| {
+            let total = short_number(r.values.iter().sum());
+            let segments: Vec<String> = r
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0.0)
+                .map(|(j, v)| {
+                    let name = c.legend.get(j).map_or("", |l| l.0);
+                    format!("{name} {}", short_number(*v))
+                })
+                .collect();
+            if c.legend.len() > 1 && !segments.is_empty() {
+                format!("{}: {total} ({})", r.label, segments.join(", "))
+            } else {
+                format!("{}: {total}", r.label)
+            }
+        })
+        .collect();
+    parts.join("; ")
 }
 
 /// One node of a drawn path: its kind (`host`, `secret`, `identity`, `resource`), its
@@ -297,7 +389,14 @@ pub fn path_diagram(title: &str, nodes: &[PathNode]) -> String {
     let n = nodes.len().max(1) as f64;
     let h = t + n * box_h + (n - 1.0) * gap + 12.0;
     let mut out = String::new();
-    open(&mut out, W, h, title);
+    let steps: Vec<String> = nodes
+        .iter()
+        .map(|n| match &n.via {
+            Some(via) => format!("{via} → {} {}", n.kind, n.id),
+            None => format!("{} {}", n.kind, n.id),
+        })
+        .collect();
+    open(&mut out, W, h, title, &steps.join(", "));
     let _ = write!(
         out,
         "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#6b7280\"/></marker></defs><text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"600\">{}</text>",
@@ -420,5 +519,83 @@ mod tests {
             colour: "#000",
         });
         assert!(empty.contains("no data"));
+    }
+
+    /// The `<desc>` of an SVG: the text alternative.
+    pub(super) fn desc(svg: &str) -> &str {
+        let from = svg.find("<desc>").map_or(0, |i| i + 6);
+        let to = svg.find("</desc>").unwrap_or(from);
+        &svg[from..to]
+    }
+
+    #[test]
+    fn every_chart_states_its_values_in_words() {
+        let labels = vec!["03-19".to_string(), "<06-17>".to_string()];
+        let l = line_chart(&Line {
+            title: "t",
+            x_labels: &labels,
+            values: &[Some(12.25), None],
+            y_max: None,
+            unit: "%",
+            colour: "#000",
+        });
+        assert_eq!(desc(&l), "03-19: 12.2%; &lt;06-17&gt;: no data");
+        let b = bar_chart(&Bars {
+            title: "x",
+            rows: &[
+                Bar {
+                    label: "immediate".into(),
+                    values: vec![2.0, 0.0, 1.0],
+                },
+                Bar {
+                    label: "defer".into(),
+                    values: vec![0.0, 0.0, 0.0],
+                },
+            ],
+            legend: &[("critical", "#f00"), ("high", "#0f0"), ("a&b", "#00f")],
+        });
+        assert_eq!(desc(&b), "immediate: 3 (critical 2, a&amp;b 1); defer: 0");
+        let p = path_diagram(
+            "p",
+            &[
+                PathNode {
+                    kind: "host".into(),
+                    id: "h".into(),
+                    crown_jewel: false,
+                    via: None,
+                },
+                PathNode {
+                    kind: "secret".into(),
+                    id: "s".into(),
+                    crown_jewel: true,
+                    via: Some("stores".into()),
+                },
+            ],
+        );
+        assert_eq!(desc(&p), "host h, stores → secret s");
+    }
+
+    #[test]
+    fn a_long_legend_wraps_inside_the_chart() {
+        let legend = [
+            ("critical", "#1"),
+            ("high", "#2"),
+            ("medium", "#3"),
+            ("low", "#4"),
+            ("negligible", "#5"),
+            ("unknown", "#6"),
+        ];
+        let places = legend_places(&legend, 178.0);
+        assert!(
+            places
+                .iter()
+                .zip(&legend)
+                .all(|((x, _), (name, _))| { x + 28.0 + 7.0 * name.chars().count() as f64 <= W })
+        );
+        assert_eq!(places.last().map(|p| p.1), Some(1));
+        assert_eq!(
+            legend_places(&legend[..2], 178.0),
+            vec![(178.0, 0), (262.0, 0)]
+        );
     }
 }

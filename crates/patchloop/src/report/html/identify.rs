@@ -1,9 +1,13 @@
 //! The HTML report's first stage of the loop, what we have and what to fix first: the
-//! coverage and queue sections (with the host ranking and the drawn exposure path).
+//! coverage and queue sections (with the open findings by decision and severity, the
+//! host ranking and the drawn exposure path).
 use std::fmt::Write as _;
 
+use patchloop_model::Severity;
+
 use super::{open_section, shown, table, tags};
-use crate::report::svg::{self, PathNode, esc};
+use crate::report::figures;
+use crate::report::svg::{self, Bar, Bars, PathNode, esc};
 use crate::report::{Report, Section, command, show_ratio};
 
 /// Shadow hosts listed: enough to act on, short enough to scroll past.
@@ -93,16 +97,11 @@ pub(super) fn queue(o: &mut String, r: &Report) {
     let c = &r.queue.counts;
     let _ = write!(
         o,
-        "<p>{} findings in the queue: <span class=\"dec immediate\">{} immediate</span> <span class=\"dec out_of_cycle\">{} out of cycle</span> <span class=\"dec scheduled\">{} scheduled</span> <span class=\"dec defer\">{} defer</span>; {} overdue, {} under a valid exception. The first {}:</p>",
-        c.in_queue,
-        c.immediate,
-        c.out_of_cycle,
-        c.scheduled,
-        c.defer,
-        c.overdue,
-        c.excepted,
-        r.queue.items.len()
+        "<p>{} findings in the queue: <span class=\"dec immediate\">{} immediate</span> <span class=\"dec out_of_cycle\">{} out of cycle</span> <span class=\"dec scheduled\">{} scheduled</span> <span class=\"dec defer\">{} defer</span>; {} overdue, {} under a valid exception.</p>",
+        c.in_queue, c.immediate, c.out_of_cycle, c.scheduled, c.defer, c.overdue, c.excepted
     );
+    mix(o, r);
+    let _ = write!(o, "<p>The first {} of the queue:</p>", r.queue.items.len());
     let rows: Vec<Vec<String>> = r
         .queue
         .items
@@ -160,6 +159,73 @@ pub(super) fn queue(o: &mut String, r: &Report) {
     hosts(o, r);
     exposure_path(o, r);
     o.push_str("</section>");
+}
+
+/// A severity band's colour in the decision chart: darker is worse.
+fn severity_colour(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "#7f1d1d",
+        Severity::High => "#dc2626",
+        Severity::Medium => "#f59e0b",
+        Severity::Low => "#65a30d",
+        Severity::Negligible => "#94a3b8",
+        Severity::Unknown => "#cbd5e1",
+    }
+}
+
+/// Open findings by decision, each bar split by severity band, with the same numbers
+/// as a table beside it, within the queue section.
+fn mix(o: &mut String, r: &Report) {
+    let mix = figures::mix(&r.metrics);
+    let legend: Vec<(&str, &str)> = mix
+        .severities
+        .iter()
+        .map(|s| (s.as_str(), severity_colour(*s)))
+        .collect();
+    let bars: Vec<Bar> = mix
+        .rows
+        .iter()
+        .map(|row| Bar {
+            // As the queue's badges say it: `out of cycle`.
+            label: row.decision.replace('_', " "),
+            values: row.counts.iter().map(|n| *n as f64).collect(),
+        })
+        .collect();
+    let unknown = if mix.rows.iter().any(|x| x.decision == "unknown") {
+        " <code>unknown</code>: findings on hosts outside the inventory, which the scorer does not decide."
+    } else {
+        ""
+    };
+    let _ = write!(
+        o,
+        "<div class=\"charts\"><figure>{}<figcaption>The {} open findings at as of (open, deployed or failed: the findings the ageing chart counts) by the queue's decision, each bar split by severity band (from the CVSS base score, else the scanner's word).{unknown}</figcaption></figure><figure class=\"side\">",
+        svg::bar_chart(&Bars {
+            title: "Open findings by decision and severity",
+            rows: &bars,
+            legend: &legend,
+        }),
+        mix.total
+    );
+    let (header, rows) = mix.table();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 {
+                        esc(&c.replace('_', " "))
+                    } else {
+                        esc(c)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let numeric: Vec<usize> = (1..header.len()).collect();
+    table(o, &header, &numeric, &rows);
+    o.push_str("</figure></div>");
 }
 
 /// The host ranking's first hosts, within the queue section.

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{li, open_section, table, tags};
-use crate::report::svg::{self, Line, esc};
-use crate::report::{Report, Section, metric_rows};
+use crate::report::svg::{self, Columns, Line, esc};
+use crate::report::{Report, Section, figures, metric_rows};
 
 /// Programme metrics and trend: [`trend`], then [`metric_table`].
 pub(super) fn metrics(o: &mut String, r: &Report) {
@@ -14,8 +14,9 @@ pub(super) fn metrics(o: &mut String, r: &Report) {
     o.push_str("</section>");
 }
 
-/// The trend, within the metrics section: charts of the on-time rate and the MTTR
-/// window by window, then the trend table.
+/// The trend, within the metrics section: the new findings of the latest window against
+/// the one before, charts of the on-time rate, the MTTR, the risk-days and the new
+/// findings window by window, then the trend table (their numbers as text).
 fn trend(o: &mut String, r: &Report) {
     let labels: Vec<String> = r
         .trend
@@ -24,9 +25,22 @@ fn trend(o: &mut String, r: &Report) {
         .collect();
     let on_time: Vec<Option<f64>> = r.trend.iter().map(|t| t.on_time_pct).collect();
     let mttr: Vec<Option<f64>> = r.trend.iter().map(|t| t.mttr_median_days).collect();
+    let risk: Vec<Option<f64>> = r.trend.iter().map(|t| Some(t.risk_days)).collect();
+    let new: Vec<f64> = r.trend.iter().map(|t| t.new_findings as f64).collect();
+    // The latest window stands out: it is the one the sentence above compares.
+    let mut new_colours = vec!["#94a3b8"; new.len().saturating_sub(1)];
+    new_colours.push("#1d4ed8");
     let _ = write!(
         o,
-        "<div class=\"charts\"><figure>{}<figcaption>Share of findings due in each {}-day window that were remediated by their due date.</figcaption></figure><figure>{}<figcaption>Median days from first seen to verified fix, for findings remediated in each window.</figcaption></figure></div>",
+        "<p><b>New since the previous window:</b> {}</p>",
+        esc(&figures::new_since_text(
+            &r.new_findings,
+            r.trend_window_days
+        ))
+    );
+    let _ = write!(
+        o,
+        "<div class=\"charts\"><figure>{}<figcaption>Share of findings due in each {}-day window that were remediated by their due date.</figcaption></figure><figure>{}<figcaption>Median days from first seen to verified fix, for findings remediated in each window.</figcaption></figure>",
         svg::line_chart(&Line {
             title: "On-time remediation rate (%)",
             x_labels: &labels,
@@ -45,11 +59,35 @@ fn trend(o: &mut String, r: &Report) {
             colour: "#1d4ed8",
         })
     );
+    let _ = write!(
+        o,
+        "<figure>{}<figcaption>Σ score × days open within each window, over every finding open at some time in it (the exposure figure of <code>patchloop metrics</code>).</figcaption></figure><figure>{}<figcaption>Findings first seen in each window, whatever their state now; the latest window in blue.</figcaption></figure></div>",
+        svg::line_chart(&Line {
+            title: "Risk-days per window",
+            x_labels: &labels,
+            values: &risk,
+            y_max: None,
+            unit: "",
+            colour: "#7c3aed",
+        }),
+        svg::column_chart(&Columns {
+            title: "New findings per window",
+            labels: &labels,
+            values: &new,
+            unit: "",
+            colours: &new_colours,
+        })
+    );
     let rows: Vec<Vec<String>> = crate::report::trend_rows(&r.trend)
         .into_iter()
         .map(|row| row.iter().map(|c| esc(c)).collect())
         .collect();
-    table(o, &crate::report::TREND_HEADER, &[1, 2, 3, 4, 5, 6], &rows);
+    table(
+        o,
+        &crate::report::TREND_HEADER,
+        &crate::report::TREND_NUMERIC,
+        &rows,
+    );
 }
 
 /// Every metric of the window with how it was counted, the exposure in risk-days

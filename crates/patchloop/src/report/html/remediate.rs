@@ -3,12 +3,12 @@
 use std::fmt::Write as _;
 
 use super::{open_section, shown, table};
-use crate::report::svg::{self, Bar, Bars, esc};
-use crate::report::{Report, Section, command, show_ratio};
+use crate::report::svg::{self, Bar, Bars, Columns, esc};
+use crate::report::{Report, Section, command, figures, show_ratio};
 use patchloop_model::ExceptionRowState;
 
-/// SLA and overdue by owner: the totals, a bar chart of the most urgent owners and
-/// the table of every owner with open findings.
+/// SLA and overdue by owner: the totals, a bar chart of the most urgent owners, a
+/// histogram of the open findings' ages and the table of every owner with open findings.
 pub(super) fn sla(o: &mut String, r: &Report) {
     let m = &r.metrics;
     open_section(o, Section::Sla, &m.ageing.csf);
@@ -34,9 +34,13 @@ pub(super) fn sla(o: &mut String, r: &Report) {
             ],
         })
         .collect();
+    let (labels, counts): (Vec<String>, Vec<f64>) = figures::age_rows(m)
+        .into_iter()
+        .map(|(label, n)| (label, n as f64))
+        .unzip();
     let _ = write!(
         o,
-        "<div class=\"charts\"><figure>{}</figure></div>",
+        "<div class=\"charts\"><figure>{}</figure><figure>{}<figcaption>Open findings (open, deployed or failed) at as of by whole days since first seen.</figcaption></figure></div>",
         svg::bar_chart(&Bars {
             title: "Open findings by owner",
             rows: &bars,
@@ -45,6 +49,14 @@ pub(super) fn sla(o: &mut String, r: &Report) {
                 ("overdue", "#f59e0b"),
                 ("within SLA", "#cbd5e1"),
             ],
+        }),
+        svg::column_chart(&Columns {
+            title: "Open findings by age",
+            labels: &labels,
+            values: &counts,
+            unit: "",
+            // Younger is cooler: the older bands are the ones past most SLAs.
+            colours: &["#93c5fd", "#60a5fa", "#f59e0b", "#ea580c", "#b91c1c"],
         })
     );
     let rows: Vec<Vec<String>> = owners
