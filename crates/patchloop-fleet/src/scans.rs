@@ -1,4 +1,4 @@
-//! The scan history of `patchloop gen --scans-per-host K` (spec §4.3): each host's
+//! The scan history of `patchloop gen --scans-per-host K` (spec §5): each host's
 //! findings written as K dated Trivy reports instead of `findings.csv` rows, so the
 //! loader, not the generator, says when a finding was seen, fixed and verified.
 //!
@@ -26,7 +26,7 @@
 //!   deployment it verifies (the finding's latest `deploy_succeeded` before it) and that
 //!   first such report is at or after the row's own time: the loader derives the
 //!   verification of that deployment from that report, and a recorded row between the
-//!   deployment and the report would stop it (spec §4.3: the recorded one wins). Two
+//!   deployment and the report would stop it (spec §5: the recorded one wins). Two
 //!   kinds of row are kept: one whose deployment no report follows (nothing to derive it
 //!   from), and one whose deployment is followed by a report *before* the verification
 //!   (that report still lists the finding and gives a derived `verify_failed`; the

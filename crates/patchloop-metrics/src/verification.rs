@@ -1,4 +1,4 @@
-//! Verification after deployment (spec §4.3 and §6): how long deployments wait for the
+//! Verification after deployment (spec §5 and §6): how long deployments wait for the
 //! scan or check that verifies them, and which owners have deployments waiting too long.
 //! Deployment is not remediation; this section shows the gap between the two.
 use std::collections::BTreeMap;

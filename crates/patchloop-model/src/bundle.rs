@@ -215,7 +215,7 @@ pub struct Bundle {
     #[serde(default)]
     pub evidence: IdentityEvidence,
     /// Scan history: every report read under `scans/`, and what each says of the
-    /// findings it covers (spec §4.3).
+    /// findings it covers (spec §5).
     #[serde(default)]
     pub scans: ScanHistory,
     /// The KEV catalog, when given.

@@ -125,7 +125,7 @@ simple_vocab!(
         RebootPending = "reboot_pending",
         /// Superseded by another patch.
         Superseded = "superseded",
-        /// A later scan still detects the flaw (spec §4.3; the reason of a
+        /// A later scan still detects the flaw (spec §5; the reason of a
         /// `verify_failed` derived from a rescan).
         StillDetected = "still_detected",
         /// Anything else.
@@ -165,7 +165,7 @@ pub struct Event {
     /// 1-based line in `events.csv`, so contradictions can be reported where they are;
     /// 0 for an event derived from a scan report.
     pub line: u64,
-    /// For an event derived from scan history (spec §4.3): the report it comes from.
+    /// For an event derived from scan history (spec §5): the report it comes from.
     /// `None` for a recorded event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<Text>,

@@ -1,4 +1,4 @@
-//! Scan history (spec §4.3): every scanner report of a host as an observation at its own
+//! Scan history (spec §5): every scanner report of a host as an observation at its own
 //! time, which findings each report covers, and the verifications a report gives after a
 //! deployment.
 //!
@@ -170,7 +170,7 @@ impl ScanHistory {
         self.reports.is_empty()
     }
 
-    /// The verifications the history gives (spec §4.3; `findings` sorted by (asset,
+    /// The verifications the history gives (spec §5; `findings` sorted by (asset,
     /// vuln)): after each `deploy_succeeded` of
     /// a finding, the first later covering report gives `verify_passed` (absent) or
     /// `verify_failed` with reason `still_detected` (present), at the report's time,

@@ -158,7 +158,7 @@ impl Session {
     }
 }
 
-/// The contract's order of actions within a secret.
+/// The spec's order of actions within a secret (docs/spec.md §5).
 fn action_rank(a: ClosureAction) -> u8 {
     match a {
         ClosureAction::IdentityReviewed => 0,

@@ -1,6 +1,6 @@
 //! `patchloop events`: the events the closed loop replays, recorded (`events.csv`) and
 //! derived (verifications from the scan history, deployments from Ansible runs), each
-//! derived one with the file it comes from (docs/spec.md §4.3).
+//! derived one with the file it comes from (docs/spec.md §5, "Verification by rescan").
 use patchloop::model::Event;
 
 use crate::columns::{self, Column};

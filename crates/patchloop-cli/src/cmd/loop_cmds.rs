@@ -42,7 +42,7 @@ pub struct StatusArgs {
     #[arg(long, value_name = "OWNER")]
     owner: Vec<String>,
     /// Only findings in this state; `identity_overdue` selects the findings whose
-    /// identity actions are past their identity due date, in any state (docs/spec.md §9).
+    /// identity actions are past their identity due date, in any state (docs/spec.md §5).
     #[arg(long, value_parser = ["open", "deployed", "failed", "remediated", "closed", "false_confidence", "identity_accepted", "identity_overdue"])]
     state: Option<String>,
     /// Output format.
@@ -145,7 +145,7 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                 out!("{}", columns::table(&cols, &findings, &|_, _| None));
                 if args.asset.is_some() || args.vuln.is_some() {
                     // One host or flaw asked for: its timeline, recorded and derived
-                    // events side by side (docs/spec.md §4.3).
+                    // events side by side (docs/spec.md §5, "Verification by rescan").
                     let shown: std::collections::BTreeSet<(&str, &str)> = findings
                         .iter()
                         .map(|f| (f.asset_id.as_str(), f.vuln_id.as_str()))
@@ -355,7 +355,7 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 26] {
 }
 
 /// Where the last verification comes from: `events.csv:LINE`, or the report a derived
-/// verification (or a remediation by rescan) comes from (docs/spec.md §4.3).
+/// verification (or a remediation by rescan) comes from (docs/spec.md §5, "Verification by rescan").
 fn verified_by(f: &FindingLifecycle) -> String {
     match &f.verification {
         None => String::new(),

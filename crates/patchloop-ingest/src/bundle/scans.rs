@@ -1,4 +1,4 @@
-//! The scan history of a bundle (spec §4.3): every report under `scans/` and its dated
+//! The scan history of a bundle (spec §5): every report under `scans/` and its dated
 //! folders `scans/<YYYY-MM-DD>/`, each an observation of its host at its own time.
 //!
 //! A report's findings join the `findings.csv` rows (the merge gives first_seen and

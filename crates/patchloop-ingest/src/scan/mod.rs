@@ -95,9 +95,9 @@ pub struct ScanReport {
     /// `Status: not_affected`): the host is not vulnerable, so they are not findings.
     pub not_affected: usize,
     /// When the report observed its host: its own timestamp, else the context's
-    /// fallback (spec §4.3).
+    /// fallback (spec §5).
     pub at: Timestamp,
-    /// What the report covers, sorted and unique (spec §4.3): `trivy:<Type>` for OS
+    /// What the report covers, sorted and unique (spec §5): `trivy:<Type>` for OS
     /// packages, `trivy:<Type>:<Target>` for a language lockfile, `grype` and
     /// `osv-scanner` for the whole report (neither says what it looked at when it found
     /// nothing).

@@ -1,4 +1,4 @@
-//! `scans/` in a bundle (docs/bundle-format.md, docs/spec.md §4.3): dated folders,
+//! `scans/` in a bundle (docs/bundle-format.md, docs/spec.md §5, "Verification by rescan"): dated folders,
 //! multi-host reports matched to assets by the discovery matching rule, and nothing in
 //! `scans/` ignored in silence.
 use std::path::{Path, PathBuf};

@@ -73,7 +73,7 @@ pub enum RemediationEvidence {
     /// time unknown, so left out of every duration and on-time figure.
     ScannerFixedTimeUnknown,
     /// A later report of the scan history that covers the finding no longer lists it
-    /// (spec §4.3), with no verification recorded or derived for a deployment; see
+    /// (spec §5), with no verification recorded or derived for a deployment; see
     /// [`FindingLifecycle::no_deployment_recorded`].
     Scan,
 }
@@ -469,10 +469,10 @@ pub struct FindingLifecycle {
     pub remediated_at: Option<Timestamp>,
     /// What established it.
     pub remediated_by: Option<RemediationEvidence>,
-    /// Remediated by a rescan with no deployment recorded in the cycle (spec §4.3): the
+    /// Remediated by a rescan with no deployment recorded in the cycle (spec §5): the
     /// flaw went away, but nobody recorded a change; worth asking who patched it.
     pub no_deployment_recorded: bool,
-    /// State `deployed`: the deployment that still awaits its verification (spec §4.3
+    /// State `deployed`: the deployment that still awaits its verification (spec §5
     /// `awaiting_verification`), and whole days since it.
     pub awaiting_verification: Option<Awaiting>,
     /// The last verification (`verify_passed` or `verify_failed`), recorded or derived

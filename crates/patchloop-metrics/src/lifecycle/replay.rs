@@ -86,7 +86,7 @@ pub(crate) struct Machine {
     /// (verified at, seconds since the deployment) of every verification of a deployment.
     pub verification_lags: Vec<(Timestamp, i64)>,
     /// Remediated by a covering scan that no longer lists the finding while no
-    /// deployment was recorded in the cycle (spec §4.3 `no_deployment_recorded`).
+    /// deployment was recorded in the cycle (spec §5 `no_deployment_recorded`).
     pub no_deployment_recorded: bool,
     /// Index in `bundle.events` of the last verification replayed (recorded or derived).
     pub verification_idx: Option<u32>,

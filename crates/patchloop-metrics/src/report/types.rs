@@ -351,7 +351,7 @@ pub struct MetricsReport {
     pub failures: FailureMetrics,
     /// Cadence and patch latency.
     pub cadence: CadenceMetrics,
-    /// Verification after deployment (spec §4.3).
+    /// Verification after deployment (spec §5).
     pub verification: crate::VerificationMetrics,
     /// Discovery coverage; `None` in trend windows other than the latest (inventory and
     /// discovery are snapshots with no history).

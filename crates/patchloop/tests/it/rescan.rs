@@ -1,4 +1,4 @@
-//! Verification by rescan (docs/spec.md §4.3), end to end: small bundles with dated
+//! Verification by rescan (docs/spec.md §5, "Verification by rescan"), end to end: small bundles with dated
 //! Trivy reports are written to a temporary directory, loaded by the real loader and
 //! replayed by the `Session`; the property tests check the two invariants the spec
 //! states (a later report that still lists a finding never verifies it; a report that

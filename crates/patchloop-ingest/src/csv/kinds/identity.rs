@@ -53,8 +53,9 @@ fn list<T, E: std::fmt::Display>(
         .collect()
 }
 
-/// Reads `identity/secrets.csv`: metadata only. A column named `value`, `secret`, `raw`
-/// or `match` is reported and never read. A repeated secret_id keeps the first row.
+/// Reads `identity/secrets.csv`: metadata only. A column named like a secret value (any
+/// of `SECRET_VALUE_COLUMNS`: `value`, `secret`, `token`, `password`, …) is reported and
+/// never read. A repeated secret_id keeps the first row.
 pub fn read_secrets<R: Read>(
     reader: R,
     file: &str,
