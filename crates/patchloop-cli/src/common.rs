@@ -245,15 +245,19 @@ pub fn table_styled(
     out
 }
 
-/// Output format for the list-like subcommands.
+/// Output format of every list view (`queue` has these and SARIF): the same four
+/// everywhere, so a script or a wiki page can take any view (docs/user-guide.md §10 lists
+/// each view's CSV columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
     /// Aligned text for a terminal.
     Table,
     /// One JSON object (spec §8).
     Json,
-    /// CSV with a header row.
+    /// CSV with a header row, one value per field.
     Csv,
+    /// Markdown for a wiki page or a ticket: the view's table, every cell escaped.
+    Md,
 }
 
 /// The spec's JSON envelope (`schema`, `as_of`, `provenance`, then the body), pretty.

@@ -77,7 +77,9 @@ enum Command {
     ClosurePlan(cmd::graph_cmds::ClosureArgs),
     /// Non-human-identity hygiene: reused, cross-environment, long-lived and
     /// over-privileged credentials (OWASP NHI Top 10).
-    #[command(after_help = "Example:\n  patchloop nhi examples/fleet")]
+    #[command(
+        after_help = "Examples:\n  patchloop nhi examples/fleet\n  patchloop nhi examples/fleet --format md > nhi.md"
+    )]
     Nhi(cmd::graph_cmds::NhiArgs),
     /// The prioritised queue: every finding not remediated, with its SSVC decision,
     /// score, due date and a one-line why; of a bundle, or of one scanner report
@@ -93,7 +95,9 @@ enum Command {
     )]
     Explain(cmd::score_cmds::ExplainArgs),
     /// Hosts ranked by their immediate work, exploitation probability and blast radius.
-    #[command(after_help = "Example:\n  patchloop hosts examples/fleet --top 10")]
+    #[command(
+        after_help = "Examples:\n  patchloop hosts examples/fleet --top 10\n  patchloop hosts examples/fleet --format csv > hosts.csv"
+    )]
     Hosts(cmd::score_cmds::HostsArgs),
     /// The closed loop per finding: open, deployed, failed, remediated, closed or false
     /// confidence, with the identity actions still missing.
@@ -103,11 +107,13 @@ enum Command {
     Status(cmd::loop_cmds::StatusArgs),
     /// Programme metrics (docs/spec.md §6), each with numerator and denominator.
     #[command(
-        after_help = "Examples:\n  patchloop metrics examples/fleet\n  patchloop metrics examples/fleet --window 30d --trend 6"
+        after_help = "Examples:\n  patchloop metrics examples/fleet\n  patchloop metrics examples/fleet --window 30d --trend 6\n  patchloop metrics examples/fleet --trend 6 --format csv > metrics.csv   # one row per figure and window"
     )]
     Metrics(cmd::loop_cmds::MetricsArgs),
     /// CMDB against discovery: accuracy, completeness, shadow, stale, unmanaged, unscanned.
-    #[command(after_help = "Example:\n  patchloop coverage examples/fleet")]
+    #[command(
+        after_help = "Examples:\n  patchloop coverage examples/fleet\n  patchloop coverage examples/fleet --format csv   # the hosts behind the figures"
+    )]
     Coverage(cmd::loop_cmds::SimpleArgs),
     /// Exception health: valid, invalid, expiring, expired with open findings.
     #[command(after_help = "Example:\n  patchloop exceptions examples/fleet")]

@@ -82,16 +82,27 @@ pub fn events(args: &EventsArgs) -> Result<u8, CliError> {
             common::envelope(s, "patchloop.events/v1", "events", &rows)?
         ),
         ListFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+        ListFormat::Md => out!(
+            "**Events as of {}** — {}\n\n{}",
+            common::ts(s.as_of()),
+            counts(&rows),
+            columns::markdown(&cols, &rows)
+        ),
         ListFormat::Table => {
-            let derived = rows.iter().filter(|e| e.derived_from.is_some()).count();
-            outln!(
-                "{} events ({} recorded, {} derived from reports and tool runs)",
-                rows.len(),
-                rows.len() - derived,
-                derived
-            );
+            outln!("{}", counts(&rows));
             out!("{}", columns::table(&cols, &rows, &|_, _| None));
         }
     }
     Ok(EXIT_OK)
+}
+
+/// `N events (R recorded, D derived from reports and tool runs)`.
+fn counts(rows: &[&Event]) -> String {
+    let derived = rows.iter().filter(|e| e.derived_from.is_some()).count();
+    format!(
+        "{} events ({} recorded, {} derived from reports and tool runs)",
+        rows.len(),
+        rows.len() - derived,
+        derived
+    )
 }

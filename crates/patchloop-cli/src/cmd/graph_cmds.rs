@@ -2,8 +2,12 @@
 //! `nhi` and `graph export`.
 use std::fmt::Write as _;
 
-use patchloop::graph::{ClosureAction, HostBlast, PlannedAction};
-use patchloop::model::AssetId;
+use patchloop::graph::{
+    BlastRadius, ClosureAction, ClosurePlan, HostBlast, NhiFinding, PathStep, PlannedAction,
+    SecretClosure,
+};
+use patchloop::model::{AssetId, VulnId};
+use patchloop::report::md_escape;
 
 use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
@@ -40,6 +44,9 @@ pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
     let b = s.bundle();
     if let Some(h) = &args.host {
         let r = s.blast_radius(h)?;
+        let (head, jewels) = blast_head(&r.summary, b.policy.blast_cap);
+        let rows = reached(&r);
+        let cols = reached_columns();
         match args.format {
             ListFormat::Json => {
                 outln!(
@@ -47,33 +54,17 @@ pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
                     common::envelope(s, "patchloop.blast-radius/v1", "host", &r)?
                 )
             }
-            _ => {
-                let s = &r.summary;
+            ListFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+            ListFormat::Md => out!(
+                "**{}**\n\n{}\n\n{}",
+                md_escape(&head),
+                md_escape(&jewels),
+                columns::markdown(&cols, &rows)
+            ),
+            ListFormat::Table => {
                 let mut out = String::new();
-                let _ = writeln!(
-                    out,
-                    "{}: B = {} (weight {}, cap {})",
-                    s.asset_id,
-                    fmt_b(s.blast),
-                    s.weight,
-                    b.policy.blast_cap
-                );
-                let _ = writeln!(
-                    out,
-                    "crown jewels reached: {}{}",
-                    if s.crown_jewels.is_empty() {
-                        "none".to_string()
-                    } else {
-                        s.crown_jewels
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
-                    s.hops_to_crown_jewel
-                        .map(|h| format!(" (nearest in {h} hops)"))
-                        .unwrap_or_default()
-                );
+                let _ = writeln!(out, "{head}");
+                let _ = writeln!(out, "{jewels}");
                 let list = |name: &str, v: Vec<String>, out: &mut String| {
                     let _ = writeln!(
                         out,
@@ -146,18 +137,98 @@ pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
                 common::envelope(s, "patchloop.blast-radius/v1", "hosts", &items)?
             );
         }
-        ListFormat::Csv | ListFormat::Table => {
+        ListFormat::Csv | ListFormat::Table | ListFormat::Md => {
             let ranked: Vec<(usize, &HostBlast)> =
                 all.iter().enumerate().map(|(i, h)| (i + 1, h)).collect();
             let cols = blast_columns();
-            if args.format == ListFormat::Csv {
-                out!("{}", columns::csv(&cols, &ranked));
-            } else {
-                out!("{}", columns::table(&cols, &ranked, &|_, _| None));
+            match args.format {
+                ListFormat::Csv => out!("{}", columns::csv(&cols, &ranked)),
+                ListFormat::Md => out!(
+                    "**Blast radius as of {}** — {} host(s), largest first (cap {})\n\n{}",
+                    common::ts(s.as_of()),
+                    ranked.len(),
+                    b.policy.blast_cap,
+                    columns::markdown(&cols, &ranked)
+                ),
+                _ => out!("{}", columns::table(&cols, &ranked, &|_, _| None)),
             }
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The first two lines about one host: `web-01: B = 0.651 (weight 36, cap 200)` and
+/// the crown jewels it reaches.
+fn blast_head(s: &HostBlast, cap: f64) -> (String, String) {
+    let head = format!(
+        "{}: B = {} (weight {}, cap {cap})",
+        s.asset_id,
+        fmt_b(s.blast),
+        s.weight
+    );
+    let jewels = format!(
+        "crown jewels reached: {}{}",
+        if s.crown_jewels.is_empty() {
+            "none".to_string()
+        } else {
+            s.crown_jewels
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        s.hops_to_crown_jewel
+            .map(|h| format!(" (nearest in {h} hops)"))
+            .unwrap_or_default()
+    );
+    (head, jewels)
+}
+
+/// One node a host reaches (`blast-radius --host` as CSV and Markdown).
+struct Reached<'a> {
+    kind: patchloop::graph::NodeKind,
+    id: &'a str,
+    walked_through: bool,
+    crown_jewel: bool,
+}
+
+/// Every node `r` reaches: resources, hosts, then secrets, each sorted by id.
+fn reached(r: &BlastRadius) -> Vec<Reached<'_>> {
+    use patchloop::graph::NodeKind;
+    let jewel = |id: &str| r.summary.crown_jewels.iter().any(|c| c.as_str() == id);
+    let resources = r.resources.iter().map(|x| Reached {
+        kind: NodeKind::Resource,
+        id: x.as_str(),
+        walked_through: r.expanded_resources.contains(x),
+        crown_jewel: jewel(x.as_str()),
+    });
+    let hosts = r.hosts.iter().map(|x| Reached {
+        kind: NodeKind::Host,
+        id: x.as_str(),
+        walked_through: false,
+        crown_jewel: false,
+    });
+    let secrets = r.secrets.iter().map(|x| Reached {
+        kind: NodeKind::Secret,
+        id: x.as_str(),
+        walked_through: false,
+        crown_jewel: false,
+    });
+    resources.chain(hosts).chain(secrets).collect()
+}
+
+/// The columns of `blast-radius --host` as CSV and Markdown: one row per node reached.
+fn reached_columns<'a>() -> [Column<Reached<'a>>; 4] {
+    type C<'a> = Column<Reached<'a>>;
+    [
+        C::shown("node_kind", "KIND", |n| n.kind.to_string()),
+        C::shown("node_id", "NODE", |n| n.id.to_string()),
+        // A resource reached over write or admin is walked through to what it holds.
+        C::shown("walked_through", "WALKED THROUGH", |n| {
+            n.walked_through.to_string()
+        }),
+        C::shown("crown_jewel", "CROWN JEWEL", |n| n.crown_jewel.to_string()),
+    ]
 }
 
 /// The columns of `blast-radius`.
@@ -206,39 +277,31 @@ pub fn paths(args: &PathArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
     let s = &opened.session;
     let p = s.path(&args.host)?;
+    let steps: Vec<(usize, &PathStep)> = p
+        .iter()
+        .flat_map(|p| p.steps.iter().enumerate())
+        .map(|(i, st)| (i + 1, st))
+        .collect();
+    let cols = path_columns();
+    let head = match &p {
+        None => format!("{} reaches no crown jewel", args.host),
+        Some(p) => format!(
+            "{} reaches crown jewel {} in {} hops",
+            p.asset_id, p.crown_jewel, p.hops
+        ),
+    };
     match args.format {
         ListFormat::Json => outln!("{}", common::envelope(s, "patchloop.path/v1", "path", &p)?),
-        ListFormat::Csv => {
-            let rows: Vec<Vec<String>> = p
-                .iter()
-                .flat_map(|p| p.steps.iter().enumerate())
-                .map(|(i, s)| {
-                    vec![
-                        (i + 1).to_string(),
-                        s.edge.to_string(),
-                        s.privilege.map(|x| x.to_string()).unwrap_or_default(),
-                        s.node.kind().to_string(),
-                        s.node.id().to_string(),
-                    ]
-                })
-                .collect();
-            out!(
-                "{}",
-                common::csv_text(
-                    &["step", "edge", "privilege", "node_kind", "node_id"],
-                    &rows
-                )
-            );
-        }
+        ListFormat::Csv => out!("{}", columns::csv(&cols, &steps)),
+        ListFormat::Md => out!(
+            "**{}**\n\n{}",
+            md_escape(&head),
+            columns::markdown(&cols, &steps)
+        ),
         ListFormat::Table => match p {
-            None => outln!("{} reaches no crown jewel", args.host),
+            None => outln!("{head}"),
             Some(p) => {
-                outln!(
-                    "{} reaches crown jewel {} in {} hops:",
-                    p.asset_id,
-                    p.crown_jewel,
-                    p.hops
-                );
+                outln!("{head}:");
                 outln!("  host      {}", p.asset_id);
                 for s in &p.steps {
                     let edge = match s.privilege {
@@ -251,6 +314,20 @@ pub fn paths(args: &PathArgs) -> Result<u8, CliError> {
         },
     }
     Ok(EXIT_OK)
+}
+
+/// The columns of `paths` as CSV and Markdown: one row per step from the host.
+fn path_columns<'a>() -> [Column<(usize, &'a PathStep)>; 5] {
+    type C<'a> = Column<(usize, &'a PathStep)>;
+    [
+        C::shown("step", "STEP", |(i, _)| i.to_string()).numeric(),
+        C::shown("edge", "EDGE", |(_, st)| st.edge.to_string()),
+        C::shown("privilege", "PRIVILEGE", |(_, st)| {
+            st.privilege.map(|x| x.to_string()).unwrap_or_default()
+        }),
+        C::shown("node_kind", "KIND", |(_, st)| st.node.kind().to_string()),
+        C::shown("node_id", "NODE", |(_, st)| st.node.id().to_string()),
+    ]
 }
 
 /// Flags of `patchloop closure-plan`.
@@ -310,89 +387,28 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
     let s = &opened.session;
     let plan = s.closure_plan(&args.host)?;
+    let rows = plan_rows(&plan);
+    let cols = plan_columns();
     match args.format {
         ListFormat::Json => outln!(
             "{}",
             common::envelope(s, "patchloop.closure-plan/v1", "plan", &plan)?
         ),
-        ListFormat::Csv => {
-            let mut rows = Vec::new();
-            for v in &plan.reviews {
-                rows.push(vec![
-                    "0".to_string(),
-                    "false".to_string(),
-                    String::new(),
-                    "identity_reviewed".to_string(),
-                    format!("review {v}"),
-                    String::new(),
-                ]);
-            }
-            for batch in &plan.batches {
-                for s in &batch.secrets {
-                    let holders: Vec<String> =
-                        s.other_holders.iter().map(ToString::to_string).collect();
-                    for a in &s.actions {
-                        rows.push(vec![
-                            batch.order.to_string(),
-                            batch.cycle.to_string(),
-                            s.secret_id.to_string(),
-                            a.event_kind().map_or_else(String::new, |k| k.to_string()),
-                            action_text(a),
-                            holders.join(";"),
-                        ]);
-                    }
-                }
-            }
-            out!(
-                "{}",
-                common::csv_text(
-                    &[
-                        "batch",
-                        "cycle",
-                        "secret_id",
-                        "event_kind",
-                        "action",
-                        "other_holders"
-                    ],
-                    &rows
-                )
+        ListFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+        ListFormat::Md => {
+            outln!(
+                "**Closure plan of {} as of {}**\n",
+                md_escape(plan.asset_id.as_str()),
+                common::ts(s.as_of())
             );
+            for n in plan_notes(&plan) {
+                outln!("{}\n", md_escape(&n));
+            }
+            out!("{}", columns::markdown(&cols, &rows));
         }
         ListFormat::Table => {
-            let open = !plan.reviews.is_empty()
-                || plan
-                    .batches
-                    .iter()
-                    .flat_map(|b| &b.secrets)
-                    .any(|s| !s.actions.is_empty() || !s.accepted.is_empty());
-            for v in &plan.reviews {
-                outln!(
-                    "review {v} first: record identity_reviewed (exposed or not_exposed) for it"
-                );
-            }
-            if plan.batches.is_empty() {
-                outln!("{} stores no secrets: nothing to close", plan.asset_id);
-            } else if plan.no_closure_needed {
-                outln!(
-                    "{}: no finding on this host requires identity closure (identity decision not_required, or a review found no exposure)",
-                    plan.asset_id
-                );
-            } else if !open {
-                outln!(
-                    "{}: identity exposure closed — every action is recorded after the patch",
-                    plan.asset_id
-                );
-            } else if plan.reviews.is_empty()
-                && plan
-                    .batches
-                    .iter()
-                    .flat_map(|b| &b.secrets)
-                    .all(|s| s.actions.is_empty())
-            {
-                outln!(
-                    "{}: nothing to do while the identity exception holds; the exposure is accepted, not closed",
-                    plan.asset_id
-                );
+            for n in plan_notes(&plan) {
+                outln!("{n}");
             }
             for batch in &plan.batches {
                 outln!(
@@ -453,6 +469,229 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
+/// What the plan says before its batches: the reviews to record first, and why there is
+/// nothing (more) to do when that is so.
+fn plan_notes(plan: &ClosurePlan) -> Vec<String> {
+    let mut notes: Vec<String> = plan
+        .reviews
+        .iter()
+        .map(|v| {
+            format!("review {v} first: record identity_reviewed (exposed or not_exposed) for it")
+        })
+        .collect();
+    let open = !plan.reviews.is_empty()
+        || plan
+            .batches
+            .iter()
+            .flat_map(|b| &b.secrets)
+            .any(|s| !s.actions.is_empty() || !s.accepted.is_empty());
+    if plan.batches.is_empty() {
+        notes.push(format!(
+            "{} stores no secrets: nothing to close",
+            plan.asset_id
+        ));
+    } else if plan.no_closure_needed {
+        notes.push(format!(
+            "{}: no finding on this host requires identity closure (identity decision not_required, or a review found no exposure)",
+            plan.asset_id
+        ));
+    } else if !open {
+        notes.push(format!(
+            "{}: identity exposure closed — every action is recorded after the patch",
+            plan.asset_id
+        ));
+    } else if plan.reviews.is_empty()
+        && plan
+            .batches
+            .iter()
+            .flat_map(|b| &b.secrets)
+            .all(|s| s.actions.is_empty())
+    {
+        notes.push(format!(
+            "{}: nothing to do while the identity exception holds; the exposure is accepted, not closed",
+            plan.asset_id
+        ));
+    }
+    notes
+}
+
+/// Where an action of a closure plan stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PlanStatus {
+    /// Still to do.
+    Missing,
+    /// Missing, but accepted under an identity exception until `accepted_until`.
+    Accepted,
+    /// Recorded done after the patch.
+    Done,
+}
+
+impl PlanStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Missing => "missing",
+            PlanStatus::Accepted => "accepted",
+            PlanStatus::Done => "done",
+        }
+    }
+}
+
+/// One row of a closure plan as CSV and Markdown list it: a review to record first
+/// (batch 0, `vuln_id` set), or one action of one secret with where it stands.
+struct PlanRow<'a> {
+    batch: u32,
+    cycle: bool,
+    secret: Option<&'a SecretClosure>,
+    vuln_id: Option<&'a VulnId>,
+    status: PlanStatus,
+    action: PlannedAction,
+}
+
+/// Every row of the plan: reviews, then per batch and secret the missing, accepted and
+/// done actions, in the plan's order.
+fn plan_rows(plan: &ClosurePlan) -> Vec<PlanRow<'_>> {
+    let mut rows: Vec<PlanRow> = plan
+        .reviews
+        .iter()
+        .map(|v| PlanRow {
+            batch: 0,
+            cycle: false,
+            secret: None,
+            vuln_id: Some(v),
+            status: PlanStatus::Missing,
+            action: PlannedAction::of(ClosureAction::IdentityReviewed),
+        })
+        .collect();
+    for batch in &plan.batches {
+        for s in &batch.secrets {
+            let of = |status: PlanStatus, list: &[PlannedAction]| -> Vec<PlanRow<'_>> {
+                list.iter()
+                    .map(|a| PlanRow {
+                        batch: batch.order,
+                        cycle: batch.cycle,
+                        secret: Some(s),
+                        vuln_id: None,
+                        status,
+                        action: a.clone(),
+                    })
+                    .collect()
+            };
+            rows.extend(of(PlanStatus::Missing, &s.actions));
+            rows.extend(of(PlanStatus::Accepted, &s.accepted));
+            rows.extend(of(PlanStatus::Done, &s.done));
+        }
+    }
+    rows
+}
+
+fn ids<T: ToString>(v: &[T]) -> String {
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The columns of `closure-plan` as CSV and Markdown: every field of the JSON's actions,
+/// one value each (lists `;`-separated); Markdown shows the batch, the secret, the status
+/// and the action in words.
+fn plan_columns<'a>() -> [Column<PlanRow<'a>>; 19] {
+    type C<'a> = Column<PlanRow<'a>>;
+    let secret = |r: &PlanRow| {
+        r.secret
+            .map(|s| s.secret_id.to_string())
+            .unwrap_or_default()
+    };
+    [
+        C::shown("batch", "BATCH", |r| r.batch.to_string()).numeric(),
+        C::csv("cycle", |r| r.cycle.to_string()),
+        C::shown("secret_id", "SECRET", secret),
+        C::csv("kind", |r| {
+            r.secret
+                .and_then(|s| s.kind)
+                .map(|k| k.to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("identity", |r| {
+            r.secret
+                .and_then(|s| s.identity.as_ref())
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        }),
+        // A leaked credential: where the scanner found it (never its value).
+        C::csv("found_in", |r| {
+            r.secret
+                .and_then(|s| s.found_in.clone())
+                .unwrap_or_default()
+        }),
+        C::shown("vuln_id", "VULN", |r| {
+            r.vuln_id.map(ToString::to_string).unwrap_or_default()
+        }),
+        C::shown("status", "STATUS", |r| r.status.as_str().to_string()),
+        // The closure action in the model's vocabulary, as the JSON names it; people read
+        // it in words.
+        C::shown("action", "ACTION", |r| r.action.action.to_string()).brief(|r| {
+            match (r.status, &r.action.evidence) {
+                (PlanStatus::Done, Some(e)) => e.clone(),
+                (PlanStatus::Accepted, _) => format!(
+                    "accepted until {}: {}",
+                    r.secret
+                        .and_then(|s| s.accepted_until)
+                        .map(common::last_day)
+                        .unwrap_or_default(),
+                    action_text(&r.action)
+                ),
+                _ => action_text(&r.action),
+            }
+        }),
+        C::csv("event_kind", |r| {
+            r.action
+                .event_kind()
+                .map_or_else(String::new, |k| k.to_string())
+        }),
+        C::csv("resource_id", |r| {
+            r.action
+                .resource_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        }),
+        C::csv("privilege", |r| {
+            r.action
+                .privilege
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("admin_on", |r| ids(&r.action.admin_on)),
+        C::csv("until", |r| {
+            r.action.until.map(common::ts).unwrap_or_default()
+        }),
+        C::csv("accepted_until", |r| {
+            match r.status {
+                PlanStatus::Accepted => r.secret.and_then(|s| s.accepted_until),
+                _ => None,
+            }
+            .map(common::ts)
+            .unwrap_or_default()
+        }),
+        C::csv("other_holders", |r| {
+            r.secret.map(|s| ids(&s.other_holders)).unwrap_or_default()
+        }),
+        C::csv("ephemeral_ttl", |r| {
+            r.secret
+                .and_then(|s| s.ephemeral_ttl)
+                .map(|t| t.to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("description", |r| match r.vuln_id {
+            Some(v) => format!("review {v} first: {}", action_text(&r.action)),
+            None => action_text(&r.action),
+        }),
+        C::csv("evidence", |r| {
+            r.action.evidence.clone().unwrap_or_default()
+        }),
+    ]
+}
+
 /// Flags of `patchloop nhi`.
 #[derive(Debug, clap::Args)]
 pub struct NhiArgs {
@@ -468,50 +707,71 @@ pub fn nhi(args: &NhiArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
     let s = &opened.session;
     let report = s.nhi()?;
+    let cols = nhi_columns();
     match args.format {
         ListFormat::Json => outln!(
             "{}",
             common::envelope(s, "patchloop.nhi/v1", "report", &report)?
         ),
-        ListFormat::Csv | ListFormat::Table => {
-            let rows: Vec<Vec<String>> = report
-                .findings
-                .iter()
-                .map(|f| {
-                    vec![
-                        f.code.as_str().to_string(),
-                        f.title.clone(),
-                        f.secrets
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(";"),
-                        f.hosts
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(";"),
-                        f.message.clone(),
-                    ]
-                })
-                .collect();
-            if args.format == ListFormat::Csv {
-                out!(
-                    "{}",
-                    common::csv_text(&["code", "title", "secrets", "hosts", "message"], &rows)
-                );
-            } else if rows.is_empty() {
-                outln!("no NHI hygiene findings");
-            } else {
-                let rows: Vec<Vec<String>> = rows
-                    .into_iter()
-                    .map(|r| vec![r[0].clone(), r[4].clone()])
-                    .collect();
-                out!("{}", common::table(&["OWASP", "FINDING"], &rows, &[]));
-            }
-        }
+        ListFormat::Csv => out!("{}", columns::csv(&cols, &report.findings)),
+        ListFormat::Md => out!(
+            "**NHI hygiene as of {}** — {} finding(s); long-lived: not renewed within {} days\n\n{}",
+            common::ts(s.as_of()),
+            report.findings.len(),
+            report.max_secret_age_days,
+            columns::markdown(&cols, &report.findings)
+        ),
+        ListFormat::Table if report.findings.is_empty() => outln!("no NHI hygiene findings"),
+        ListFormat::Table => out!("{}", columns::table(&cols, &report.findings, &|_, _| None)),
     }
     Ok(EXIT_OK)
+}
+
+/// The columns of `nhi`: every field of the JSON's findings, one value each (lists
+/// `;`-separated, the principal as kind and id); people see the code and the message.
+fn nhi_columns() -> [Column<NhiFinding>; 14] {
+    type C = Column<NhiFinding>;
+    [
+        C::shown("code", "OWASP", |f| f.code.as_str().to_string()),
+        C::csv("title", |f| f.title.clone()),
+        C::csv("principal_kind", |f| {
+            f.principal
+                .as_ref()
+                .map(|p| p.kind().to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("principal_id", |f| {
+            f.principal
+                .as_ref()
+                .map(|p| p.id().to_string())
+                .unwrap_or_default()
+        }),
+        C::csv("matched_on", |f| {
+            f.matched_on.map(|k| k.to_string()).unwrap_or_default()
+        }),
+        // An identifier (a fingerprint, a key id), never secret material.
+        C::csv("shared_value", |f| {
+            f.shared_value.as_deref().unwrap_or_default().to_string()
+        }),
+        // The other identifiers the same secrets share, `key=value`, `;`-separated.
+        C::csv("also_shared", |f| {
+            f.also_shared
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";")
+        }),
+        // NHI2: where a leak scanner found the credential (never its value).
+        C::csv("found_in", |f| f.found_in.clone().unwrap_or_default()),
+        C::csv("secrets", |f| ids(&f.secrets)),
+        C::csv("hosts", |f| ids(&f.hosts)),
+        C::csv("environments", |f| ids(&f.environments)),
+        C::csv("resources", |f| ids(&f.resources)),
+        C::csv("age_days", |f| {
+            f.age_days.map(|d| d.to_string()).unwrap_or_default()
+        }),
+        C::shown("message", "FINDING", |f| f.message.clone()),
+    ]
 }
 
 /// Export formats of `patchloop graph export`.

@@ -9,12 +9,7 @@ use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
 use crate::error::CliError;
 use patchloop::report::md_escape;
 
-fn ratio(r: &Ratio) -> String {
-    match r.value {
-        Some(v) => format!("{:.1}% ({}/{})", v * 100.0, r.numerator, r.denominator),
-        None => format!("n/a (0/{})", r.denominator),
-    }
-}
+use super::loop_lists::{self, ratio};
 
 fn dur(d: &DurationStats) -> String {
     let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1}d"));
@@ -120,50 +115,70 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                 )?
             );
         }
-        ListFormat::Csv | ListFormat::Table => {
+        ListFormat::Csv => out!("{}", columns::csv(&status_columns(), &findings)),
+        ListFormat::Table | ListFormat::Md => {
+            let md = args.format == ListFormat::Md;
             let cols = status_columns();
-            if args.format == ListFormat::Csv {
-                out!("{}", columns::csv(&cols, &findings));
-            } else {
+            let c = report.counts;
+            let counts = format!(
+                "{} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence, {} identity accepted; {} identity overdue",
+                c.open,
+                c.deployed,
+                c.failed,
+                c.remediated,
+                c.closed,
+                c.false_confidence,
+                c.identity_accepted,
+                c.identity_overdue
+            );
+            // One host or flaw asked for: its timeline, recorded and derived events side
+            // by side (docs/spec.md §5, "Verification by rescan").
+            let mut evs: Vec<&patchloop::model::Event> = Vec::new();
+            if args.asset.is_some() || args.vuln.is_some() {
+                let shown: std::collections::BTreeSet<(&str, &str)> = findings
+                    .iter()
+                    .map(|f| (f.asset_id.as_str(), f.vuln_id.as_str()))
+                    .collect();
+                evs = s
+                    .bundle()
+                    .events
+                    .iter()
+                    .filter(|e| match (&e.asset_id, &e.vuln_id) {
+                        (Some(a), Some(v)) => shown.contains(&(a.as_str(), v.as_str())),
+                        _ => false,
+                    })
+                    .collect();
+            }
+            let ecols = super::events::event_columns();
+            if md {
+                out!("**Loop as of {}** — {counts}\n\n", common::ts(s.as_of()));
                 // Old-credential reuse comes first (docs/spec.md §9.4).
+                for a in &report.alerts {
+                    outln!("- **ALERT** {}", md_escape(&alert_line(a)));
+                }
+                if !report.alerts.is_empty() {
+                    outln!();
+                }
+                out!("{}", columns::markdown(&cols, &findings));
+                if !evs.is_empty() {
+                    outln!("\nEvents (recorded in events.csv, or derived from a report):\n");
+                    out!("{}", columns::markdown(&ecols, &evs));
+                }
+                if !report.issues.is_empty() {
+                    outln!();
+                }
+                for i in &report.issues {
+                    outln!("- issue: {}", md_escape(&serde_json::to_string(i)?));
+                }
+            } else {
                 for a in &report.alerts {
                     outln!("ALERT {}", common::term(&alert_line(a)));
                 }
-                let c = report.counts;
-                outln!(
-                    "loop as of {}: {} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence, {} identity accepted; {} identity overdue",
-                    common::ts(s.as_of()),
-                    c.open,
-                    c.deployed,
-                    c.failed,
-                    c.remediated,
-                    c.closed,
-                    c.false_confidence,
-                    c.identity_accepted,
-                    c.identity_overdue
-                );
+                outln!("loop as of {}: {counts}", common::ts(s.as_of()));
                 out!("{}", columns::table(&cols, &findings, &|_, _| None));
-                if args.asset.is_some() || args.vuln.is_some() {
-                    // One host or flaw asked for: its timeline, recorded and derived
-                    // events side by side (docs/spec.md §5, "Verification by rescan").
-                    let shown: std::collections::BTreeSet<(&str, &str)> = findings
-                        .iter()
-                        .map(|f| (f.asset_id.as_str(), f.vuln_id.as_str()))
-                        .collect();
-                    let evs: Vec<&patchloop::model::Event> = s
-                        .bundle()
-                        .events
-                        .iter()
-                        .filter(|e| match (&e.asset_id, &e.vuln_id) {
-                            (Some(a), Some(v)) => shown.contains(&(a.as_str(), v.as_str())),
-                            _ => false,
-                        })
-                        .collect();
-                    if !evs.is_empty() {
-                        outln!("\nevents (recorded in events.csv, or derived from a report):");
-                        let ecols = super::events::event_columns();
-                        out!("{}", columns::table(&ecols, &evs, &|_, _| None));
-                    }
+                if !evs.is_empty() {
+                    outln!("\nevents (recorded in events.csv, or derived from a report):");
+                    out!("{}", columns::table(&ecols, &evs, &|_, _| None));
                 }
                 for i in &report.issues {
                     outln!("issue: {}", serde_json::to_string(i)?);
@@ -174,40 +189,54 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-/// The identity actions still missing, `secret:action[@resource]`, space-separated; the
-/// review as `review:identity_reviewed`; accepted ones marked `(accepted)`.
-fn missing_actions(f: &FindingLifecycle) -> String {
+/// The identity actions still missing, each as `secret:action[@resource]` (the review as
+/// `review:identity_reviewed`), with whether an identity exception accepts it.
+fn action_refs(f: &FindingLifecycle) -> Vec<(String, bool)> {
     let review = f
         .identity
         .iter()
         .flat_map(|c| c.missing.iter())
-        .map(|m| format!("review:{}", m.action));
+        .map(|m| (format!("review:{}", m.action), false));
     let missing = f
         .identity
         .iter()
         .flat_map(|c| c.secrets.iter())
         .flat_map(|s| {
-            let accepted = if s.accepted_by.is_some() {
-                "(accepted)"
-            } else {
-                ""
-            };
+            let accepted = s.accepted_by.is_some();
             s.missing.iter().map(move |m| {
-                format!(
-                    "{}:{}{}{accepted}",
-                    s.secret_id,
-                    m.action,
-                    m.resource_id
-                        .as_ref()
-                        .map(|r| format!("@{r}"))
-                        .unwrap_or_default()
-                )
+                let on = m
+                    .resource_id
+                    .as_ref()
+                    .map(|r| format!("@{r}"))
+                    .unwrap_or_default();
+                (format!("{}:{}{on}", s.secret_id, m.action), accepted)
             })
         });
-    review.chain(missing).collect::<Vec<_>>().join(" ")
+    review.chain(missing).collect()
 }
 
-/// Other hosts holding a shared credential of this finding's host, `secret>host`.
+/// For people: every missing action, space-separated, accepted ones marked `(accepted)`.
+fn missing_actions(f: &FindingLifecycle) -> String {
+    action_refs(f)
+        .into_iter()
+        .map(|(a, accepted)| if accepted { a + "(accepted)" } else { a })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// For CSV: the missing actions an identity exception accepts (`accepted`) or not,
+/// `;`-separated, one action a value; acceptance is its own column, not a suffix.
+fn action_list(f: &FindingLifecycle, accepted: bool) -> String {
+    action_refs(f)
+        .into_iter()
+        .filter(|(_, a)| *a == accepted)
+        .map(|(a, _)| a)
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Other hosts holding a shared credential of this finding's host, `secret>host`,
+/// `;`-separated.
 fn other_holders(f: &FindingLifecycle) -> String {
     let v: Vec<String> = f
         .identity
@@ -219,7 +248,7 @@ fn other_holders(f: &FindingLifecycle) -> String {
                 .map(move |h| format!("{}>{h}", s.secret_id))
         })
         .collect();
-    v.join(" ")
+    v.join(";")
 }
 
 /// The identity decision with its SLA standing, for the table.
@@ -246,7 +275,7 @@ fn re_exposed(f: &FindingLifecycle) -> bool {
 
 /// The columns of `status`: every CSV column; the table shows state with its failure
 /// reason, the remediation date, the SLA standing and the identity actions missing.
-fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 26] {
+fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 27] {
     type C<'a> = Column<&'a FindingLifecycle>;
     [
         C::shown("asset_id", "HOST", |f| f.asset_id.to_string()),
@@ -342,7 +371,7 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 26] {
         C::shown(
             "missing_identity_actions",
             "IDENTITY ACTIONS MISSING",
-            missing_actions_of,
+            |f| action_list(f, false),
         )
         .brief(|f| {
             if re_exposed(f) {
@@ -351,6 +380,7 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 26] {
                 missing_actions(f)
             }
         }),
+        C::csv("accepted_identity_actions", |f| action_list(f, true)),
     ]
 }
 
@@ -397,21 +427,6 @@ fn evidence_brief(f: &FindingLifecycle) -> String {
     out
 }
 
-fn missing_actions_of(f: &&FindingLifecycle) -> String {
-    missing_actions(f)
-}
-
-/// Output formats of `patchloop metrics`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MetricsFormat {
-    /// Text.
-    Table,
-    /// JSON.
-    Json,
-    /// Markdown.
-    Md,
-}
-
 /// Flags of `patchloop metrics`.
 #[derive(Debug, clap::Args)]
 pub struct MetricsArgs {
@@ -424,9 +439,9 @@ pub struct MetricsArgs {
     /// the same limit as `report --trend`).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=60))]
     trend: Option<u32>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = MetricsFormat::Table)]
-    format: MetricsFormat,
+    /// Output format (CSV: one row per figure and window; columns in docs/user-guide.md §10).
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
 }
 
 pub(crate) fn parse_days(s: &str) -> Result<u32, String> {
@@ -643,7 +658,11 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
     let view = s.metrics(args.window, args.trend)?;
     let (m, trend) = (view.metrics, view.trend);
     match args.format {
-        MetricsFormat::Json => {
+        ListFormat::Csv => out!(
+            "{}",
+            super::metrics_csv::render(&m, trend.as_ref().map(|t| t.windows.as_slice()))
+        ),
+        ListFormat::Json => {
             let extra = match &trend {
                 Some(t) => vec![("trend", serde_json::to_value(t)?)],
                 None => Vec::new(),
@@ -653,8 +672,8 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
                 common::envelope_with(s, "patchloop.metrics/v1", "metrics", &m, &extra)?
             );
         }
-        MetricsFormat::Table | MetricsFormat::Md => {
-            let md = args.format == MetricsFormat::Md;
+        ListFormat::Table | ListFormat::Md => {
+            let md = args.format == ListFormat::Md;
             let mut out = String::new();
             let _ = writeln!(
                 out,
@@ -751,14 +770,15 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-/// Flags of `patchloop coverage` and `patchloop exceptions`.
+/// Flags of `patchloop coverage`, `patchloop exceptions` and `patchloop alerts`.
 #[derive(Debug, clap::Args)]
 pub struct SimpleArgs {
     #[command(flatten)]
     bundle: BundleArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = common::Format::Table)]
-    format: common::Format,
+    /// Output format (CSV and Markdown list the hosts, exceptions or alerts behind the
+    /// figures).
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
 }
 
 /// The hosts behind a coverage figure, the first 20 by id (JSON lists them all).
@@ -785,17 +805,40 @@ pub fn coverage(args: &SimpleArgs) -> Result<u8, CliError> {
     let s = &opened.session;
     let as_of = s.as_of();
     let c = s.coverage()?;
-    if args.format == common::Format::Json {
-        outln!(
-            "{}",
-            common::envelope(s, "patchloop.coverage/v1", "coverage", &c)?
-        );
-        return Ok(EXIT_OK);
+    let rows = loop_lists::coverage_rows(&c);
+    let cols = loop_lists::coverage_columns();
+    match args.format {
+        ListFormat::Json => {
+            outln!(
+                "{}",
+                common::envelope(s, "patchloop.coverage/v1", "coverage", &c)?
+            );
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Csv => {
+            out!("{}", columns::csv(&cols, &rows));
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Md => {
+            outln!(
+                "**Coverage as of {}** [{}]\n",
+                common::ts(as_of),
+                c.csf.join(", ")
+            );
+            outln!(
+                "- inventory {} assets; discovery {} rows",
+                c.inventory,
+                c.discovered
+            );
+            for (label, value, _) in loop_lists::coverage_figures(&c) {
+                outln!("- {}", md_escape(&format!("{label} {value}")));
+            }
+            outln!();
+            out!("{}", columns::markdown(&cols, &rows));
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Table => {}
     }
-    let o = |r: &Option<Ratio>| {
-        r.as_ref()
-            .map_or("n/a (no discovery.csv)".to_string(), ratio)
-    };
     outln!(
         "coverage as of {} [{}]",
         common::ts(as_of),
@@ -806,45 +849,34 @@ pub fn coverage(args: &SimpleArgs) -> Result<u8, CliError> {
         c.inventory,
         c.discovered
     );
-    outln!("  accuracy (matched ÷ discovered):      {}", o(&c.accuracy));
-    outln!(
-        "  completeness (matched ÷ inventory):   {}",
-        o(&c.completeness)
-    );
-    outln!("  shadow (discovered, not inventoried): {}", o(&c.shadow));
-    for sh in &c.shadow_hosts {
-        let name = sh
-            .hostname
-            .as_ref()
-            .or(sh.fqdn.as_ref())
-            .map_or("(no name)", |h| h.as_str());
-        outln!(
-            "    {} {}{} (discovery.csv line {})",
-            common::term(name),
-            common::term(sh.ip.as_deref().unwrap_or("")),
-            sh.source
-                .as_deref()
-                .map(|s| format!(", seen by {}", common::term(s)))
-                .unwrap_or_default(),
-            sh.line
-        );
+    for (label, value, list) in loop_lists::coverage_figures(&c) {
+        outln!("  {label:<38}{value}");
+        match list {
+            loop_lists::CoverageList::Shadow => {
+                for sh in &c.shadow_hosts {
+                    let name = sh
+                        .hostname
+                        .as_ref()
+                        .or(sh.fqdn.as_ref())
+                        .map_or("(no name)", |h| h.as_str());
+                    outln!(
+                        "    {} {}{} (discovery.csv line {})",
+                        common::term(name),
+                        common::term(sh.ip.as_deref().unwrap_or("")),
+                        sh.source
+                            .as_deref()
+                            .map(|s| format!(", seen by {}", common::term(s)))
+                            .unwrap_or_default(),
+                        sh.line
+                    );
+                }
+            }
+            loop_lists::CoverageList::Stale => host_list(&c.stale_hosts),
+            loop_lists::CoverageList::Unmanaged => host_list(&c.unmanaged_hosts),
+            loop_lists::CoverageList::Unscanned => host_list(&c.unscanned_hosts),
+            loop_lists::CoverageList::None => {}
+        }
     }
-    outln!(
-        "  stale (not seen within {} days):      {}",
-        c.stale_days,
-        o(&c.stale)
-    );
-    host_list(&c.stale_hosts);
-    outln!(
-        "  unmanaged (no patch agent):           {}",
-        ratio(&c.unmanaged)
-    );
-    host_list(&c.unmanaged_hosts);
-    outln!(
-        "  unscanned:                            {}",
-        ratio(&c.unscanned)
-    );
-    host_list(&c.unscanned_hosts);
     for a in &c.ambiguous {
         let ids: Vec<&str> = a.asset_ids.iter().map(|i| i.as_str()).collect();
         outln!(
@@ -862,43 +894,52 @@ pub fn exceptions(args: &SimpleArgs) -> Result<u8, CliError> {
     let s = &opened.session;
     let view = s.exceptions()?;
     let x = &view.health;
-    if args.format == common::Format::Json {
-        outln!(
-            "{}",
-            common::envelope_with(
-                s,
-                "patchloop.exceptions/v1",
-                "exceptions",
-                x,
-                &[("rows", serde_json::to_value(&view.rows)?)],
-            )?
-        );
-        return Ok(EXIT_OK);
+    let rows: Vec<&patchloop::ExceptionRow> = view.rows.iter().collect();
+    let cols = loop_lists::exception_columns();
+    match args.format {
+        ListFormat::Json => {
+            outln!(
+                "{}",
+                common::envelope_with(
+                    s,
+                    "patchloop.exceptions/v1",
+                    "exceptions",
+                    x,
+                    &[("rows", serde_json::to_value(&view.rows)?)],
+                )?
+            );
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Csv => {
+            out!("{}", columns::csv(&cols, &rows));
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Md => {
+            outln!(
+                "**Exceptions as of {}** [{}]\n",
+                common::ts(s.as_of()),
+                x.csf.join(", ")
+            );
+            for l in loop_lists::exception_figures(x) {
+                outln!("- {}", md_escape(&l));
+            }
+            outln!(
+                "- identity exceptions active and valid (they accept a secret's missing closure actions; never close it): {}\n",
+                x.identity_active_valid
+            );
+            out!("{}", columns::markdown(&cols, &rows));
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Table => {}
     }
     outln!(
         "exceptions as of {} [{}]",
         common::ts(s.as_of()),
         x.csf.join(", ")
     );
-    outln!("  active: {}", x.active);
-    outln!("  active and valid: {}", ratio(&x.active_valid));
-    outln!(
-        "  active but invalid (no control or approver): {}",
-        ratio(&x.active_invalid)
-    );
-    outln!(
-        "  expiring within {} days: {}",
-        x.expiring_within_days,
-        ratio(&x.expiring)
-    );
-    outln!(
-        "  expired with findings still open: {}",
-        ratio(&x.expired_with_open_findings)
-    );
-    outln!(
-        "  open findings under a valid exception: {}",
-        ratio(&x.excepted_open_findings)
-    );
+    for l in loop_lists::exception_figures(x) {
+        outln!("  {l}");
+    }
     // The finding exceptions themselves, each with its state and what it rests on.
     let findings: Vec<_> = view.rows.iter().filter(|r| r.secret_id.is_none()).collect();
     if !findings.is_empty() {
@@ -979,18 +1020,49 @@ pub fn alerts(args: &SimpleArgs) -> Result<u8, CliError> {
     let s = &opened.session;
     let alerts = s.alerts()?;
     let switches = s.consumer_switches()?;
-    if args.format == common::Format::Json {
-        outln!(
-            "{}",
-            common::envelope_with(
-                s,
-                "patchloop.alerts/v1",
-                "alerts",
-                &alerts,
-                &[("consumer_switches", serde_json::to_value(&switches)?)],
-            )?
-        );
-        return Ok(EXIT_OK);
+    let rows: Vec<&patchloop::metrics::ReuseAlert> = alerts.iter().collect();
+    let cols = loop_lists::alert_columns();
+    match args.format {
+        ListFormat::Json => {
+            outln!(
+                "{}",
+                common::envelope_with(
+                    s,
+                    "patchloop.alerts/v1",
+                    "alerts",
+                    &alerts,
+                    &[("consumer_switches", serde_json::to_value(&switches)?)],
+                )?
+            );
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Csv => {
+            out!("{}", columns::csv(&cols, &rows));
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Md => {
+            outln!(
+                "**Alerts as of {}** [DE.CM-01, DE.CM-09] — {} old-credential use(s)\n",
+                common::ts(s.as_of()),
+                alerts.len()
+            );
+            out!("{}", columns::markdown(&cols, &rows));
+            if !switches.is_empty() {
+                let consumers: Vec<loop_lists::SwitchRow> = switches
+                    .iter()
+                    .flat_map(|w| w.consumers.iter().map(move |c| (w, c)))
+                    .collect();
+                outln!(
+                    "\n**Consumers of rotated credentials** [DE.CM-01, PR.AA-05]: seen with the new identifier since the rotation?\n"
+                );
+                out!(
+                    "{}",
+                    columns::markdown(&loop_lists::switch_columns(), &consumers)
+                );
+            }
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Table => {}
     }
     outln!(
         "alerts as of {} [DE.CM-01, DE.CM-09]: {} old-credential use(s)",

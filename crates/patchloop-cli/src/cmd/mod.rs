@@ -3,6 +3,8 @@ pub mod events;
 pub mod gen_fleet;
 pub mod graph_cmds;
 pub mod loop_cmds;
+pub mod loop_lists;
+pub mod metrics_csv;
 pub mod queue_filter;
 pub mod queue_sarif;
 pub mod queue_scan;

@@ -643,6 +643,12 @@ pub fn hosts(args: &HostsArgs) -> Result<u8, CliError> {
             common::envelope(s, "patchloop.hosts/v1", "hosts", &r.hosts)?
         ),
         common::ListFormat::Csv => out!("{}", columns::csv(&cols, &r.hosts)),
+        common::ListFormat::Md => out!(
+            "**Hosts as of {}** — {} inventoried\n\n{}",
+            common::ts(s.as_of()),
+            r.total_hosts,
+            columns::markdown(&cols, &r.hosts)
+        ),
         common::ListFormat::Table => {
             outln!(
                 "hosts as of {} ({} inventoried)",
@@ -655,8 +661,10 @@ pub fn hosts(args: &HostsArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-/// The host ranking's columns.
-fn host_columns() -> [Column<HostRank>; 15] {
+/// The host ranking's columns. The nearest crown jewel and its distance are two CSV
+/// columns (one value per field; `hops_to_crown_jewel` as `blast-radius` names it), and
+/// one cell for people: `db-payments (6 hops)`.
+fn host_columns() -> [Column<HostRank>; 16] {
     type C = Column<HostRank>;
     [
         C::shown("rank", "#", |h| h.rank.to_string()).numeric(),
@@ -681,7 +689,19 @@ fn host_columns() -> [Column<HostRank>; 15] {
         C::shown("nearest_crown_jewel", "NEAREST CROWN JEWEL", |h| {
             h.nearest_crown_jewel
                 .as_ref()
+                .map(|c| c.resource_id.to_string())
+                .unwrap_or_default()
+        })
+        .brief(|h| {
+            h.nearest_crown_jewel
+                .as_ref()
                 .map(|c| format!("{} ({} hops)", c.resource_id, c.hops))
+                .unwrap_or_default()
+        }),
+        C::csv("hops_to_crown_jewel", |h| {
+            h.nearest_crown_jewel
+                .as_ref()
+                .map(|c| c.hops.to_string())
                 .unwrap_or_default()
         }),
     ]

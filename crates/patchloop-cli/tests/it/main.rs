@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod determinism;
+mod formats;
 mod gen_cmd;
 mod gen_scans;
 mod injection;

@@ -159,17 +159,29 @@ fn no_subcommand_prints_or_writes_a_planted_secret() {
         vec!["metrics", bs, "--format", "json", "--trend", "3"],
         vec!["metrics", bs, "--format", "md"],
     ];
+    // Every list view in every format (issue 16 item 18).
+    let list = &["table", "json", "csv", "md"][..];
     for (cmd, formats) in [
-        ("queue", &["table", "json", "csv", "md"][..]),
-        ("hosts", &["table", "json", "csv"][..]),
-        ("blast-radius", &["table", "json", "csv"][..]),
-        ("nhi", &["table", "json", "csv"][..]),
-        ("status", &["table", "json", "csv"][..]),
+        ("queue", list),
+        ("hosts", list),
+        ("blast-radius", list),
+        ("nhi", list),
+        ("status", list),
+        ("coverage", list),
+        ("exceptions", list),
+        ("alerts", list),
+        ("events", list),
+        ("metrics", list),
         ("report", &["html", "md", "json"][..]),
     ] {
         for f in formats {
             runs.push(vec![cmd, bs, "--format", f]);
         }
+    }
+    for f in list {
+        runs.push(vec!["closure-plan", bs, "--host", "web-01", "--format", f]);
+        runs.push(vec!["paths", bs, "--host", "ci-runner-01", "--format", f]);
+        runs.push(vec!["blast-radius", bs, "--host", "web-01", "--format", f]);
     }
     let mut files = 0;
     for (i, args) in runs.iter().enumerate() {
