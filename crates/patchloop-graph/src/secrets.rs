@@ -149,6 +149,12 @@ pub struct SecretClosure {
     pub found_in: Option<String>,
     /// Other secrets of this plan its holder can obtain — the reason it goes first.
     pub can_obtain: Vec<SecretId>,
+    /// Secrets stored elsewhere that its holder can obtain, sorted (the secrets on its
+    /// paths that `blast-radius` and `paths` show): not this host's to rotate, but if the
+    /// host was compromised they may have been taken with it; each closes in the plan of
+    /// the host that stores it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub within_reach: Vec<SecretId>,
     /// The actions, in order: rotate, revoke sessions, verify each trusting resource,
     /// review privilege, enable detection. The graph lists every action closure needs;
     /// `patchloop::Session::closure_plan` keeps here only those still missing after the
@@ -328,6 +334,11 @@ impl Graph {
         }
         let comps: Vec<u32> = by_comp.keys().copied().collect();
         let groups: Vec<Vec<u32>> = by_comp.into_values().collect();
+        // Every other secret of the graph, with its component, for `within_reach`.
+        let others: Vec<u32> = (self.secret_base()..self.identity_base())
+            .filter(|o| !secrets.contains(o))
+            .collect();
+        let other_comps: Vec<u32> = others.iter().map(|&o| idx.comp_of(o)).collect();
         // reach[i][j]: batch i can obtain batch j.
         let reach: Vec<Vec<bool>> = comps.iter().map(|&c| idx.reaches(c, &comps)).collect();
         let can = |i: usize, j: usize| reach.get(i).and_then(|r| r.get(j)).copied() == Some(true);
@@ -373,12 +384,20 @@ impl Graph {
                         .filter(|&&o| o != s && batch_of(o).is_some_and(|j| j == i || can(i, j)))
                         .filter_map(|&o| self.secret_info(o).map(|x| x.id.clone()))
                         .collect();
+                    let reached = idx.reaches(idx.comp_of(s), &other_comps);
+                    let within_reach: Vec<SecretId> = others
+                        .iter()
+                        .zip(&reached)
+                        .filter(|(_, r)| **r)
+                        .filter_map(|(&o, _)| self.secret_info(o).map(|x| x.id.clone()))
+                        .collect();
                     Some(SecretClosure {
                         secret_id: info.id.clone(),
                         kind: meta.and_then(|m| m.kind),
                         identity: meta.and_then(|m| m.identity.clone()),
                         found_in: meta.and_then(|m| m.origin.found_in()),
                         can_obtain,
+                        within_reach,
                         actions: self.actions_for(s),
                         done: Vec::new(),
                         other_holders: Vec::new(),

@@ -440,6 +440,16 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
                         // can act on. File names come from the report: escaped.
                         outln!("    {}", common::term(found));
                     }
+                    if !s.within_reach.is_empty() {
+                        outln!(
+                            "    within its reach, stored elsewhere: {} (taken with it if the host was compromised; each closes in the plan of the host that stores it)",
+                            s.within_reach
+                                .iter()
+                                .map(|x| common::term(x.as_str()).into_owned())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                    }
                     if !s.other_holders.is_empty() {
                         let h: Vec<String> =
                             s.other_holders.iter().map(ToString::to_string).collect();
@@ -594,7 +604,7 @@ fn ids<T: ToString>(v: &[T]) -> String {
 /// The columns of `closure-plan` as CSV and Markdown: every field of the JSON's actions,
 /// one value each (lists `;`-separated); Markdown shows the batch, the secret, the status
 /// and the action in words.
-fn plan_columns<'a>() -> [Column<PlanRow<'a>>; 19] {
+fn plan_columns<'a>() -> [Column<PlanRow<'a>>; 20] {
     type C<'a> = Column<PlanRow<'a>>;
     let secret = |r: &PlanRow| {
         r.secret
@@ -622,6 +632,9 @@ fn plan_columns<'a>() -> [Column<PlanRow<'a>>; 19] {
             r.secret
                 .and_then(|s| s.found_in.clone())
                 .unwrap_or_default()
+        }),
+        C::csv("within_reach", |r| {
+            r.secret.map(|s| ids(&s.within_reach)).unwrap_or_default()
         }),
         C::shown("vuln_id", "VULN", |r| {
             r.vuln_id.map(ToString::to_string).unwrap_or_default()

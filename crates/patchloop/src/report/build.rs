@@ -226,6 +226,7 @@ impl Session {
                             h.rank
                         )
                     };
+                    let cut_by = path_cut(&h.asset_id, &path);
                     Some(ExposurePath {
                         csf: Tags::new(CSF_PATH),
                         chosen_because,
@@ -234,6 +235,7 @@ impl Session {
                         blast_radius: h.blast_radius,
                         crown_jewels: jewels,
                         path,
+                        cut_by,
                     })
                 });
 
@@ -477,4 +479,36 @@ fn action_text(a: &patchloop_metrics::ActionNeeded) -> String {
         (None, Some(u)) => format!("{} until {}", a.action, ts(u)),
         (None, None) => a.action.to_string(),
     }
+}
+
+/// What cuts the drawn path, as the host's closure plan says it: the first secret on the
+/// path is stored on the host (the walk starts with `stores`), so rotating it and revoking
+/// its sessions cuts the path there; any secret further along is within its reach, listed
+/// by `closure-plan` as such and closed in the plan of the host that stores it.
+fn path_cut(host: &patchloop_model::AssetId, path: &GraphPath) -> String {
+    let secrets: Vec<String> = path
+        .steps
+        .iter()
+        .filter_map(|s| match &s.node {
+            patchloop_graph::NodeRef::Secret(id) => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    let Some((first, rest)) = secrets.split_first() else {
+        return "No secret lies on this path: it is cut by removing an access grant, not by a rotation.".to_string();
+    };
+    let mut s = format!(
+        "Rotating {first}, stored on {host} and in its closure plan (patchloop closure-plan --host {host}), and revoking its sessions cuts this path at its first secret."
+    );
+    if !rest.is_empty() {
+        let one = rest.len() == 1;
+        s.push_str(&format!(
+            " Further along, {} {} within its reach: the plan lists {} as taken with it if {host} was compromised, {} by the plan of the host that stores it.",
+            rest.join(", "),
+            if one { "is" } else { "are" },
+            if one { "it" } else { "them" },
+            if one { "closed" } else { "each closed" },
+        ));
+    }
+    s
 }

@@ -353,6 +353,7 @@ fn exposure_path(o: &mut String, r: &Report) {
                 md_code(s.node.id(), false)
             );
         }
+        let _ = writeln!(o, "\n{}", t(&p.cut_by));
         o.push('\n');
     }
 }

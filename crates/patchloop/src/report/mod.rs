@@ -128,6 +128,10 @@ pub struct ExposurePath {
     pub crown_jewels: Vec<String>,
     /// The shortest path to the nearest one.
     pub path: GraphPath,
+    /// What cuts it, in the words of the host's closure plan: the path's first secret is
+    /// stored on the host and rotated by its plan; the secrets further along are within
+    /// that secret's reach (`closure-plan` lists them so), closed by their own hosts' plans.
+    pub cut_by: String,
 }
 
 /// One secret still to close on a patched host.

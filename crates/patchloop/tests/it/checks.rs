@@ -366,3 +366,48 @@ fn a_filtered_queue_is_the_whole_queue_filtered() {
         whole
     );
 }
+
+/// The report's path figure and `closure-plan` say the same thing: the path's first
+/// secret is in the host's plan, and every secret further along is listed as within
+/// that secret's reach (as `blast-radius` lists it among the secrets reached).
+#[test]
+fn the_path_figure_and_the_closure_plan_agree() {
+    use patchloop::graph::NodeRef;
+    let s = session("../../../../examples/fleet");
+    let r = s.report(&ReportOptions::new()).unwrap();
+    let p = r.exposure_path.expect("the example draws a path");
+    let secrets: Vec<String> = p
+        .path
+        .steps
+        .iter()
+        .filter_map(|st| match &st.node {
+            NodeRef::Secret(id) => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert!(secrets.len() >= 2, "{secrets:?}");
+    let plan = s.closure_plan(&aid(&p.asset_id)).unwrap();
+    let first = plan
+        .batches
+        .iter()
+        .flat_map(|b| &b.secrets)
+        .find(|c| c.secret_id.as_str() == secrets[0])
+        .expect("the path's first secret is in the host's plan");
+    for later in &secrets[1..] {
+        assert!(
+            first.within_reach.iter().any(|x| x.as_str() == later),
+            "{later} is within reach of {}",
+            secrets[0]
+        );
+        assert!(p.cut_by.contains(later.as_str()), "{}", p.cut_by);
+    }
+    assert!(p.cut_by.starts_with(&format!("Rotating {}", secrets[0])));
+    let blast = s.blast_radius(&aid(&p.asset_id)).unwrap();
+    let reached: Vec<String> = blast.secrets.iter().map(ToString::to_string).collect();
+    for x in &first.within_reach {
+        assert!(
+            reached.contains(&x.to_string()),
+            "{x} is in blast-radius's secrets too"
+        );
+    }
+}

@@ -302,8 +302,9 @@ fn exposure_path(o: &mut String, r: &Report) {
         }
         let _ = write!(
             o,
-            "<figure>{}<figcaption>Each arrow is one edge of the identity-exposure graph: a host stores a secret, the secret authenticates as an identity, an access grant reaches a resource, a resource runs on or contains the next node. Rotating the secrets on this path, and revoking their sessions, cuts it.</figcaption></figure>",
-            svg::path_diagram(&format!("{} → {}", p.asset_id, p.path.crown_jewel), &nodes)
+            "<figure>{}<figcaption>Each arrow is one edge of the identity-exposure graph: a host stores a secret, the secret authenticates as an identity, an access grant reaches a resource, a resource runs on or contains the next node. {}</figcaption></figure>",
+            svg::path_diagram(&format!("{} → {}", p.asset_id, p.path.crown_jewel), &nodes),
+            esc(&p.cut_by)
         );
     }
 }
