@@ -116,21 +116,26 @@ pub fn config_path(load: &LoadArgs) -> Option<PathBuf> {
 /// Reads a `--config` file as [`read_policy`] reads a policy: bounded, regular files
 /// and pipes only, UTF-8.
 fn read_config(p: &Path) -> Result<patchloop::ingest::ExternalConfig, CliError> {
+    Ok(patchloop::ingest::ExternalConfig {
+        name: p.display().to_string(),
+        text: read_settings(p, "configuration")?,
+    })
+}
+
+/// A `--policy` or `--config` file's text: at most [`MAX_POLICY_BYTES`], UTF-8; `what`
+/// names the file in errors.
+fn read_settings(p: &Path, what: &'static str) -> Result<String, CliError> {
     use std::io::{Error, ErrorKind};
     let fail = |source: Error| {
         CliError::unusable(PolicyFileError {
-            what: "configuration",
+            what,
             path: p.display().to_string(),
             source,
         })
     };
     let bytes = read_bounded(p, MAX_POLICY_BYTES).map_err(fail)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| fail(Error::new(ErrorKind::InvalidData, "not valid UTF-8")))?;
-    Ok(patchloop::ingest::ExternalConfig {
-        name: p.display().to_string(),
-        text,
-    })
+    String::from_utf8(bytes)
+        .map_err(|_| fail(Error::new(ErrorKind::InvalidData, "not valid UTF-8")))
 }
 
 /// `PATCHLOOP_LEAK_KEY` is set but cannot be used.
@@ -412,17 +417,7 @@ pub const MAX_POLICY_BYTES: u64 = 1 << 20;
 /// At most [`MAX_POLICY_BYTES`] are read; a larger file, a directory or a device
 /// (`/dev/zero`) is refused (exit 2). A pipe (`--policy <(…)`) is read up to the limit.
 pub fn read_policy(p: &Path) -> Result<Policy, CliError> {
-    use std::io::{Error, ErrorKind};
-    let fail = |source: Error| {
-        CliError::unusable(PolicyFileError {
-            what: "policy",
-            path: p.display().to_string(),
-            source,
-        })
-    };
-    let bytes = read_bounded(p, MAX_POLICY_BYTES).map_err(fail)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| fail(Error::new(ErrorKind::InvalidData, "not valid UTF-8")))?;
+    let text = read_settings(p, "policy")?;
     patchloop::ingest::config::parse_policy(&text, &p.display().to_string())
         .map_err(CliError::unusable)
 }
