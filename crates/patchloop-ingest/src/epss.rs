@@ -215,6 +215,55 @@ fn unit_interval(v: &str) -> Result<Probability, String> {
     Probability::new(x).map_err(|e| e.to_string())
 }
 
+/// Reads one line into `out`, ended by `\n`, `\r\n` or a lone `\r` (a file saved with
+/// classic Mac line ends must not become one line and lose every row); the ending is
+/// kept. Stops once more than `max` bytes are read, so the caller can tell the line is
+/// too long without holding it. Returns the bytes consumed, 0 at the end.
+fn read_line_any<R: BufRead>(r: &mut R, out: &mut Vec<u8>, max: usize) -> std::io::Result<usize> {
+    let mut total = 0usize;
+    loop {
+        let (ended, used) = {
+            let avail = match r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if avail.is_empty() {
+                return Ok(total);
+            }
+            let room = (max + 1).saturating_sub(total).min(avail.len());
+            let avail = avail.get(..room).unwrap_or_default();
+            match memchr::memchr2(b'\n', b'\r', avail) {
+                Some(i) => {
+                    out.extend_from_slice(avail.get(..=i).unwrap_or_default());
+                    (true, i + 1)
+                }
+                None => {
+                    out.extend_from_slice(avail);
+                    (false, avail.len())
+                }
+            }
+        };
+        r.consume(used);
+        total += used;
+        if ended {
+            // `\r\n` is one ending: take its `\n` too.
+            if out.last() == Some(&b'\r') {
+                let lf = matches!(r.fill_buf(), Ok(b) if b.first() == Some(&b'\n'));
+                if lf {
+                    r.consume(1);
+                    out.push(b'\n');
+                    total += 1;
+                }
+            }
+            return Ok(total);
+        }
+        if total > max {
+            return Ok(total);
+        }
+    }
+}
+
 fn read_lines<R: BufRead>(
     mut r: R,
     file: &str,
@@ -228,10 +277,7 @@ fn read_lines<R: BufRead>(
     let mut header: Option<Header> = None;
     loop {
         buf.clear();
-        // At most one byte more than a line may have: enough to tell it is too long.
-        let n = (&mut r)
-            .take(limits.line_bytes as u64 + 1)
-            .read_until(b'\n', &mut buf)
+        let n = read_line_any(&mut r, &mut buf, limits.line_bytes)
             .map_err(|e| unusable(file, format!("line {}: {e}", line_no + 1)))?;
         if n == 0 {
             break;
@@ -258,6 +304,17 @@ fn read_lines<R: BufRead>(
         }
         let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if line_no == 1
+            && (bytes.starts_with(&[0xFF, 0xFE])
+                || bytes.starts_with(&[0xFE, 0xFF])
+                || bytes.contains(&0))
+        {
+            return Err(unusable(
+                file,
+                "line 1: the file is UTF-16 encoded (or holds NUL bytes); save it as UTF-8"
+                    .to_string(),
+            ));
+        }
         let Ok(text) = std::str::from_utf8(bytes) else {
             errors.push(EpssError::Row {
                 file: file.to_string(),

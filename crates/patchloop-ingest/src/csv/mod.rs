@@ -348,6 +348,18 @@ impl<R: Read> Table<R> {
             Ok(h) => h.clone(),
             Err(e) => return Err(syntax(file, 1, &e)),
         };
+        // UTF-16 (a spreadsheet's "Unicode text" export) parses as bytes with a NUL in
+        // every other place: say what it is instead of quoting garbage.
+        let utf16_bom = header
+            .get(0)
+            .is_some_and(|f| f.starts_with(&[0xFF, 0xFE]) || f.starts_with(&[0xFE, 0xFF]));
+        if utf16_bom || header.as_slice().contains(&0) {
+            return Err(CsvError::Syntax {
+                file: file.to_string(),
+                line,
+                message: "the file is UTF-16 encoded (or holds NUL bytes in its header); save it as UTF-8 CSV".into(),
+            });
+        }
         if header.is_empty()
             || (header.len() == 1 && header.get(0).is_some_and(|h| h.trim_ascii().is_empty()))
         {
