@@ -308,3 +308,61 @@ fn two_output_files_are_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("name two files"));
     assert!(!a.exists() && !b.exists());
 }
+
+/// A credential chain of hundreds of hops draws its first and last steps and counts the
+/// rest: the report stays small (docs/hardening.md, "Bounded outputs").
+#[test]
+fn a_very_long_path_is_drawn_cut() {
+    let dir = scratch("long-path");
+    let w = |rel: &str, text: String| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let links = 300;
+    w("patchloop.toml", "as_of = \"2026-09-15\"\n".into());
+    w(
+        "assets.csv",
+        "asset_id,hostname,criticality\nh0,h0,high\n".into(),
+    );
+    // h0 stores s0; each s{k} authenticates as i{k}, which administers r{k}, which holds
+    // s{k+1} (stored on a host outside the inventory, so no shortcut); r{links} is the
+    // crown jewel.
+    let mut secrets = String::from("secret_id,kind,asset_id,identity\ns0,token,h0,i0\n");
+    let mut access = String::from("principal,resource_id,privilege\n");
+    let mut resources = String::from("resource_id,kind,criticality,crown_jewel,contains\n");
+    for k in 0..=links {
+        if k > 0 {
+            secrets.push_str(&format!("s{k},token,vault-host,i{k}\n"));
+        }
+        access.push_str(&format!("i{k},r{k},admin\n"));
+        let next = if k < links {
+            format!("s{}", k + 1)
+        } else {
+            String::new()
+        };
+        let crown = k == links;
+        resources.push_str(&format!("r{k},database,critical,{crown},{next}\n"));
+    }
+    w("identity/secrets.csv", secrets);
+    w("identity/access.csv", access);
+    w("identity/resources.csv", resources);
+    let d = dir.to_str().unwrap();
+    let md = patchloop(&["report", d, "--format", "md", "--lenient"]);
+    let md = String::from_utf8(md.stdout).unwrap();
+    let drawn = md.lines().filter(|l| l.starts_with("1. —")).count();
+    assert_eq!(drawn, patchloop::report::MAX_DRAWN_STEPS, "{md}");
+    assert!(
+        md.contains(&format!("1. … {} more steps …", 3 * links + 3 - 40)),
+        "{md}"
+    );
+    let html = patchloop(&["report", d, "--lenient"]).stdout;
+    let text = String::from_utf8(html).unwrap();
+    assert!(text.contains(&format!("{} more steps", 3 * links + 3 - 40)));
+    assert!(text.len() < 400_000, "{} bytes", text.len());
+    // The caption names a few of the secrets further along, and counts the rest.
+    assert!(
+        md.contains("s1, s2, s3, s4, s5 and 295 more are within its reach"),
+        "{md}"
+    );
+}

@@ -502,9 +502,19 @@ fn path_cut(host: &patchloop_model::AssetId, path: &GraphPath) -> String {
     );
     if !rest.is_empty() {
         let one = rest.len() == 1;
+        // A long chain names its first few and counts the rest (closure-plan lists all).
+        let named = if rest.len() > 8 {
+            format!(
+                "{} and {} more",
+                rest.get(..5).unwrap_or_default().join(", "),
+                rest.len() - 5
+            )
+        } else {
+            rest.join(", ")
+        };
         s.push_str(&format!(
             " Further along, {} {} within its reach: the plan lists {} as taken with it if {host} was compromised, {} by the plan of the host that stores it.",
-            rest.join(", "),
+            named,
             if one { "is" } else { "are" },
             if one { "it" } else { "them" },
             if one { "closed" } else { "each closed" },

@@ -341,7 +341,8 @@ fn exposure_path(o: &mut String, r: &Report) {
             jewels.join(", ")
         );
         let _ = writeln!(o, "1. host {}", md_code(&p.asset_id, false));
-        for s in &p.path.steps {
+        let (head, skipped, tail) = super::drawn_steps(&p.path.steps);
+        let step = |o: &mut String, s: &patchloop_graph::PathStep| {
             let via = match s.privilege {
                 Some(pr) => format!("{} ({pr})", s.edge),
                 None => s.edge.to_string(),
@@ -352,6 +353,16 @@ fn exposure_path(o: &mut String, r: &Report) {
                 s.node.kind(),
                 md_code(s.node.id(), false)
             );
+        };
+        for s in head {
+            step(o, s);
+        }
+        if skipped > 0 {
+            // A path too long to list whole: its middle is counted, not listed.
+            let _ = writeln!(o, "1. … {skipped} more steps …");
+        }
+        for s in tail {
+            step(o, s);
         }
         let _ = writeln!(o, "\n{}", t(&p.cut_by));
         o.push('\n');

@@ -82,6 +82,24 @@ pub struct QueueRow {
     pub why: String,
 }
 
+/// The most steps of a path the report draws: a 100 000-hop credential chain must not
+/// make a 150 MB page. A longer path is drawn as its first and last
+/// `MAX_DRAWN_STEPS / 2` steps with the number left out between them.
+pub const MAX_DRAWN_STEPS: usize = 40;
+
+/// The steps of `steps` the report draws: the first part, how many are left out, and
+/// the last part (all of them, and none left out, when there are at most
+/// [`MAX_DRAWN_STEPS`]).
+pub(crate) fn drawn_steps<T>(steps: &[T]) -> (&[T], usize, &[T]) {
+    if steps.len() <= MAX_DRAWN_STEPS {
+        return (steps, 0, &[]);
+    }
+    let half = MAX_DRAWN_STEPS / 2;
+    let head = steps.get(..half).unwrap_or_default();
+    let tail = steps.get(steps.len() - half..).unwrap_or_default();
+    (head, steps.len() - 2 * half, tail)
+}
+
 /// `curl 7.88.1 → 8.4.0`: the package, and the versions when known (empty without a
 /// package).
 pub fn fix_text(package: Option<&str>, installed: Option<&str>, fixed: Option<&str>) -> String {

@@ -287,18 +287,34 @@ fn exposure_path(o: &mut String, r: &Report) {
             crown_jewel: false,
             via: None,
         }];
-        let last = p.path.steps.len().saturating_sub(1);
-        for (i, s) in p.path.steps.iter().enumerate() {
+        let (head, skipped, tail) = crate::report::drawn_steps(&p.path.steps);
+        let step = |s: &patchloop_graph::PathStep, crown_jewel: bool| {
             let via = match s.privilege {
                 Some(pr) => format!("{} ({})", s.edge.as_str().replace('_', " "), pr),
                 None => s.edge.as_str().replace('_', " "),
             };
-            nodes.push(PathNode {
+            PathNode {
                 kind: s.node.kind().as_str().to_string(),
                 id: s.node.id().to_string(),
-                crown_jewel: i == last,
+                crown_jewel,
                 via: Some(via),
+            }
+        };
+        let ends_in_head = tail.is_empty();
+        for (i, s) in head.iter().enumerate() {
+            nodes.push(step(s, ends_in_head && i + 1 == head.len()));
+        }
+        if skipped > 0 {
+            // A path too long to draw whole: its middle is counted, not drawn.
+            nodes.push(PathNode {
+                kind: "…".into(),
+                id: format!("{skipped} more steps"),
+                crown_jewel: false,
+                via: Some("…".into()),
             });
+        }
+        for (i, s) in tail.iter().enumerate() {
+            nodes.push(step(s, i + 1 == tail.len()));
         }
         let _ = write!(
             o,
