@@ -94,6 +94,12 @@ pub const MAX_INPUT_BYTES: u64 = 2 << 30;
 /// whole.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
+/// Longest physical line of a bundle CSV file (64 MiB): a longer one ends the file's
+/// reading with a located error instead of the CSV parser buffering it whole (a 6 GiB
+/// one-line file would abort on memory). Far above any real row; a 10 MB field is still
+/// one row error.
+pub const MAX_CSV_LINE_BYTES: u64 = 64 << 20;
+
 /// Most row errors kept per file (1,000); the rest are counted and reported as one
 /// final "… and N more" error, so a file of millions of bad rows cannot fill memory.
 pub const MAX_ROW_ERRORS: usize = 1000;

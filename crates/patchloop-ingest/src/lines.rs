@@ -24,6 +24,10 @@ pub(crate) struct LineReader<R> {
     /// (offset, line) of each byte that starts a line and is not itself a break, not yet
     /// asked about.
     starts: VecDeque<(u64, u64)>,
+    /// Bytes since the last line break, and the most allowed
+    /// ([`crate::MAX_CSV_LINE_BYTES`]).
+    run: u64,
+    max_line: u64,
 }
 
 impl<R: Read> LineReader<R> {
@@ -40,7 +44,16 @@ impl<R: Read> LineReader<R> {
             line,
             after_break: true,
             starts: VecDeque::new(),
+            run: 0,
+            max_line: crate::MAX_CSV_LINE_BYTES,
         }
+    }
+
+    /// The same reader with another line-length limit (tests use small ones).
+    #[cfg(test)]
+    pub(crate) fn with_max_line(mut self, max_line: u64) -> Self {
+        self.max_line = max_line;
+        self
     }
 
     /// The line of the first non-break byte at or after `byte`; `None` when none has
@@ -57,9 +70,32 @@ impl<R: Read> LineReader<R> {
     }
 }
 
+impl<R> LineReader<R> {
+    /// The line of the next byte to be read.
+    pub(crate) fn current_line(&self) -> u64 {
+        self.line
+    }
+
+    /// The error for a line longer than the limit: the CSV parser would buffer it whole,
+    /// so reading stops there, located. The bytes before it were passed on, so the rows
+    /// before it still count.
+    fn too_long(&self) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "line {} is longer than {} bytes; the rest of the file is not read",
+                self.line, self.max_line
+            ),
+        )
+    }
+}
+
 impl<R: Read> Read for LineReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        if self.run > self.max_line {
+            return Err(self.too_long());
+        }
+        let mut n = self.inner.read(buf)?;
         for (i, &b) in buf.get(..n).unwrap_or_default().iter().enumerate() {
             let is_break = b == b'\n' || b == b'\r';
             if !is_break && self.after_break {
@@ -69,8 +105,22 @@ impl<R: Read> Read for LineReader<R> {
                 self.line += 1;
             }
             self.after_break = is_break;
+            if is_break {
+                self.run = 0;
+            } else {
+                self.run += 1;
+                if self.run > self.max_line {
+                    // Pass on what came before; the next read reports the line.
+                    n = i;
+                    break;
+                }
+            }
         }
         self.offset += n as u64;
+        if n == 0 && self.run > self.max_line {
+            // Nothing before the overflow to pass on: `Ok(0)` would read as the end.
+            return Err(self.too_long());
+        }
         Ok(n)
     }
 }
@@ -112,6 +162,31 @@ mod tests {
                 String::from_utf8_lossy(input)
             );
         }
+    }
+
+    #[test]
+    fn an_overlong_line_stops_the_reading_with_its_line() {
+        let input = b"h,x\n2,a\n3,aaaaaaaaaaaaaaaaaaaaaaaa\n4,a\n";
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(LineReader::new(&input[..]).with_max_line(10));
+        let mut rec = csv::ByteRecord::new();
+        assert!(rdr.read_byte_record(&mut rec).unwrap());
+        let e = loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => continue,
+                Ok(false) => panic!("the long line was read"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(e.contains("line 3 is longer than 10 bytes"), "{e}");
+        // The limit met at the first byte of a read is an error too, never an end.
+        let long = [b'a'; 64];
+        let mut r = LineReader::new(&long[..]).with_max_line(10);
+        let mut buf = [0u8; 11];
+        assert_eq!(r.read(&mut buf).unwrap(), 10);
+        assert!(r.read(&mut buf).is_err());
+        assert!(r.read(&mut buf).is_err());
     }
 
     #[test]

@@ -454,7 +454,11 @@ impl<R: Read> Table<R> {
                 Ok(true) => {}
                 Err(e) => {
                     let fatal = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
-                    let line = record_line(&mut self.rdr, e.position());
+                    let line = match record_line(&mut self.rdr, e.position()) {
+                        // An I/O error has no record position: the line being read.
+                        0 => self.rdr.get_ref().current_line(),
+                        l => l,
+                    };
                     errors.push(syntax(&self.file, line, &e));
                     if fatal {
                         break;

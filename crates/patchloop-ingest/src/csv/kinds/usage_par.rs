@@ -16,7 +16,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use super::usage::read_usage_summary;
+use super::usage::{fold_rows, read_usage_summary};
 use super::usage_fast::{Layout, Worker};
 use crate::Parsed;
 use crate::csv::{ColumnMap, CsvError, CsvKind, Table, finish};
@@ -67,6 +67,18 @@ fn last_boundary(buf: &[u8]) -> Option<usize> {
         }
     }
     last
+}
+
+/// The length of the longest line in `buf`, its line end excluded (a lone `\r` ends a
+/// line for the CSV reader too).
+fn longest_line(buf: &[u8]) -> u64 {
+    let mut longest = 0usize;
+    let mut start = 0usize;
+    for end in memchr::memchr2_iter(b'\n', b'\r', buf) {
+        longest = longest.max(end - start);
+        start = end + 1;
+    }
+    longest.max(buf.len() - start.min(buf.len())) as u64
 }
 
 /// The header line to put in front of every piece but the first, when the file's
@@ -140,7 +152,11 @@ fn read_in_pieces<R: Read>(
     let mut accs: Vec<Worker> = (0..workers).map(|_| Worker::default()).collect();
     let mut line = 1u64;
     let mut broke: Option<CsvError> = None;
-    while !pending.is_empty() || more {
+    // A line longer than any CSV line may be (`MAX_CSV_LINE_BYTES`) has no boundary to
+    // cut at: the rest of the file goes to the CSV reader, which stops at that line with
+    // its error, as the sequential reader does, instead of this buffer growing with it.
+    let mut overlong = false;
+    while (!pending.is_empty() || more) && !overlong {
         let mut batch = Vec::with_capacity(workers);
         while batch.len() < workers && (!pending.is_empty() || more) {
             // Grow until a record ends in the buffer, or the input ends.
@@ -155,6 +171,10 @@ fn read_in_pieces<R: Read>(
                     }
                 }
                 match last_boundary(&pending) {
+                    None if pending.len() as u64 > crate::MAX_CSV_LINE_BYTES => {
+                        overlong = true;
+                        break 0;
+                    }
                     _ if !more => break pending.len(),
                     Some(c) => break c,
                     None => {
@@ -169,8 +189,19 @@ fn read_in_pieces<R: Read>(
                     }
                 }
             };
+            if overlong {
+                break;
+            }
             let rest = pending.split_off(cut);
             let bytes = std::mem::replace(&mut pending, rest);
+            if longest_line(&bytes) > crate::MAX_CSV_LINE_BYTES {
+                // The piece holds the overlong line: it and the rest go to the CSV reader.
+                let mut whole = bytes;
+                whole.append(&mut pending);
+                pending = whole;
+                overlong = true;
+                break;
+            }
             let first_line = line;
             line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
             batch.push(Piece { first_line, bytes });
@@ -183,6 +214,16 @@ fn read_in_pieces<R: Read>(
         for r in results {
             errors.extend(r?);
         }
+    }
+    if overlong && let Some(w) = accs.first_mut() {
+        let mut ignored = Vec::new();
+        let rest = std::mem::take(&mut pending);
+        let input = header
+            .as_slice()
+            .chain(std::io::Cursor::new(rest))
+            .chain(reader);
+        let mut t = Table::open_at(input, file, CsvKind::Usage, map, &mut ignored, line - 1)?;
+        fold_rows(&mut t, file, &mut w.summary, &mut errors);
     }
     errors.extend(broke);
     // Merge pairwise in parallel: the merge order never changes the result.
@@ -316,6 +357,27 @@ mod tests {
             let got = show(read_in_pieces(&noted[..], "u.csv", &map, piece).unwrap());
             assert_eq!(got, want, "pieces of {piece}");
         }
+    }
+
+    /// A line longer than any CSV line may be: both readers keep the rows before it and
+    /// stop there with the same error, and neither buffers the line whole.
+    #[test]
+    fn an_overlong_line_ends_the_file_as_in_the_sequential_reader() {
+        let map = ColumnMap::new();
+        let mut input = unquoted(40);
+        input.extend_from_slice(b"\n2026-07-01T00:00:00Z,key-");
+        let long = usize::try_from(crate::MAX_CSV_LINE_BYTES).unwrap() + 1024;
+        input.resize(input.len() + long, b'x');
+        input.extend_from_slice(b",src,,,\n2026-07-02T00:00:00Z,key-after,src,,,\n");
+        let want = show(read_usage_summary(&input[..], "u.csv", &map).unwrap());
+        assert!(
+            want.1.iter().any(|e| e.contains("longer than")),
+            "{:?}",
+            want.1
+        );
+        assert!(!want.0.contains("key-after"));
+        let got = show(read_in_pieces(&input[..], "u.csv", &map, 1 << 20).unwrap());
+        assert_eq!(got, want);
     }
 
     fn show(p: Parsed<UsageSummary, CsvError>) -> (String, Vec<String>) {
