@@ -118,6 +118,12 @@ impl QueueFilter {
             && (self.decisions.is_empty() || self.decisions.contains(&decision))
     }
 
+    /// Whether some criterion needs a finding's assessment (KEV, severity): without one,
+    /// no entry is assessed but the ones listed.
+    fn needs_assessment(&self) -> bool {
+        self.kev || !self.severities.is_empty()
+    }
+
     /// Whether an assessed finding passes the rest.
     fn passes(&self, a: &Assessment) -> bool {
         (!self.kev || a.kev)
@@ -169,7 +175,8 @@ impl Session {
                 let ids = scoring.engine().ids(i);
                 let decision = scoring.decision(i);
                 matches!((ids, decision), (Some((asset, _)), Some(d)) if filter.admits(assets.as_ref(), asset, d))
-                    && scoring.assessment(i).is_some_and(|a| filter.passes(&a))
+                    && (!filter.needs_assessment()
+                        || scoring.assessment(i).is_some_and(|a| filter.passes(&a)))
             })
             .map(|(r, &i)| (r as u64 + 1, i))
             .collect();
