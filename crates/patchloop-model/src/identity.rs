@@ -50,13 +50,21 @@ impl SecretOrigin {
         else {
             return None;
         };
-        let mut s = format!("found by {scanner}");
+        // The report's strings can be anything: a path of megabytes must not become a
+        // line of megabytes in every output that names the leak.
+        let short = |t: &str| -> String {
+            match t.char_indices().nth(200) {
+                Some((at, _)) => format!("{}…", t.get(..at).unwrap_or_default()),
+                None => t.to_string(),
+            }
+        };
+        let mut s = format!("found by {}", short(scanner));
         if let Some(r) = rule {
-            s.push_str(&format!(" (rule {r})"));
+            s.push_str(&format!(" (rule {})", short(r)));
         }
         match (file, file_line) {
-            (Some(f), Some(l)) => s.push_str(&format!(" in {f}:{l}")),
-            (Some(f), None) => s.push_str(&format!(" in {f}")),
+            (Some(f), Some(l)) => s.push_str(&format!(" in {}:{l}", short(f))),
+            (Some(f), None) => s.push_str(&format!(" in {}", short(f))),
             (None, Some(l)) => s.push_str(&format!(" at line {l}")),
             (None, None) => {}
         }
@@ -295,5 +303,25 @@ mod tests {
         assert!(r.is_ambiguous("svc"));
         let json = serde_json::to_string(&Principal::Identity(IdentityName::new("svc").unwrap()));
         assert_eq!(json.unwrap(), "\"svc\"");
+    }
+
+    #[test]
+    fn where_a_leak_was_found_is_short_and_never_the_value() {
+        let leak = SecretOrigin::Leak {
+            scanner: Text::from("gitleaks"),
+            rule: Some(Text::from("aws-access-token")),
+            file: Some(Text::from("x".repeat(1 << 20).as_str())),
+            file_line: Some(14),
+            commit: Some(Text::from("4f2a9c1e0b7d3a5f6e8c9d0a1b2c3d4e5f6a7b8c")),
+            verified: Some(true),
+        };
+        let s = leak.found_in().unwrap();
+        assert!(s.len() < 400, "{} bytes", s.len());
+        assert!(s.starts_with("found by gitleaks (rule aws-access-token) in xxx"));
+        assert!(
+            s.ends_with("…:14, commit 4f2a9c1e0b7d, verified live by the scanner"),
+            "{s}"
+        );
+        assert_eq!(SecretOrigin::Inventory.found_in(), None);
     }
 }
