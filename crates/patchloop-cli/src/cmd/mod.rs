@@ -4,6 +4,8 @@ pub mod gen_fleet;
 pub mod graph_cmds;
 pub mod loop_cmds;
 pub mod loop_lists;
+pub mod loop_metrics;
+pub mod loop_status;
 pub mod metrics_csv;
 pub mod queue_filter;
 pub mod queue_sarif;
