@@ -105,7 +105,15 @@ impl Sink<'_> {
                 rule: f.rule.map(Text::from),
                 file: f.file.map(Text::from),
                 file_line: f.line,
-                commit: f.commit.map(Text::from),
+                // Kept only when it is a git object id (40 or 64 hex digits): any other text
+                // in that field may be secret material a broken report put there.
+                commit: f
+                    .commit
+                    .as_deref()
+                    .filter(|c| {
+                        matches!(c.len(), 40 | 64) && c.bytes().all(|b| b.is_ascii_hexdigit())
+                    })
+                    .map(Text::from),
                 verified: f.verified,
             },
         };
