@@ -51,6 +51,7 @@ fn builtin_intel() -> (KevCatalog, EpssSet, Vec<(VulnId, Option<&'static str>)>)
         entries: BTreeMap::new(),
         // Real entries, but a selection of them: not the catalog CISA published.
         synthetic: true,
+        added_after_as_of: 0,
     };
     let mut epss = EpssSet {
         model_version: None,

@@ -51,6 +51,30 @@ pub struct KevCatalog {
     /// JSON), so every provenance block says so instead of presenting it as CISA's.
     #[serde(default)]
     pub synthetic: bool,
+    /// Entries set aside by [`KevCatalog::forget_added_after`]: CISA added them after the
+    /// `as_of` being evaluated, so they were not known then (spec §3, "What `as_of`
+    /// means").
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub added_after_as_of: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl KevCatalog {
+    /// Sets aside every entry CISA added after `as_of`'s day (UTC), so a replay of the
+    /// past treats a flaw as known exploited only from the day it was listed. An entry
+    /// added on `as_of`'s own day is kept. Returns how many were set aside, which are
+    /// also counted in [`KevCatalog::added_after_as_of`].
+    pub fn forget_added_after(&mut self, as_of: Timestamp) -> u64 {
+        let day = as_of.date_naive();
+        let before = self.entries.len();
+        self.entries.retain(|_, e| e.date_added <= day);
+        let gone = (before - self.entries.len()) as u64;
+        self.added_after_as_of += gone;
+        gone
+    }
 }
 
 /// One EPSS score.
@@ -132,4 +156,32 @@ pub struct CvssFacts {
     pub confidentiality_high: bool,
     /// v4 exploit maturity, when the vector carries `E`.
     pub exploit_maturity: Option<ExploitMaturity>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_added_after_as_of_are_set_aside_and_counted() {
+        let id = |s: &str| VulnId::new(s).expect("id");
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let mut cat = KevCatalog::default();
+        for (cve, added) in [
+            ("CVE-2021-44228", "2021-12-10"),
+            ("CVE-2024-23897", "2024-08-19"),
+            ("CVE-2024-6387", "2024-08-20"),
+        ] {
+            cat.entries
+                .insert(id(cve), KevEntry::new(id(cve), day(added)));
+        }
+        let as_of = crate::parse_timestamp("2024-08-19T23:59:59Z").expect("as_of");
+        assert_eq!(cat.forget_added_after(as_of), 1);
+        assert_eq!(cat.added_after_as_of, 1);
+        assert!(
+            cat.entries.contains_key(&id("CVE-2024-23897")),
+            "added that day: known"
+        );
+        assert!(!cat.entries.contains_key(&id("CVE-2024-6387")));
+    }
 }

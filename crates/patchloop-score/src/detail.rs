@@ -438,7 +438,8 @@ impl Engine<'_> {
     ) -> Option<Assessment> {
         let fixed = self.cols.f_flags.get(i as usize)? & FLAG_FIXED != 0;
         let remediated = decide(remediated, || self.ids(i), || self.source(i), fixed);
-        self.assessment_with(i, as_of, !remediated)
+        let known = self.cols.first_seen(i as usize) <= as_of.timestamp();
+        self.assessment_with(i, as_of, known && !remediated)
     }
 
     pub(crate) fn assessment_with(

@@ -38,6 +38,18 @@ pub enum Diagnostic {
     },
     /// The bundle has no KEV catalog: no finding is treated as known exploited.
     KevAbsent,
+    /// KEV entries CISA added after `as_of` were set aside: replaying the past, a flaw is
+    /// known exploited only from the day it was listed (spec §3).
+    KevAddedAfterAsOf {
+        /// How many entries.
+        entries: u64,
+    },
+    /// The EPSS file was scored after `as_of`. There is no EPSS history to replay, so its
+    /// scores are used as given (spec §3).
+    EpssDatedAfterAsOf {
+        /// The file's `score_date`.
+        score_date: patchloop_model::Timestamp,
+    },
     /// The bundle has no EPSS file: every EPSS is read as 0.
     EpssAbsent,
     /// The EPSS file has no score for some vulnerabilities (non-CVE ids included): read as 0.

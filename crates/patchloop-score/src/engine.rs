@@ -409,8 +409,14 @@ impl<'b> Engine<'b> {
         }
 
         // Intel coverage, counted per finding.
-        if bundle.kev.is_none() {
-            diagnostics.push(Diagnostic::KevAbsent);
+        match &bundle.kev {
+            None => diagnostics.push(Diagnostic::KevAbsent),
+            Some(k) if k.added_after_as_of > 0 => {
+                diagnostics.push(Diagnostic::KevAddedAfterAsOf {
+                    entries: k.added_after_as_of,
+                });
+            }
+            Some(_) => {}
         }
         let (mut from_sev, mut unknown_cvss, mut epss_vulns, mut epss_findings) = (0, 0, 0, 0);
         let mut epss_seen: BTreeSet<&VulnId> = BTreeSet::new();

@@ -74,12 +74,14 @@ pub fn assessments<R: Remediated>(
                 severity: f.severity,
                 first_seen: f.first_seen.timestamp(),
                 scanner_fixed,
-                in_queue: !decide(
-                    remediated,
-                    || Some((&f.asset_id, &f.vuln_id)),
-                    || Some(FindingIdx(fi as u32)),
-                    scanner_fixed,
-                ),
+                // Not known at as_of: never in the queue (spec §3).
+                in_queue: f.first_seen <= as_of
+                    && !decide(
+                        remediated,
+                        || Some((&f.asset_id, &f.vuln_id)),
+                        || Some(FindingIdx(fi as u32)),
+                        scanner_fixed,
+                    ),
                 finding: Some(f),
             },
             candidates,

@@ -140,8 +140,25 @@ impl Scoring<'_, '_> {
             counts: self.counts(),
             items,
             matched: None,
-            diagnostics: self.engine().diagnostics().to_vec(),
+            diagnostics: self.diagnostics(),
         }
+    }
+
+    /// The engine's diagnostics, and what depends on `as_of`: an EPSS file scored after
+    /// it is used as given (no EPSS history exists to replay; spec §3).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut d = self.engine().diagnostics().to_vec();
+        let later = self
+            .engine()
+            .bundle()
+            .epss
+            .as_ref()
+            .and_then(|e| e.score_date);
+        if let Some(score_date) = later.filter(|&t| t > self.as_of()) {
+            d.push(Diagnostic::EpssDatedAfterAsOf { score_date });
+            d.sort();
+        }
+        d
     }
 
     /// The host ranking (or its first `limit` hosts), as [`hosts`] gives it.
@@ -155,7 +172,7 @@ impl Scoring<'_, '_> {
             as_of: self.as_of(),
             total_hosts,
             hosts,
-            diagnostics: self.engine().diagnostics().to_vec(),
+            diagnostics: self.diagnostics(),
         }
     }
 

@@ -25,6 +25,9 @@ pub(crate) const ST_EXCEPTED: u8 = 1 << 3;
 pub(crate) const ST_PUBLIC: u8 = 1 << 4;
 /// An exception entry exists for the finding (the due date must look it up).
 pub(crate) const ST_HAS_EXC: u8 = 1 << 5;
+/// First seen after `as_of`: not known then, so never in the queue (spec §3, "what
+/// `as_of` means").
+pub(crate) const ST_LATER: u8 = 1 << 6;
 
 /// Findings per work item. Chunking never changes a result: every finding is computed
 /// on its own, and every collection is reassembled in index order.
@@ -63,6 +66,14 @@ pub struct QueueCounts {
     pub scheduled: u64,
     /// Queue findings decided `defer`.
     pub defer: u64,
+    /// Findings first seen after `as_of`, not looked at: `as_of` replays what was known
+    /// then (spec §3). Left out of `findings`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seen_after_as_of: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl QueueCounts {
@@ -75,6 +86,7 @@ impl QueueCounts {
         self.out_of_cycle += o.out_of_cycle;
         self.scheduled += o.scheduled;
         self.defer += o.defer;
+        self.seen_after_as_of += o.seen_after_as_of;
         self
     }
 }
@@ -176,26 +188,32 @@ impl<'e, 'b> Scoring<'e, 'b> {
 
     fn fill<R: Remediated>(&mut self, remediated: &R, parallel: bool) {
         let cols = &self.engine.cols;
-        let ssvc = self.engine.ssvc;
-        let exc = &self.exc;
+        let ctx = Ctx {
+            cols,
+            ssvc: self.engine.ssvc,
+            exc: &self.exc,
+            seen_by: self.as_of_secs.saturating_sub(cols.epoch),
+        };
         if parallel {
             self.scores
                 .par_chunks_mut(CHUNK)
                 .zip(self.states.par_chunks_mut(CHUNK))
                 .enumerate()
-                .for_each(|(c, (s, st))| kernel(cols, ssvc, exc, remediated, c * CHUNK, s, st));
+                .for_each(|(c, (s, st))| kernel(&ctx, remediated, c * CHUNK, s, st));
         } else {
-            kernel(
-                cols,
-                ssvc,
-                exc,
-                remediated,
-                0,
-                &mut self.scores,
-                &mut self.states,
-            );
+            kernel(&ctx, remediated, 0, &mut self.scores, &mut self.states);
         }
     }
+}
+
+/// What every chunk of the kernel reads.
+struct Ctx<'a> {
+    cols: &'a Columns,
+    ssvc: &'a SsvcTable,
+    exc: &'a [(u32, ExcEffect)],
+    /// `as_of` as an offset from the columns' epoch: a finding whose first_seen offset
+    /// is larger was not known at `as_of`.
+    seen_by: i64,
 }
 
 /// Scores findings `start..start + scores.len()`. No allocation; each finding reads its
@@ -203,19 +221,24 @@ impl<'e, 'b> Scoring<'e, 'b> {
 /// score facts (the one random read) and, when it has one, its exception entry, which a
 /// cursor finds in order because both lists ascend by index.
 fn kernel<R: Remediated>(
-    cols: &Columns,
-    ssvc: &SsvcTable,
-    exc: &[(u32, ExcEffect)],
+    ctx: &Ctx<'_>,
     remediated: &R,
     start: usize,
     scores: &mut [f64],
     states: &mut [u8],
 ) {
+    let Ctx {
+        cols,
+        ssvc,
+        exc,
+        seen_by,
+    } = *ctx;
     let end = start + scores.len().min(states.len());
-    let (Some(fa), Some(fv), Some(ff)) = (
+    let (Some(fa), Some(fv), Some(ff), Some(fs)) = (
         cols.f_asset.get(start..end),
         cols.f_vuln.get(start..end),
         cols.f_flags.get(start..end),
+        cols.f_first_seen.get(start..end),
     ) else {
         return;
     };
@@ -225,9 +248,9 @@ fn kernel<R: Remediated>(
     let rows = fa
         .iter()
         .zip(fv)
-        .zip(ff)
+        .zip(ff.iter().zip(fs))
         .zip(scores.iter_mut().zip(states.iter_mut()));
-    for (j, (((&a, &v), &flags), (score_out, state_out))) in rows.enumerate() {
+    for (j, (((&a, &v), (&flags, &first)), (score_out, state_out))) in rows.enumerate() {
         let (Some(ah), Some(&base), Some(&vrow)) = (
             cols.assets.get(a as usize),
             cols.vuln_base.get(v as usize),
@@ -271,7 +294,9 @@ fn kernel<R: Remediated>(
             },
             fixed,
         );
-        if !remediated {
+        if i64::from(first) > seen_by {
+            st |= ST_LATER;
+        } else if !remediated {
             st |= ST_OPEN;
         }
         *state_out = st;
@@ -381,6 +406,10 @@ impl<'e, 'b> Scoring<'e, 'b> {
                     let Some(&st) = self.states.get(i) else {
                         continue;
                     };
+                    if st & ST_LATER != 0 {
+                        q.seen_after_as_of += 1;
+                        continue;
+                    }
                     q.findings += 1;
                     if st & ST_OPEN == 0 {
                         continue;

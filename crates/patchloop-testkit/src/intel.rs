@@ -57,6 +57,7 @@ pub fn kev_catalog(entries: impl IntoIterator<Item = impl Into<KevEntry>>) -> Ke
             })
             .collect(),
         synthetic: false,
+        added_after_as_of: 0,
     }
 }
 

@@ -76,6 +76,13 @@ impl SessionBuilder {
         if let Some(p) = self.policy {
             bundle.policy = p;
         }
+        // `as_of` replays what was known then (docs/spec.md §3): KEV entries listed later
+        // are set aside once, here, so every view agrees. Findings first seen later and
+        // events, scans, usage and rotations dated later are left out by the crates that
+        // read them, each against the same `as_of`.
+        if let Some(kev) = bundle.kev.as_mut() {
+            kev.forget_added_after(as_of);
+        }
         Ok(Session {
             bundle,
             as_of,

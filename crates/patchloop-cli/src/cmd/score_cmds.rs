@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use patchloop::metrics::{LoopState, SlaStatus};
 use patchloop::model::{AssetId, VulnId};
-use patchloop::score::{Assessment, Decision, HostRank, QueueReport};
+use patchloop::score::{Assessment, Decision, Diagnostic, HostRank, QueueReport};
 
 use super::{queue_sarif, queue_scan};
 use crate::columns::{self, Column};
@@ -316,8 +316,34 @@ fn summary(r: &QueueReport, filter: Option<&str>) -> String {
         (Some(n), Some(f)) => format!("; {n} match {f}"),
         _ => String::new(),
     };
+    // What --as-of set aside (docs/spec.md §3): said beside the counts it changes.
+    let mut later = Vec::new();
+    if c.seen_after_as_of > 0 {
+        later.push(format!("{} findings first seen", c.seen_after_as_of));
+    }
+    for d in &r.diagnostics {
+        if let Diagnostic::KevAddedAfterAsOf { entries } = d {
+            let noun = if *entries == 1 { "entry" } else { "entries" };
+            later.push(format!("{entries} KEV {noun} added"));
+        }
+    }
+    let epss = r.diagnostics.iter().find_map(|d| match d {
+        Diagnostic::EpssDatedAfterAsOf { score_date } => Some(format!(
+            "; EPSS scored {} (after as_of; used as given)",
+            score_date.format("%Y-%m-%d")
+        )),
+        _ => None,
+    });
+    let later = if later.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; not yet known at as_of, set aside: {}",
+            later.join(" and ") + " after it"
+        )
+    } + &epss.unwrap_or_default();
     format!(
-        "{} in queue of {} findings: {} immediate, {} out-of-cycle, {} scheduled, {} defer; {} overdue, {} excepted{matched}",
+        "{} in queue of {} findings: {} immediate, {} out-of-cycle, {} scheduled, {} defer; {} overdue, {} excepted{matched}{later}",
         c.in_queue,
         c.findings,
         c.immediate,

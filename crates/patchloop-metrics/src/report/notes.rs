@@ -102,6 +102,29 @@ impl Analysis<'_> {
                 format!("{later} events after as_of were not considered"),
             ));
         }
+        if let Some(k) = b.kev.as_ref().filter(|k| k.added_after_as_of > 0) {
+            n.push(Note::new(
+                "kev",
+                match k.added_after_as_of {
+                    1 => "1 KEV entry added after as_of was not considered".to_string(),
+                    n => format!("{n} KEV entries added after as_of were not considered"),
+                },
+            ));
+        }
+        if let Some(d) = b
+            .epss
+            .as_ref()
+            .and_then(|e| e.score_date)
+            .filter(|&d| d > as_of)
+        {
+            n.push(Note::new(
+                "epss",
+                format!(
+                    "EPSS scores of {} are after as_of and were used as given: there is no EPSS history to replay",
+                    d.format("%Y-%m-%d")
+                ),
+            ));
+        }
         if acc.not_yet_seen > 0 {
             n.push(Note::new(
                 "findings",
