@@ -37,6 +37,7 @@ pub mod kev;
 pub mod leaks;
 mod lines;
 pub mod scan;
+mod utf8;
 pub mod write;
 
 pub use bundle::{

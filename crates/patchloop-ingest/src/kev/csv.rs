@@ -75,7 +75,9 @@ pub fn read_kev_csv<R: Read>(
         }
     }
     let mut cat = KevCatalog::default();
-    let mut errors = Vec::new();
+    // Kept up to MAX_ROW_ERRORS (the last place taken by the count of the rest), so a
+    // file of millions of bad rows costs a thousand errors.
+    let mut errors = crate::RowErrors::new(crate::MAX_ROW_ERRORS.saturating_sub(1));
     let mut first_line: BTreeMap<VulnId, u64> = BTreeMap::new();
     let mut rec = ::csv::ByteRecord::new();
     loop {
@@ -130,6 +132,13 @@ pub fn read_kev_csv<R: Read>(
         }
         first_line.insert(e.cve.clone(), line);
         cat.entries.insert(e.cve.clone(), e);
+    }
+    let (mut errors, more) = errors.finish();
+    if more > 0 {
+        errors.push(KevError::More {
+            file: source.to_string(),
+            count: more,
+        });
     }
     Ok(Parsed { value: cat, errors })
 }

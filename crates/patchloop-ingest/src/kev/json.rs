@@ -6,28 +6,109 @@ use std::io::Read;
 
 use patchloop_model::{KevCatalog, Text, VulnId, parse_timestamp};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::{KevError, Key, Raw, entry};
 use crate::Parsed;
+use crate::utf8::LossyUtf8;
 
 /// The catalog's top level; only what patchloop reads, each field kept as raw JSON so a
 /// wrongly typed provenance field is a reported error, not a failed catalog.
-#[derive(Deserialize)]
-struct RawCatalog {
-    #[serde(rename = "catalogVersion")]
+/// The catalog's own fields; `vulnerabilities` is streamed entry by entry and only
+/// counted here, so a catalog of any size costs one entry's tree at a time.
+#[derive(Default)]
+struct Head {
     catalog_version: Option<Value>,
-    #[serde(rename = "dateReleased")]
     date_released: Option<Value>,
     count: Option<Value>,
-    /// Set by `patchloop gen` on the catalogs it makes up; never in CISA's.
-    #[serde(rename = "patchloopSynthetic")]
     synthetic: Option<Value>,
-    vulnerabilities: Option<Vec<Value>>,
+    /// Entries in `vulnerabilities`; `None` when the key is absent or null.
+    entries: Option<usize>,
 }
 
-/// One JSON entry: every field optional and untyped, so that a bad entry is reported
-/// field by field instead of failing the whole catalog.
+/// Reads the top-level object, handing each entry of `vulnerabilities` to `on_entry`
+/// with its index as soon as it is parsed.
+struct TopSeed<'a, F> {
+    on_entry: &'a mut F,
+}
+
+impl<'de, F: FnMut(usize, Value)> DeserializeSeed<'de> for TopSeed<'_, F> {
+    type Value = Head;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Head, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Value)> Visitor<'de> for TopSeed<'_, F> {
+    type Value = Head;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a KEV catalog object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        let mut head = Head::default();
+        let mut seen_vulns = false;
+        while let Some(key) = map.next_key::<String>()? {
+            let slot = match key.as_str() {
+                "catalogVersion" => &mut head.catalog_version,
+                "dateReleased" => &mut head.date_released,
+                "count" => &mut head.count,
+                "patchloopSynthetic" => &mut head.synthetic,
+                "vulnerabilities" => {
+                    if std::mem::replace(&mut seen_vulns, true) {
+                        return Err(serde::de::Error::duplicate_field("vulnerabilities"));
+                    }
+                    head.entries = map.next_value_seed(VulnsSeed {
+                        on_entry: &mut *self.on_entry,
+                    })?;
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if slot.is_some() {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate field `{key}`"
+                )));
+            }
+            *slot = Some(map.next_value()?);
+        }
+        Ok(head)
+    }
+}
+
+/// `vulnerabilities`: null, or an array whose elements go to `on_entry` one at a time.
+struct VulnsSeed<'a, F> {
+    on_entry: &'a mut F,
+}
+
+impl<'de, F: FnMut(usize, Value)> DeserializeSeed<'de> for VulnsSeed<'_, F> {
+    type Value = Option<usize>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Value)> Visitor<'de> for VulnsSeed<'_, F> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of entries")
+    }
+    fn visit_unit<E>(self) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<usize>, A::Error> {
+        let mut i = 0;
+        while let Some(v) = seq.next_element::<Value>()? {
+            (self.on_entry)(i, v);
+            i += 1;
+        }
+        Ok(Some(i))
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct RawEntry {
     #[serde(rename = "cveID")]
@@ -88,31 +169,14 @@ pub fn read_kev_json<R: Read>(
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         std::io::BufRead::consume(&mut reader, 3);
     }
-    let mut bytes = Vec::new();
-    reader
-        .take(crate::MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| unusable(format!("cannot read the catalog: {e}")))?;
-    if bytes.len() as u64 > crate::MAX_INPUT_BYTES {
-        return Err(unusable(format!(
-            "larger than {} bytes; refused",
-            crate::MAX_INPUT_BYTES
-        )));
-    }
-    // One invalid byte in a free-text field (`shortDescription`, `notes`, ...) must not
-    // cost the catalog: such a document is decoded lossily (U+FFFD for each invalid
-    // sequence) and every string that came out with a U+FFFD is reported below.
-    let (text, lossy) = match String::from_utf8(bytes) {
-        Ok(s) => (s, false),
-        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
-    };
-    let raw: RawCatalog = serde_json::from_str(&text)
-        .map_err(|e| unusable(format!("not a KEV JSON catalog: {}", crate::json_error(&e))))?;
-    drop(text);
-    let vulns = raw
-        .vulnerabilities
-        .ok_or_else(|| unusable("not a KEV JSON catalog: no `vulnerabilities` array".into()))?;
-    let mut errors = Vec::new();
+    // Streamed: one invalid byte in a free-text field (`shortDescription`, `notes`, ...)
+    // must not cost the catalog, so the bytes are decoded lossily on the way (U+FFFD for
+    // each invalid sequence) and every string that came out with a U+FFFD is reported;
+    // and each entry is checked as soon as it is parsed, so a catalog of any size up to
+    // MAX_INPUT_BYTES costs the entries kept, not a tree of the whole document.
+    let lossy_reader = LossyUtf8::new(reader, crate::MAX_INPUT_BYTES);
+    let replaced_so_far = lossy_reader.replacements();
+    let mut input = std::io::BufReader::with_capacity(64 << 10, lossy_reader);
     let bad =
         |path: String, field: &'static str, value: String, problem: String| KevError::BadJson {
             file: source.to_string(),
@@ -121,11 +185,100 @@ pub fn read_kev_json<R: Read>(
             value,
             problem,
         };
+    let mut entries: BTreeMap<VulnId, patchloop_model::KevEntry> = BTreeMap::new();
+    let mut first_index: BTreeMap<VulnId, usize> = BTreeMap::new();
+    let mut entry_errors = crate::RowErrors::new(crate::MAX_ROW_ERRORS.saturating_sub(1));
+    let mut replaced = 0usize;
+    let mut on_entry = |i: usize, v: Value| {
+        // Checked first: serde would read a JSON array positionally into the struct.
+        let raw = match &v {
+            Value::Object(_) => RawEntry::deserialize(&v).ok(),
+            _ => None,
+        };
+        if replaced_so_far.get() > 0
+            && let Value::Object(fields) = &v
+        {
+            for (key, value) in fields {
+                if let Value::String(s) = value
+                    && s.contains('\u{FFFD}')
+                {
+                    replaced += 1;
+                    entry_errors.push(bad(
+                        format!("vulnerabilities[{i}].{key}"),
+                        static_field(key),
+                        crate::clip(s),
+                        NOT_UTF8.into(),
+                    ));
+                }
+            }
+        }
+        let Some(raw) = raw else {
+            entry_errors.push(bad(
+                format!("vulnerabilities[{i}]"),
+                "entry",
+                json_text(&v),
+                "expected an object; entry skipped".into(),
+            ));
+            return;
+        };
+        let (e, problems) = entry(|key| {
+            Raw::from_json(match key {
+                Key::Cve => raw.cve.as_ref(),
+                Key::VendorProject => raw.vendor_project.as_ref(),
+                Key::Product => raw.product.as_ref(),
+                Key::DateAdded => raw.date_added.as_ref(),
+                Key::DueDate => raw.due_date.as_ref(),
+                Key::Ransomware => raw.ransomware.as_ref(),
+            })
+        });
+        let path = |key: Key| format!("vulnerabilities[{i}].{}", key.name());
+        entry_errors.extend(
+            problems
+                .into_iter()
+                .map(|p| bad(path(p.key), p.key.name(), p.value, p.problem)),
+        );
+        let Some(e) = e else { return };
+        if let Some(first) = first_index.get(&e.cve) {
+            entry_errors.push(bad(
+                path(Key::Cve),
+                Key::Cve.name(),
+                e.cve.to_string(),
+                format!("duplicate of vulnerabilities[{first}]; entry skipped"),
+            ));
+            return;
+        }
+        first_index.insert(e.cve.clone(), i);
+        entries.insert(e.cve.clone(), e);
+    };
+    let parsed = {
+        let mut de = serde_json::Deserializer::from_reader(&mut input);
+        TopSeed {
+            on_entry: &mut on_entry,
+        }
+        .deserialize(&mut de)
+        .and_then(|head| de.end().map(|()| head))
+    };
+    let raw = parsed.map_err(|e| {
+        if input.get_ref().over_limit() {
+            unusable(format!(
+                "larger than {} bytes; refused",
+                crate::MAX_INPUT_BYTES
+            ))
+        } else {
+            unusable(format!("not a KEV JSON catalog: {}", crate::json_error(&e)))
+        }
+    })?;
+    let lossy = input.get_ref().replaced() > 0;
+    drop(first_index);
+    let n_vulns = raw
+        .entries
+        .ok_or_else(|| unusable("not a KEV JSON catalog: no `vulnerabilities` array".into()))?;
+    let mut errors = Vec::new();
     let mut cat = KevCatalog {
         synthetic: raw.synthetic == Some(Value::Bool(true)),
+        entries,
         ..KevCatalog::default()
     };
-    let mut replaced = 0usize;
     if lossy {
         for (name, v) in [
             ("catalogVersion", raw.catalog_version.as_ref()),
@@ -170,77 +323,22 @@ pub fn read_kev_json<R: Read>(
     // A `count` that disagrees with the array is the one sign of a catalog cut or
     // edited after CISA published it.
     if let Some(count) = raw.count.as_ref().filter(|c| !c.is_null())
-        && count.as_u64() != Some(vulns.len() as u64)
+        && count.as_u64() != Some(n_vulns as u64)
     {
         errors.push(bad(
             "count".into(),
             "count",
             json_text(count),
-            format!(
-                "the catalog says it has this many entries but has {}",
-                vulns.len()
-            ),
+            format!("the catalog says it has this many entries but has {n_vulns}"),
         ));
     }
-    let mut first_index: BTreeMap<VulnId, usize> = BTreeMap::new();
-    for (i, v) in vulns.iter().enumerate() {
-        // Checked first: serde would read a JSON array positionally into the struct.
-        let raw = match v {
-            Value::Object(_) => RawEntry::deserialize(v).ok(),
-            _ => None,
-        };
-        if lossy && let Value::Object(fields) = v {
-            for (key, value) in fields {
-                if let Value::String(s) = value
-                    && s.contains('\u{FFFD}')
-                {
-                    replaced += 1;
-                    errors.push(bad(
-                        format!("vulnerabilities[{i}].{key}"),
-                        static_field(key),
-                        crate::clip(s),
-                        NOT_UTF8.into(),
-                    ));
-                }
-            }
-        }
-        let Some(raw) = raw else {
-            errors.push(bad(
-                format!("vulnerabilities[{i}]"),
-                "entry",
-                json_text(v),
-                "expected an object; entry skipped".into(),
-            ));
-            continue;
-        };
-        let (e, problems) = entry(|key| {
-            Raw::from_json(match key {
-                Key::Cve => raw.cve.as_ref(),
-                Key::VendorProject => raw.vendor_project.as_ref(),
-                Key::Product => raw.product.as_ref(),
-                Key::DateAdded => raw.date_added.as_ref(),
-                Key::DueDate => raw.due_date.as_ref(),
-                Key::Ransomware => raw.ransomware.as_ref(),
-            })
+    let (kept, more) = entry_errors.finish();
+    errors.extend(kept);
+    if more > 0 {
+        errors.push(KevError::More {
+            file: source.to_string(),
+            count: more,
         });
-        let path = |key: Key| format!("vulnerabilities[{i}].{}", key.name());
-        errors.extend(
-            problems
-                .into_iter()
-                .map(|p| bad(path(p.key), p.key.name(), p.value, p.problem)),
-        );
-        let Some(e) = e else { continue };
-        if let Some(first) = first_index.get(&e.cve) {
-            errors.push(bad(
-                path(Key::Cve),
-                Key::Cve.name(),
-                e.cve.to_string(),
-                format!("duplicate of vulnerabilities[{first}]; entry skipped"),
-            ));
-            continue;
-        }
-        first_index.insert(e.cve.clone(), i);
-        cat.entries.insert(e.cve.clone(), e);
     }
     if lossy && replaced == 0 {
         // The invalid bytes were in a key or a field not looked at: still say so.

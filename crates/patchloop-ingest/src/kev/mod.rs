@@ -54,6 +54,16 @@ pub enum KevError {
         /// What was expected, and what happened to the entry.
         problem: String,
     },
+    /// More row errors than [`crate::MAX_ROW_ERRORS`]: only the first ones are kept, this
+    /// counts the rest (always the last error of the file but one: a catalog-wide UTF-8
+    /// warning follows it).
+    #[error("{file}: … and {count} more row errors, not shown")]
+    More {
+        /// File.
+        file: String,
+        /// Row errors not kept.
+        count: u64,
+    },
     /// A CSV field is bad (see the module docs for whether the row was kept).
     #[error("{file}:{line}:{column}: field `{field}`: {problem}: {value:?}")]
     BadCsv {

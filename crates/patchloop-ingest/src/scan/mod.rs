@@ -41,6 +41,7 @@ use std::io::Read;
 use patchloop_model::{
     AssetId, Finding, FindingStatus, Severity, Timestamp, VulnId, parse_timestamp,
 };
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use crate::Parsed;
@@ -54,6 +55,7 @@ pub mod nessus;
 pub mod ocsf;
 mod osv;
 pub mod qualys;
+mod stream;
 mod table;
 pub mod tenable;
 mod trivy;
@@ -167,42 +169,67 @@ pub fn read_scan<R: Read>(
         file: ctx.source.to_string(),
         message,
     };
-    let mut bytes = Vec::new();
-    (&mut reader)
-        .take(crate::MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| unusable(format!("cannot read the report: {e}")))?;
-    if bytes.len() as u64 > crate::MAX_INPUT_BYTES {
-        return Err(unusable(format!(
-            "larger than {} bytes; refused",
-            crate::MAX_INPUT_BYTES
-        )));
-    }
     // Reports saved from PowerShell or Windows editors start with a byte-order mark,
     // which serde_json refuses as "expected value at line 1 column 1": a confusing
     // message for a file that looks fine in any editor.
-    let body = match bytes.as_slice() {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => rest,
-        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => {
-            return Err(unusable(
-                "the report is UTF-16 encoded; save it as UTF-8 JSON".to_string(),
+    let mut reader = std::io::BufReader::with_capacity(64 << 10, &mut reader);
+    let head = std::io::BufRead::fill_buf(&mut reader)
+        .map_err(|e| unusable(format!("cannot read the report: {e}")))?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(unusable(
+            "the report is UTF-16 encoded; save it as UTF-8 JSON".to_string(),
+        ));
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        std::io::BufRead::consume(&mut reader, 3);
+    }
+    let head = std::io::BufRead::fill_buf(&mut reader)
+        .map_err(|e| unusable(format!("cannot read the report: {e}")))?;
+    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    // Parsed as it streams, never read whole first: one invalid byte in a title or
+    // description must not cost the report, so the bytes are decoded lossily on the way
+    // (U+FFFD for each invalid sequence) and every string that came out with a U+FFFD is
+    // reported, its entry kept.
+    let mut input = std::io::BufReader::with_capacity(
+        64 << 10,
+        crate::utf8::LossyUtf8::new(reader, crate::MAX_INPUT_BYTES),
+    );
+    let mut b = Builder {
+        ctx,
+        findings: Vec::new(),
+        errors: Vec::new(),
+        more: 0,
+        utf8_warned: 0,
+        not_affected: 0,
+        at: None,
+        key: Text::from(""),
+        covers: std::collections::BTreeSet::new(),
+        finding_keys: Vec::new(),
+        artifact: None,
+    };
+    let replaced_so_far = input.get_ref().replacements();
+    let mut streamed = stream::Streamed::default();
+    let parsed: Result<Value, _> = {
+        let mut de = serde_json::Deserializer::from_reader(&mut input);
+        stream::Doc {
+            b: &mut b,
+            replaced: &replaced_so_far,
+            out: &mut streamed,
+        }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+    };
+    let lossy = input.get_ref().replaced() > 0;
+    let doc = parsed.map_err(|e| {
+        if input.get_ref().over_limit() {
+            return unusable(format!(
+                "larger than {} bytes; refused",
+                crate::MAX_INPUT_BYTES
             ));
         }
-        all => all,
-    };
-    // One invalid byte in a title or description must not cost the report: such a
-    // document is decoded lossily (U+FFFD for each invalid sequence) and every string
-    // that came out with a U+FFFD is reported, its entry kept.
-    let lossy = std::str::from_utf8(body).is_err();
-    let doc: Value = if lossy {
-        serde_json::from_str(&String::from_utf8_lossy(body))
-    } else {
-        serde_json::from_slice(body)
-    }
-    .map_err(|e| {
         // Content that does not even begin like JSON is no report at all, truncated or
         // not: say what patchloop reads rather than where the JSON parser gave up.
-        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        match first {
             Some(b'{' | b'[') | None => {
                 unusable(format!("invalid JSON: {}", crate::json_error(&e)))
             }
@@ -212,12 +239,27 @@ pub fn read_scan<R: Read>(
             )),
         }
     })?;
-    let mut replaced = Vec::new();
+    if let Some(e) = streamed.error {
+        return Err(unusable(e));
+    }
     if lossy {
+        // The strings of what was kept as a tree; those of streamed entries were
+        // reported with their entry. These come first, as the tree reader had them.
+        let mut replaced = Vec::new();
         replacement_paths(&doc, String::new(), &mut replaced);
-        if replaced.is_empty() {
+        if replaced.is_empty() && b.utf8_warned == 0 {
             // The invalid bytes were in a key: still say so.
             replaced.push((String::new(), String::new()));
+        }
+        let streamed_errors = std::mem::take(&mut b.errors);
+        for (path, value) in replaced {
+            b.replaced_utf8(path, value);
+        }
+        b.errors.extend(streamed_errors);
+        let max = crate::MAX_ROW_ERRORS.saturating_sub(1);
+        if b.errors.len() > max {
+            b.more += (b.errors.len() - max) as u64;
+            b.errors.truncate(max);
         }
     }
     let Some(format) = detect(&doc) else {
@@ -227,33 +269,18 @@ pub fn read_scan<R: Read>(
              {EXPORT_FORMATS}; not read (docs/bundle-format.md lists the formats)"
         )));
     };
-    let mut b = Builder {
-        ctx,
-        findings: Vec::new(),
-        errors: replaced
-            .into_iter()
-            .map(|(path, value)| ScanError::BadEntry {
-                file: ctx.source.to_string(),
-                path,
-                value,
-                problem: "not valid UTF-8; the invalid bytes were replaced with U+FFFD and \
-                          the entry kept"
-                    .to_string(),
-            })
-            .collect(),
-        not_affected: 0,
-        at: None,
-        key: Text::from(""),
-        covers: std::collections::BTreeSet::new(),
-        finding_keys: Vec::new(),
-        artifact: None,
-    };
-    match format {
-        ScanFormat::Trivy => trivy::read(&doc, &mut b),
-        ScanFormat::Grype => grype::read(&doc, &mut b),
-        ScanFormat::OsvScanner => osv::read(&doc, &mut b),
+    if streamed.results {
+        // Results were read as they streamed; only the artifact, which may follow them,
+        // is left.
+        trivy::artifact(&doc, &mut b);
+    } else {
+        match format {
+            ScanFormat::Trivy => trivy::read(&doc, &mut b),
+            ScanFormat::Grype => grype::read(&doc, &mut b),
+            ScanFormat::OsvScanner => osv::read(&doc, &mut b),
+        }
+        .map_err(unusable)?;
     }
-    .map_err(unusable)?;
     let Some(at) = b.at.or(ctx.fallback_first_seen) else {
         return Err(unusable(
             "the report has no usable timestamp and no as_of was given".to_string(),
@@ -269,7 +296,18 @@ pub fn read_scan<R: Read>(
             finding_keys: b.finding_keys,
             artifact: b.artifact,
         },
-        errors: b.errors,
+        errors: {
+            let mut errors = b.errors;
+            if b.more > 0 {
+                errors.push(ScanError::BadEntry {
+                    file: ctx.source.to_string(),
+                    path: "…".to_string(),
+                    value: String::new(),
+                    problem: format!("{} more entry errors, not shown", b.more),
+                });
+            }
+            errors
+        },
     })
 }
 
@@ -315,11 +353,19 @@ fn detect(doc: &Value) -> Option<ScanFormat> {
         .then_some(ScanFormat::OsvScanner)
 }
 
+/// The warning for a string that held invalid UTF-8.
+const NOT_UTF8: &str =
+    "not valid UTF-8; the invalid bytes were replaced with U+FFFD and the entry kept";
+
 /// Collects findings and entry errors for one report.
 struct Builder<'a> {
     ctx: &'a ScanContext<'a>,
     findings: Vec<Finding>,
     errors: Vec<ScanError>,
+    /// Entry errors past [`crate::MAX_ROW_ERRORS`] − 1, only counted.
+    more: u64,
+    /// U+FFFD warnings given while streaming.
+    utf8_warned: usize,
     not_affected: usize,
     /// The report's observation time, once read.
     at: Option<Timestamp>,
@@ -405,7 +451,27 @@ impl Builder<'_> {
         self.covers.insert(self.key.clone());
     }
 
+    /// A string that held invalid UTF-8, its bytes replaced with U+FFFD (`value` is
+    /// already clipped).
+    fn replaced_utf8(&mut self, path: String, value: String) {
+        self.utf8_warned += 1;
+        if self.errors.len() + 1 >= crate::MAX_ROW_ERRORS {
+            self.more += 1;
+            return;
+        }
+        self.errors.push(ScanError::BadEntry {
+            file: self.ctx.source.to_string(),
+            path,
+            value,
+            problem: NOT_UTF8.to_string(),
+        });
+    }
+
     fn bad(&mut self, path: String, value: &str, problem: &str) {
+        if self.errors.len() + 1 >= crate::MAX_ROW_ERRORS {
+            self.more += 1;
+            return;
+        }
         self.errors.push(ScanError::BadEntry {
             file: self.ctx.source.to_string(),
             path,

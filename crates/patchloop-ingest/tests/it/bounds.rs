@@ -144,3 +144,50 @@ fn a_csv_file_of_bad_rows_keeps_the_first_errors_and_counts_the_rest() {
         Some("intel/cvss.csv: … and 250 more row errors, not shown")
     );
 }
+
+#[test]
+fn a_flood_of_bad_kev_entries_keeps_the_first_errors_and_counts_the_rest() {
+    let max = patchloop_ingest::MAX_ROW_ERRORS;
+    let entry = r#"{"cveID":"CVE-2021-44228","dateAdded":"2021-12-10"}"#;
+    let entries = vec![entry; max + 4000].join(",");
+    let json = format!(r#"{{"vulnerabilities":[{entries}]}}"#);
+    let p = read_kev_json(json.as_bytes(), "kev.json").unwrap();
+    assert_eq!(p.value.entries.len(), 1);
+    assert_eq!(p.errors.len(), max);
+    let last = p.errors.last().map(ToString::to_string);
+    assert_eq!(
+        last.as_deref(),
+        Some("kev.json: … and 4000 more row errors, not shown")
+    );
+    let csv = format!(
+        "cveID,dateAdded\n{}",
+        "CVE-2021-44228,2021-12-10\n".repeat(max + 4001)
+    );
+    let p = patchloop_ingest::kev::read_kev_csv(csv.as_bytes(), "kev.csv").unwrap();
+    assert_eq!(p.errors.len(), max);
+    assert!(
+        matches!(p.errors.last(), Some(KevError::More { count: 4001, .. })),
+        "{:?}",
+        p.errors.last()
+    );
+}
+
+#[test]
+fn a_flood_of_bad_scanner_entries_keeps_the_first_errors_and_counts_the_rest() {
+    let max = patchloop_ingest::MAX_ROW_ERRORS;
+    let bad = r#"{"VulnerabilityID":7}"#;
+    let vulns = vec![bad; max + 500].join(",");
+    let json = format!(
+        r#"{{"SchemaVersion":2,"CreatedAt":"2026-09-01T00:00:00Z","Results":[{{"Target":"t","Class":"os-pkgs","Type":"debian","Vulnerabilities":[{vulns}]}}]}}"#
+    );
+    let host = patchloop_model::AssetId::new("web-01").unwrap();
+    let ctx = patchloop_ingest::scan::ScanContext {
+        source: "web-01.json",
+        host: &host,
+        fallback_first_seen: None,
+    };
+    let p = patchloop_ingest::scan::read_scan(json.as_bytes(), &ctx).unwrap();
+    assert_eq!(p.errors.len(), max);
+    let last = p.errors.last().map(ToString::to_string).unwrap_or_default();
+    assert!(last.contains("more entry errors, not shown"), "{last}");
+}

@@ -1,5 +1,6 @@
 //! Trivy reports: which vector of several sources is taken, fixes and statuses, and
 //! that secret results leave no trace.
+use patchloop_ingest::scan::{ScanError, ScanReport};
 use patchloop_model::{FindingStatus, Severity};
 
 use crate::scans::{AS_OF, find, find_pkg, ids, read, scan, ts};
@@ -147,4 +148,86 @@ fn trivy_secret_results_leave_no_trace() {
     let p = scan("s.json", json.as_bytes(), None).unwrap();
     assert!(p.value.findings.is_empty() && p.errors.is_empty());
     assert!(!format!("{p:?}").contains("ghp_"));
+}
+
+/// A Trivy report is streamed when its context comes first (as Trivy writes it) and read
+/// as a tree otherwise; both readings give the same findings and the same errors. The
+/// tree reading is forced by writing the document back with its keys sorted, which puts
+/// `Results` before `SchemaVersion`.
+#[test]
+fn streamed_and_tree_readings_agree() {
+    let mut files: Vec<String> = [
+        "alpine-310.json",
+        "centos-7.json",
+        "gomod.json",
+        "npm.json",
+        "secrets.json",
+        "spring4shell-jre8.json",
+    ]
+    .iter()
+    .map(|f| format!("trivy/{f}"))
+    .collect();
+    let hostile =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile/trivy");
+    let mut names: Vec<String> = std::fs::read_dir(&hostile)
+        .expect("hostile trivy corpus")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    files.extend(names.iter().map(|n| format!("hostile/trivy/{n}")));
+    let mut compared = 0;
+    for rel in &files {
+        let bytes = read_fixture(rel);
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue; // not JSON (or not UTF-8): nothing to reorder
+        };
+        let sorted = serde_json::to_vec(&doc).expect("json");
+        let key = |p: &Result<patchloop_ingest::Parsed<ScanReport, ScanError>, ScanError>| {
+            p.as_ref()
+                .map(|p| {
+                    let mut errors: Vec<String> =
+                        p.errors.iter().map(ToString::to_string).collect();
+                    errors.sort();
+                    (p.value.clone(), errors)
+                })
+                .map_err(ToString::to_string)
+        };
+        let streamed = scan("s.json", &bytes, Some(crate::scans::AS_OF));
+        let tree = scan("s.json", &sorted, Some(crate::scans::AS_OF));
+        assert_eq!(key(&streamed), key(&tree), "{rel}");
+        compared += 1;
+    }
+    assert!(compared >= 10, "{compared}");
+}
+
+/// Invalid UTF-8 in a streamed vulnerability is reported with that entry, as in the tree.
+#[test]
+fn invalid_utf8_is_reported_the_same_streamed_or_not() {
+    let vuln = b"{\"VulnerabilityID\":\"CVE-2021-44228\",\"PkgName\":\"log4j\",\"InstalledVersion\":\"2.14\",\"Title\":\"caf\xe9\",\"Severity\":\"HIGH\"}";
+    let result = [
+        &b"{\"Target\":\"t\",\"Class\":\"lang-pkgs\",\"Type\":\"jar\",\"Vulnerabilities\":["[..],
+        vuln,
+        b"]}",
+    ]
+    .concat();
+    let head = b"\"SchemaVersion\":2,\"CreatedAt\":\"2026-09-01T00:00:00Z\"";
+    let streamed = [&b"{"[..], head, b",\"Results\":[", &result, b"]}"].concat();
+    let tree = [&b"{\"Results\":["[..], &result, b"],", head, b"}"].concat();
+    let read = |bytes: &[u8]| {
+        let p = scan("s.json", bytes, None).unwrap_or_else(|e| panic!("{e}"));
+        let errors: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        (p.value, errors)
+    };
+    let (a, a_errors) = read(&streamed);
+    let (b, b_errors) = read(&tree);
+    assert_eq!(a, b);
+    assert_eq!(a_errors, b_errors);
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(
+        a_errors,
+        [
+            "s.json: Results[0].Vulnerabilities[0].Title: not valid UTF-8; the invalid bytes were replaced with U+FFFD and the entry kept: \"caf\u{FFFD}\""
+        ]
+    );
 }
