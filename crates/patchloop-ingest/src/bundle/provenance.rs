@@ -152,6 +152,18 @@ impl Ctx<'_> {
     /// is not a usable regular file, is refused (and ends the load).
     pub(super) fn files_in(&mut self, dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
         let mut names = self.entries_in(dir);
+        // A name that is not UTF-8 cannot be shown, matched or name a host: reported, not
+        // skipped in silence (scans/ says the same).
+        for p in names
+            .iter()
+            .filter(|p| p.file_name().is_some_and(|n| n.to_str().is_none()))
+        {
+            let file = self.rel(p);
+            self.errors.push(IngestError::File {
+                file,
+                message: "the file name is not valid UTF-8; not read (rename it)".to_string(),
+            });
+        }
         names.retain(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())

@@ -238,3 +238,27 @@ fn links_out_of_the_bundle_are_refused_by_default() {
     symlink(&dir, &link).unwrap();
     assert!(load_bundle(&link, &LoadOptions::default()).is_ok());
 }
+
+/// A file whose name is not UTF-8 under `identity/leaks/` or an identity-evidence folder
+/// is reported, as under `scans/`, never skipped in silence.
+#[test]
+fn non_utf8_file_names_are_reported_not_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = bundle("non_utf8_names");
+    for sub in ["identity/leaks", "identity/kubernetes"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"web-\xff.json");
+        std::fs::write(dir.join(sub).join(name), "[]").unwrap();
+    }
+    let loaded = loads(&dir);
+    let messages: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+    for sub in ["identity/leaks", "identity/kubernetes"] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with(&format!("{sub}/web-\u{FFFD}.json"))
+                    && m.contains("the file name is not valid UTF-8; not read (rename it)")),
+            "{sub}: {messages:?}"
+        );
+    }
+}

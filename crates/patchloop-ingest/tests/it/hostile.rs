@@ -216,7 +216,11 @@ fn fixtures() -> Vec<(String, String, PathBuf)> {
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            if rel == "snapshots" || rel == "README.md" || rel == "make_fixtures.py" {
+            if rel == "snapshots"
+                || rel == "README.md"
+                || rel == "make_fixtures.py"
+                || rel == "make_big.py"
+            {
                 continue;
             }
             if p.is_dir() {
