@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use patchloop::ingest::leaks::LeakKey;
-use patchloop::ingest::{LoadOptions, Loaded, load_bundle};
+use patchloop::ingest::{Inputs, LoadOptions, Loaded, load_bundle};
 use patchloop::model::{Policy, Timestamp, parse_timestamp};
 use patchloop::{Envelope, Session};
 
@@ -73,6 +73,24 @@ fn parse_as_of(s: &str) -> Result<Timestamp, String> {
 /// never silently ignored: leak ids made without it would not match the ones the user
 /// expects. The key itself is never printed.
 pub fn load(args: &BundleArgs) -> Result<Loaded, CliError> {
+    load_inputs(args, Inputs::ALL)
+}
+
+/// What each subcommand reads of the bundle, in one place (docs/user-guide.md, "What
+/// each command reads"). The graph commands need the identity inputs only, `nhi` adds
+/// the renewals in `events.csv` and the identity evidence, `coverage` needs the
+/// inventory and discovery; every other command reads the whole bundle (the closure
+/// plan too: it says which reviews a host's open findings still owe).
+pub fn inputs_of(command: &str) -> Inputs {
+    match command {
+        "blast-radius" | "paths" | "graph export" => Inputs::GRAPH,
+        "nhi" => Inputs::NHI,
+        "coverage" => Inputs::COVERAGE,
+        _ => Inputs::ALL,
+    }
+}
+
+fn load_inputs(args: &BundleArgs, inputs: Inputs) -> Result<Loaded, CliError> {
     let load = &args.load;
     let leak_key = match std::env::var_os(LEAK_KEY_ENV) {
         None => None,
@@ -95,6 +113,7 @@ pub fn load(args: &BundleArgs) -> Result<Loaded, CliError> {
             leak_key,
             follow_symlinks: load.follow_symlinks,
             config,
+            inputs,
         },
     );
     loaded.map_err(CliError::unusable)
@@ -380,9 +399,9 @@ pub fn csv_cell(s: &str) -> (String, bool) {
 /// Loads a bundle for a subcommand, printing row errors to stderr, and applies
 /// `--policy`. Fails with exit 2 when the bundle or the policy is unusable, and with
 /// exit 1 on row errors unless `--lenient`.
-pub fn load_checked(args: &BundleArgs) -> Result<Loaded, CliError> {
+pub fn load_checked(args: &BundleArgs, command: &str) -> Result<Loaded, CliError> {
     let progress = crate::output::Progress::start(format!("loading {}", args.bundle.display()));
-    let loaded = load(args);
+    let loaded = load_inputs(args, inputs_of(command));
     drop(progress);
     checked(loaded?, &args.load, "the bundle")
 }
@@ -485,7 +504,12 @@ pub struct Opened {
 /// Loads the bundle (see [`load_checked`]), resolves `as_of` once (the flag, the
 /// bundle's, else the clock) and opens the session every subcommand asks.
 pub fn open(args: &BundleArgs) -> Result<Opened, CliError> {
-    let loaded = load_checked(args)?;
+    open_for(args, "")
+}
+
+/// [`open`] for `command`, reading only the inputs it needs ([`inputs_of`]).
+pub fn open_for(args: &BundleArgs, command: &str) -> Result<Opened, CliError> {
+    let loaded = load_checked(args, command)?;
     let (as_of, mut as_of_source) = resolve_as_of(args.load.as_of, loaded.bundle.as_of);
     if as_of_source == "patchloop.toml" && config_path(&args.load).is_some() {
         as_of_source = "--config";

@@ -41,8 +41,8 @@ mod utf8;
 pub mod write;
 
 pub use bundle::{
-    BundleError, ExternalConfig, IngestError, LoadOptions, Loaded, ReportOptions, load_bundle,
-    load_bundle_following_symlinks, load_report,
+    BundleError, ExternalConfig, IngestError, Inputs, LoadOptions, Loaded, ReportOptions,
+    load_bundle, load_bundle_following_symlinks, load_report,
 };
 pub use config::BundleConfig;
 

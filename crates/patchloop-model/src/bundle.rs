@@ -164,6 +164,10 @@ pub struct Provenance {
     pub epss: Option<EpssProvenance>,
     /// Defaults assumed, with counts.
     pub assumed: Vec<AssumedDefault>,
+    /// Inputs left unread because the caller did not need them (a command that reads
+    /// only part of the bundle); not "absent": nothing is said of their content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_read: Vec<String>,
 }
 
 impl Provenance {

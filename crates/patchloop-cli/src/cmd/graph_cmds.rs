@@ -39,7 +39,7 @@ fn fmt_b(b: f64) -> String {
 
 /// Runs `patchloop blast-radius`.
 pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
-    let opened = common::open(&args.bundle)?;
+    let opened = common::open_for(&args.bundle, "blast-radius")?;
     let s = &opened.session;
     let b = s.bundle();
     if let Some(h) = &args.host {
@@ -274,7 +274,7 @@ pub struct PathArgs {
 
 /// Runs `patchloop paths`.
 pub fn paths(args: &PathArgs) -> Result<u8, CliError> {
-    let opened = common::open(&args.bundle)?;
+    let opened = common::open_for(&args.bundle, "paths")?;
     let s = &opened.session;
     let p = s.path(&args.host)?;
     let steps: Vec<(usize, &PathStep)> = p
@@ -717,7 +717,7 @@ pub struct NhiArgs {
 
 /// Runs `patchloop nhi`.
 pub fn nhi(args: &NhiArgs) -> Result<u8, CliError> {
-    let opened = common::open(&args.bundle)?;
+    let opened = common::open_for(&args.bundle, "nhi")?;
     let s = &opened.session;
     let report = s.nhi()?;
     let cols = nhi_columns();
@@ -816,7 +816,7 @@ pub fn export(args: &ExportArgs) -> Result<u8, CliError> {
             "--host applies to --format dot only; OpenGraph exports the whole graph for BloodHound",
         ));
     }
-    let opened = common::open(&args.bundle)?;
+    let opened = common::open_for(&args.bundle, "graph export")?;
     let g = opened.session.graph()?;
     let text = match (args.format, &args.host) {
         (ExportFormat::Dot, None) => g.to_dot(),

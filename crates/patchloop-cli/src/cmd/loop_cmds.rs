@@ -42,7 +42,7 @@ fn host_list(ids: &[patchloop::model::AssetId]) {
 
 /// Runs `patchloop coverage`.
 pub fn coverage(args: &SimpleArgs) -> Result<u8, CliError> {
-    let opened = common::open(&args.bundle)?;
+    let opened = common::open_for(&args.bundle, "coverage")?;
     let s = &opened.session;
     let as_of = s.as_of();
     let c = s.coverage()?;

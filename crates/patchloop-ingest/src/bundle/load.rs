@@ -162,21 +162,32 @@ fn load_bundle_fs(
     cx.bundle.assets = parsed.value;
 
     let cols = |k: CsvKind| config.columns_for(k).clone();
+    let want = opts.inputs;
+    cx.bundle.provenance.not_read = want.not_read();
     let m = cols(CsvKind::Discovery);
-    cx.bundle.discovery = cx
-        .csv(
-            "discovery.csv",
-            InputKind::Discovery,
-            |f, n, _| crate::csv::read_discovery(f, n, &m),
-            Vec::len,
-        )
+    cx.bundle.discovery = want
+        .discovery
+        .then(|| {
+            cx.csv(
+                "discovery.csv",
+                InputKind::Discovery,
+                |f, n, _| crate::csv::read_discovery(f, n, &m),
+                Vec::len,
+            )
+        })
+        .flatten()
         .unwrap_or_default();
     // The two big files are parsed at once, one per core: at 1M rows each that is the
     // difference between about 1 s and 2 s before the first answer.
     let m_findings = cols(CsvKind::Findings);
     let m_events = cols(CsvKind::Events);
     let events_path = cx.dir.join("events.csv");
-    let events_probe = cx.probe(&events_path, Want::File);
+    let events_probe = if want.events {
+        cx.probe(&events_path, Want::File)
+    } else {
+        // Not read: neither found nor absent, so nothing below touches it.
+        Probe::Refused
+    };
     let (mut finding_rows, events) = std::thread::scope(|scope| {
         let events = scope.spawn(|| -> Option<std::io::Result<EventsParse>> {
             if events_probe != Probe::Found {
@@ -190,13 +201,17 @@ fn load_bundle_fs(
                 )
             }))
         });
-        let findings = cx
-            .csv(
-                "findings.csv",
-                InputKind::Findings,
-                |f, n, _| crate::csv::read_findings(f, n, &m_findings),
-                Vec::len,
-            )
+        let findings = want
+            .findings
+            .then(|| {
+                cx.csv(
+                    "findings.csv",
+                    InputKind::Findings,
+                    |f, n, _| crate::csv::read_findings(f, n, &m_findings),
+                    Vec::len,
+                )
+            })
+            .flatten()
             .unwrap_or_default();
         let events = events.join().unwrap_or_else(|_| {
             Some(Err(std::io::Error::other(
@@ -211,14 +226,51 @@ fn load_bundle_fs(
             .unwrap_or_default();
     }
     let m = cols(CsvKind::Exceptions);
-    cx.bundle.exceptions = cx
-        .csv(
-            "exceptions.csv",
-            InputKind::Exceptions,
-            |f, n, _| crate::csv::read_exceptions(f, n, &m),
-            Vec::len,
-        )
-        .unwrap_or_default();
+    if want.exceptions {
+        cx.bundle.exceptions = cx
+            .csv(
+                "exceptions.csv",
+                InputKind::Exceptions,
+                |f, n, _| crate::csv::read_exceptions(f, n, &m),
+                Vec::len,
+            )
+            .unwrap_or_default();
+    }
+    if want.identity {
+        load_identity(&mut cx, &config);
+    }
+    let intel = dir.join("intel");
+    if want.intel {
+        load_intel(&mut cx, &intel, config.columns_for(CsvKind::Cvss));
+    }
+    let scans = if want.findings {
+        load_scans(&mut cx, &config, &mut finding_rows)
+    } else {
+        ScanRead::default()
+    };
+    if want.identity {
+        load_leaks(&mut cx, &config, opts);
+    }
+    if want.evidence {
+        load_evidence(&mut cx, &config);
+    }
+    if cx.fatal.is_some() {
+        return Err(cx.fail());
+    }
+
+    cx.bundle.findings = merge_findings(finding_rows);
+    if want.findings {
+        load_deploy(&mut cx);
+    }
+    if cx.fatal.is_some() {
+        return Err(cx.fail());
+    }
+    Ok(finish(cx, scans))
+}
+
+/// `identity/secrets.csv`, `access.csv` and `resources.csv`.
+fn load_identity(cx: &mut Ctx<'_>, config: &BundleConfig) {
+    let cols = |k: CsvKind| config.columns_for(k).clone();
     let m = cols(CsvKind::Secrets);
     cx.bundle.secrets = cx
         .csv(
@@ -246,21 +298,6 @@ fn load_bundle_fs(
             Vec::len,
         )
         .unwrap_or_default();
-    let intel = dir.join("intel");
-    load_intel(&mut cx, &intel, config.columns_for(CsvKind::Cvss));
-    let scans = load_scans(&mut cx, &config, &mut finding_rows);
-    load_leaks(&mut cx, &config, opts);
-    load_evidence(&mut cx, &config);
-    if cx.fatal.is_some() {
-        return Err(cx.fail());
-    }
-
-    cx.bundle.findings = merge_findings(finding_rows);
-    load_deploy(&mut cx);
-    if cx.fatal.is_some() {
-        return Err(cx.fail());
-    }
-    Ok(finish(cx, scans))
 }
 
 /// What every load ends with, once the findings are merged (and a bundle's deployment

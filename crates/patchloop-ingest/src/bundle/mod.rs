@@ -32,6 +32,113 @@ use crate::leaks::LeakKey;
 pub use from_report::{DEFAULT_REPORT_HOST, ReportOptions, load_report};
 pub use load::{load_bundle, load_bundle_following_symlinks};
 
+/// Which of a bundle's inputs to read; `assets.csv` and `patchloop.toml` always are. A
+/// caller that needs less than the whole bundle reads less (`patchloop blast-radius`
+/// reads no findings); what it skips is listed in [`Provenance::not_read`], never as
+/// absent. Each group is read whole or not at all, so what is read is exactly what a
+/// full load gives for it.
+///
+/// [`Provenance::not_read`]: patchloop_model::Provenance::not_read
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Inputs {
+    /// `findings.csv`, `scans/` and `deploy/`.
+    pub findings: bool,
+    /// `events.csv`.
+    pub events: bool,
+    /// `exceptions.csv`.
+    pub exceptions: bool,
+    /// `discovery.csv`.
+    pub discovery: bool,
+    /// `intel/` (KEV, EPSS, CVSS).
+    pub intel: bool,
+    /// `identity/secrets.csv`, `access.csv`, `resources.csv` and `identity/leaks/`.
+    pub identity: bool,
+    /// The identity-evidence folders and `identity/usage.csv`.
+    pub evidence: bool,
+}
+
+impl Inputs {
+    /// Everything.
+    pub const ALL: Inputs = Inputs {
+        findings: true,
+        events: true,
+        exceptions: true,
+        discovery: true,
+        intel: true,
+        identity: true,
+        evidence: true,
+    };
+    /// The identity-exposure graph: assets and the identity inputs (blast radius,
+    /// paths, graph export).
+    pub const GRAPH: Inputs = Inputs {
+        findings: false,
+        events: false,
+        exceptions: false,
+        discovery: false,
+        intel: false,
+        identity: true,
+        evidence: false,
+    };
+    /// Non-human-identity hygiene: the graph, `secret_rotated` events (renewals) and
+    /// the identity evidence.
+    pub const NHI: Inputs = Inputs {
+        events: true,
+        evidence: true,
+        ..Inputs::GRAPH
+    };
+    /// Discovery coverage: assets and `discovery.csv`.
+    pub const COVERAGE: Inputs = Inputs {
+        identity: false,
+        discovery: true,
+        ..Inputs::GRAPH
+    };
+
+    /// The canonical paths of the groups not read, for the provenance.
+    pub fn not_read(&self) -> Vec<String> {
+        let groups: [(bool, &[&str]); 7] = [
+            (self.findings, &["findings.csv", "scans/", "deploy/"]),
+            (self.events, &["events.csv"]),
+            (self.exceptions, &["exceptions.csv"]),
+            (self.discovery, &["discovery.csv"]),
+            (self.intel, &["intel/"]),
+            (
+                self.identity,
+                &[
+                    "identity/secrets.csv",
+                    "identity/access.csv",
+                    "identity/resources.csv",
+                    "identity/leaks/",
+                ],
+            ),
+            (
+                self.evidence,
+                &[
+                    "identity/aws/",
+                    "identity/cloudtrail/",
+                    "identity/vault/",
+                    "identity/kubernetes/",
+                    "identity/github-actions/",
+                    "identity/usage.csv",
+                ],
+            ),
+        ];
+        let mut out: Vec<String> = groups
+            .iter()
+            .filter(|(read, _)| !read)
+            .flat_map(|(_, paths)| paths.iter().map(|p| (*p).to_string()))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Inputs::ALL
+    }
+}
+
 /// How to load a bundle.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -48,6 +155,8 @@ pub struct LoadOptions {
     /// replaces, whole, the bundle's `patchloop.toml`'s, so one policy serves many
     /// bundles that keep their own column mappings and host maps.
     pub config: Option<ExternalConfig>,
+    /// Which inputs to read (all by default).
+    pub inputs: Inputs,
 }
 
 /// The text of a `patchloop.toml` kept outside the bundle, and the name its errors and
