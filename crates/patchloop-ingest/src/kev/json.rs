@@ -204,7 +204,7 @@ pub fn read_kev_json<R: Read>(
                 {
                     replaced += 1;
                     entry_errors.push(bad(
-                        format!("vulnerabilities[{i}].{key}"),
+                        format!("vulnerabilities[{i}].{}", crate::clip(key)),
                         static_field(key),
                         crate::clip(s),
                         NOT_UTF8.into(),

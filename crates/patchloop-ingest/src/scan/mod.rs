@@ -396,12 +396,18 @@ struct SourcedVector {
 
 /// `at.key`, or `key` at the top level.
 fn join(at: &str, key: &str) -> String {
+    // A key is the report's text: a megabyte key must not become a megabyte path.
+    let key = crate::clip(key);
     if at.is_empty() {
-        key.to_string()
+        key
     } else {
         format!("{at}.{key}")
     }
 }
+
+/// Longest JSON path an entry error shows; a path nests keys of the report's own, so a
+/// deep one is cut in the middle of its text, never left unbounded.
+const MAX_PATH: usize = 300;
 
 /// A value as an error message shows it: strings as themselves, anything else as JSON.
 fn shown(v: &Value) -> String {
@@ -461,7 +467,7 @@ impl Builder<'_> {
         }
         self.errors.push(ScanError::BadEntry {
             file: self.ctx.source.to_string(),
-            path,
+            path: crate::clip_at(&path, MAX_PATH),
             value,
             problem: NOT_UTF8.to_string(),
         });
@@ -474,7 +480,7 @@ impl Builder<'_> {
         }
         self.errors.push(ScanError::BadEntry {
             file: self.ctx.source.to_string(),
-            path,
+            path: crate::clip_at(&path, MAX_PATH),
             value: crate::clip(value),
             problem: problem.to_string(),
         });

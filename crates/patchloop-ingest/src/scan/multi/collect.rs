@@ -58,7 +58,7 @@ impl Collector {
         self.errors.push(ScanError::BadEntry {
             file: self.file.clone(),
             // A JSON Lines event's own path (`line 3:`) without the colon the message adds.
-            path: path.strip_suffix(':').unwrap_or(path).to_string(),
+            path: crate::clip_at(path.strip_suffix(':').unwrap_or(path), 300),
             value: crate::clip(value),
             problem: problem.to_string(),
         });
