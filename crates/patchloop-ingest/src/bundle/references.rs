@@ -1,7 +1,7 @@
 //! Checks across files, once every file is read: a record that names an asset, secret
 //! or resource the bundle does not have is reported (and left out when it cannot be
 //! attributed), and scanner vectors fill in CVSS that `intel/cvss.csv` lacks.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 use patchloop_model::AssetId;
 
@@ -42,7 +42,9 @@ pub(super) fn fill_cvss_from_findings(cx: &mut Ctx<'_>) {
 /// resources running on unknown hosts are reported but kept: the identity graph shows
 /// them as uninventoried hosts, which is itself a finding.
 pub(super) fn check_references(cx: &mut Ctx<'_>) {
-    let assets: BTreeSet<AssetId> = cx.bundle.assets.iter().map(|a| a.id.clone()).collect();
+    // Hashed, not ordered: these are looked up once per finding and per event (millions),
+    // and nothing here is iterated, so no order can leak into an output.
+    let assets: HashSet<AssetId> = cx.bundle.assets.iter().map(|a| a.id.clone()).collect();
     let mut errors = Vec::new();
     let mut unknown_findings: BTreeMap<AssetId, usize> = BTreeMap::new();
     cx.bundle.findings.retain(|f| {
@@ -61,8 +63,8 @@ pub(super) fn check_references(cx: &mut Ctx<'_>) {
             message: format!("is not in assets.csv; its {n} finding(s) were left out"),
         });
     }
-    let secrets: BTreeSet<_> = cx.bundle.secrets.iter().map(|s| s.id.clone()).collect();
-    let resources: BTreeSet<_> = cx.bundle.resources.iter().map(|r| r.id.clone()).collect();
+    let secrets: HashSet<_> = cx.bundle.secrets.iter().map(|s| s.id.clone()).collect();
+    let resources: HashSet<_> = cx.bundle.resources.iter().map(|r| r.id.clone()).collect();
     cx.bundle.events.retain(|e| {
         let mut bad = None;
         if let Some(a) = e.asset_id.as_ref().filter(|a| !assets.contains(*a)) {
