@@ -7,7 +7,7 @@
 # 2. Times both end to end with /usr/bin/time -v, RUNS runs each (default 3), alternating
 #    patchloop and peer, and prints wall clock and peak RSS per run and their medians.
 #
-# Environment: PATCHLOOP (default /work/main/target/release/patchloop), PEER_PYTHON
+# Environment: PATCHLOOP (default target/release/patchloop of this checkout), PEER_PYTHON
 # (default /tmp/peers-venv/bin/python), AS_OF (passed to both as --as-of; default: the
 # bundle's as_of), RUNS (default 3). Exit status: 0 identical, 1 different, 2 usage.
 set -euo pipefail
@@ -19,7 +19,7 @@ fi
 BUNDLE=$1
 N=${2:-100}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PATCHLOOP=${PATCHLOOP:-/work/main/target/release/patchloop}
+PATCHLOOP=${PATCHLOOP:-$HERE/../../target/release/patchloop}
 PY=${PEER_PYTHON:-/tmp/peers-venv/bin/python}
 RUNS=${RUNS:-3}
 ASOF=()

@@ -74,7 +74,7 @@ enum Command {
         name = "closure-plan",
         after_help = "Example:\n  patchloop closure-plan examples/fleet --host web-01"
     )]
-    ClosurePlan(cmd::graph_cmds::ClosureArgs),
+    ClosurePlan(cmd::closure_plan::ClosureArgs),
     /// Non-human-identity hygiene: reused, cross-environment, long-lived and
     /// over-privileged credentials (OWASP NHI Top 10).
     #[command(
@@ -203,7 +203,7 @@ fn main() -> ExitCode {
         Command::Events(a) => cmd::events::events(&a),
         Command::BlastRadius(a) => cmd::graph_cmds::blast(&a),
         Command::Paths(a) => cmd::graph_cmds::paths(&a),
-        Command::ClosurePlan(a) => cmd::graph_cmds::closure(&a),
+        Command::ClosurePlan(a) => cmd::closure_plan::closure(&a),
         Command::Nhi(a) => cmd::graph_cmds::nhi(&a),
         Command::Graph(GraphCommand::Export(a)) => cmd::graph_cmds::export(&a),
         Command::Report(a) => {

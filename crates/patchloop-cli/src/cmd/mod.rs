@@ -1,4 +1,5 @@
 //! One module per subcommand.
+pub mod closure_plan;
 pub mod events;
 pub mod gen_fleet;
 pub mod graph_cmds;
