@@ -5,6 +5,23 @@ use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
+/// Skips a UTF-8 byte-order mark at the start of `reader` (a file saved from PowerShell
+/// or a Windows editor has one, which serde_json refuses as "expected value at line 1
+/// column 1", a confusing message for a file that looks fine in any editor); a UTF-16
+/// one is `Err` with the words to finish "the report …" or "the catalog …".
+pub(crate) fn skip_bom<R: io::Read>(
+    reader: &mut io::BufReader<R>,
+) -> io::Result<Result<(), &'static str>> {
+    let head = io::BufRead::fill_buf(reader)?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Ok(Err("is UTF-16 encoded; save it as UTF-8 JSON"));
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        io::BufRead::consume(reader, 3);
+    }
+    Ok(Ok(()))
+}
+
 /// Read size from the inner reader.
 const CHUNK: usize = 64 << 10;
 

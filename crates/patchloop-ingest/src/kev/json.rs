@@ -157,18 +157,9 @@ pub fn read_kev_json<R: Read>(
         message,
     };
     let mut reader = std::io::BufReader::new(reader);
-    // A catalog saved from PowerShell or a Windows editor starts with a byte-order mark,
-    // which serde_json refuses as "expected value at line 1 column 1".
-    let head = std::io::BufRead::fill_buf(&mut reader)
-        .map_err(|e| unusable(format!("cannot read the catalog: {e}")))?;
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Err(unusable(
-            "the catalog is UTF-16 encoded; save it as UTF-8 JSON".into(),
-        ));
-    }
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        std::io::BufRead::consume(&mut reader, 3);
-    }
+    crate::utf8::skip_bom(&mut reader)
+        .map_err(|e| unusable(format!("cannot read the catalog: {e}")))?
+        .map_err(|why| unusable(format!("the catalog {why}")))?;
     // Streamed: one invalid byte in a free-text field (`shortDescription`, `notes`, ...)
     // must not cost the catalog, so the bytes are decoded lossily on the way (U+FFFD for
     // each invalid sequence) and every string that came out with a U+FFFD is reported;

@@ -169,20 +169,10 @@ pub fn read_scan<R: Read>(
         file: ctx.source.to_string(),
         message,
     };
-    // Reports saved from PowerShell or Windows editors start with a byte-order mark,
-    // which serde_json refuses as "expected value at line 1 column 1": a confusing
-    // message for a file that looks fine in any editor.
     let mut reader = std::io::BufReader::with_capacity(64 << 10, &mut reader);
-    let head = std::io::BufRead::fill_buf(&mut reader)
-        .map_err(|e| unusable(format!("cannot read the report: {e}")))?;
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Err(unusable(
-            "the report is UTF-16 encoded; save it as UTF-8 JSON".to_string(),
-        ));
-    }
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        std::io::BufRead::consume(&mut reader, 3);
-    }
+    crate::utf8::skip_bom(&mut reader)
+        .map_err(|e| unusable(format!("cannot read the report: {e}")))?
+        .map_err(|why| unusable(format!("the report {why}")))?;
     let head = std::io::BufRead::fill_buf(&mut reader)
         .map_err(|e| unusable(format!("cannot read the report: {e}")))?;
     let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
@@ -461,6 +451,15 @@ impl Builder<'_> {
     /// already clipped).
     fn replaced_utf8(&mut self, path: String, value: String) {
         self.utf8_warned += 1;
+        self.entry_error(path, value, NOT_UTF8.to_string());
+    }
+
+    fn bad(&mut self, path: String, value: &str, problem: &str) {
+        self.entry_error(path, crate::clip(value), problem.to_string());
+    }
+
+    /// Keeps an entry error, or past [`crate::MAX_ROW_ERRORS`] − 1 only counts it.
+    fn entry_error(&mut self, path: String, value: String, problem: String) {
         if self.errors.len() + 1 >= crate::MAX_ROW_ERRORS {
             self.more += 1;
             return;
@@ -469,20 +468,7 @@ impl Builder<'_> {
             file: self.ctx.source.to_string(),
             path: crate::clip_at(&path, MAX_PATH),
             value,
-            problem: NOT_UTF8.to_string(),
-        });
-    }
-
-    fn bad(&mut self, path: String, value: &str, problem: &str) {
-        if self.errors.len() + 1 >= crate::MAX_ROW_ERRORS {
-            self.more += 1;
-            return;
-        }
-        self.errors.push(ScanError::BadEntry {
-            file: self.ctx.source.to_string(),
-            path: crate::clip_at(&path, MAX_PATH),
-            value: crate::clip(value),
-            problem: problem.to_string(),
+            problem,
         });
     }
 
