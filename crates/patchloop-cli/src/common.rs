@@ -61,6 +61,49 @@ pub struct LoadArgs {
     /// default: docs/hardening.md).
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Most bytes read from one input after decompression [default: 2147483648]
+    /// (docs/hardening.md, "Bounded inputs").
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    pub max_input_bytes: Option<u64>,
+    /// Longest line of a bundle CSV file [default: 67108864].
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    pub max_csv_line_bytes: Option<u64>,
+    /// Longest line of an EPSS file or of CloudTrail JSON lines [default: 1048576].
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    pub max_line_bytes: Option<usize>,
+    /// Most row errors kept per file; the rest are counted [default: 1000].
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    pub max_row_errors: Option<usize>,
+}
+
+/// Applies the `--max-*` flags as the process's input limits (once, before anything is
+/// read; `patchloop_ingest::set_limits`). A limit of 0 is refused.
+pub fn apply_limits(load: &LoadArgs) -> Result<(), CliError> {
+    let mut l = patchloop::ingest::Limits::DEFAULT;
+    if let Some(n) = load.max_input_bytes {
+        l.input_bytes = n;
+    }
+    if let Some(n) = load.max_csv_line_bytes {
+        l.csv_line_bytes = n;
+    }
+    if let Some(n) = load.max_line_bytes {
+        l.line_bytes = n;
+    }
+    if let Some(n) = load.max_row_errors {
+        l.row_errors = n;
+    }
+    // Defaults asked for: nothing to set (asking `limits()` here would fix them).
+    if l == patchloop::ingest::Limits::DEFAULT {
+        return Ok(());
+    }
+    match patchloop::ingest::set_limits(l) {
+        Ok(()) => Ok(()),
+        // Set already by an earlier load of this run, to the same values.
+        Err(current) if current == l => Ok(()),
+        Err(_) => Err(CliError::unusable(
+            "every --max-* limit must be at least 1".to_string(),
+        )),
+    }
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
@@ -92,6 +135,7 @@ pub fn inputs_of(command: &str) -> Inputs {
 
 fn load_inputs(args: &BundleArgs, inputs: Inputs) -> Result<Loaded, CliError> {
     let load = &args.load;
+    apply_limits(load)?;
     let leak_key = match std::env::var_os(LEAK_KEY_ENV) {
         None => None,
         Some(k) => Some(

@@ -96,7 +96,7 @@ pub fn read_epss<R: Read>(
     reader: R,
     source: &str,
 ) -> Result<Parsed<EpssSet, EpssError>, EpssError> {
-    read_epss_limited(reader, source, crate::Limits::DEFAULT)
+    read_epss_limited(reader, source, crate::limits())
 }
 
 fn read_epss_limited<R: Read>(
@@ -622,6 +622,7 @@ mod tests {
             input_bytes: 200,
             line_bytes: 30,
             row_errors: 2,
+            ..crate::Limits::DEFAULT
         };
         // A line one byte over the limit (its `\n` included) is refused with its line.
         let long = format!("cve,epss,percentile\n{}\n", "x".repeat(30));

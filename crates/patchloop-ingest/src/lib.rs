@@ -105,24 +105,50 @@ pub const MAX_CSV_LINE_BYTES: u64 = 64 << 20;
 /// final "… and N more" error, so a file of millions of bad rows cannot fill memory.
 pub const MAX_ROW_ERRORS: usize = 1000;
 
-/// The limits one loader applies; [`Limits::DEFAULT`] holds the documented constants,
-/// tests scale them down.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    /// See [`MAX_INPUT_BYTES`].
-    pub(crate) input_bytes: u64,
-    /// See [`MAX_LINE_BYTES`].
-    pub(crate) line_bytes: usize,
-    /// See [`MAX_ROW_ERRORS`].
-    pub(crate) row_errors: usize,
+/// The limits every reader applies. [`Limits::DEFAULT`] holds the documented constants
+/// ([`MAX_INPUT_BYTES`], [`MAX_LINE_BYTES`], [`MAX_CSV_LINE_BYTES`], [`MAX_ROW_ERRORS`]);
+/// an application that needs others (inputs legitimately larger, or a tighter budget on
+/// a shared service) sets them once per process with [`set_limits`], before anything is
+/// read, as the CLI does with its `--max-*` flags. A bundle can never raise them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Most bytes read from one input after decompression.
+    pub input_bytes: u64,
+    /// Longest line of a line-oriented input (EPSS, CloudTrail JSON lines).
+    pub line_bytes: usize,
+    /// Longest physical line of a bundle CSV file.
+    pub csv_line_bytes: u64,
+    /// Most row errors kept per file.
+    pub row_errors: usize,
 }
 
 impl Limits {
-    pub(crate) const DEFAULT: Limits = Limits {
+    /// The documented defaults.
+    pub const DEFAULT: Limits = Limits {
         input_bytes: MAX_INPUT_BYTES,
         line_bytes: MAX_LINE_BYTES,
+        csv_line_bytes: MAX_CSV_LINE_BYTES,
         row_errors: MAX_ROW_ERRORS,
     };
+}
+
+static LIMITS: std::sync::OnceLock<Limits> = std::sync::OnceLock::new();
+
+/// Sets the limits of this process. Only the first call counts, and only before any
+/// reader has asked for them ([`limits`] fixes the defaults on first use): a later call
+/// returns `Err` with the limits in force. Every limit must be at least 1.
+pub fn set_limits(l: Limits) -> Result<(), Limits> {
+    if l.input_bytes == 0 || l.line_bytes == 0 || l.csv_line_bytes == 0 || l.row_errors == 0 {
+        return Err(limits());
+    }
+    LIMITS.set(l).map_err(|_| limits())?;
+    Ok(())
+}
+
+/// The limits in force: those given to [`set_limits`], else [`Limits::DEFAULT`].
+pub fn limits() -> Limits {
+    *LIMITS.get_or_init(|| Limits::DEFAULT)
 }
 
 /// Row errors of one file: the first `max` kept, the rest only counted.

@@ -45,7 +45,7 @@ impl<R: Read> LineReader<R> {
             after_break: true,
             starts: VecDeque::new(),
             run: 0,
-            max_line: crate::MAX_CSV_LINE_BYTES,
+            max_line: crate::limits().csv_line_bytes,
         }
     }
 

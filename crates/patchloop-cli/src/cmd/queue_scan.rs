@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use patchloop::Session;
-use patchloop::ingest::{MAX_INPUT_BYTES, ReportOptions, load_report};
+use patchloop::ingest::{ReportOptions, load_report};
 use patchloop::model::{AssetId, Bundle, Criticality, Exposure};
 
 use crate::common::{self, LoadArgs, Opened};
@@ -77,12 +77,12 @@ fn read_report(path: &Path) -> Result<(Vec<u8>, String), CliError> {
     let (bytes, name) = if path.as_os_str() == "-" {
         let stdin = std::io::stdin();
         (
-            common::read_limited(stdin.lock(), MAX_INPUT_BYTES),
+            common::read_limited(stdin.lock(), patchloop::ingest::limits().input_bytes),
             "stdin".to_string(),
         )
     } else {
         (
-            common::read_bounded(path, MAX_INPUT_BYTES),
+            common::read_bounded(path, patchloop::ingest::limits().input_bytes),
             common::show_path(path),
         )
     };
@@ -100,6 +100,7 @@ pub fn open(args: &ScanArgs, load: &LoadArgs) -> Result<Opened, CliError> {
     let Some(path) = &args.scan else {
         return Err(CliError::unusable("give a bundle directory or --scan FILE"));
     };
+    common::apply_limits(load)?;
     let (bytes, source) = read_report(path)?;
     let (as_of, as_of_source) = common::resolve_as_of(load.as_of, None);
     let opts = ReportOptions {

@@ -110,3 +110,43 @@ fn links_out_of_the_bundle_need_follow_symlinks() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--follow-symlinks"));
     crate::ok(&["validate", b, "--follow-symlinks"]);
 }
+
+/// The input limits are settable (docs/hardening.md, "Bounded inputs"): a lower row-error
+/// cap keeps fewer errors and counts the rest; a limit of 0 is refused.
+#[test]
+fn limits_are_settable_with_flags() {
+    let dir = scratch("limits_flags");
+    std::fs::write(
+        dir.join("assets.csv"),
+        "asset_id,hostname,criticality,exposure\nweb-01,web-01,high,internet\n",
+    )
+    .unwrap();
+    let mut findings = String::from(
+        "asset_id,vuln_id,package,installed_version,fixed_version,first_seen,last_seen,status,fixed_at,scanner,severity\n",
+    );
+    for _ in 0..5 {
+        findings.push_str("web-01,CVE-2021-44228,p,1,2,not-a-date,,open,,x,high\n");
+    }
+    std::fs::write(dir.join("findings.csv"), findings).unwrap();
+    let d = dir.to_str().unwrap();
+    let o = patchloop(&[
+        "validate",
+        d,
+        "--max-row-errors",
+        "2",
+        "--as-of",
+        "2026-09-15",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("findings.csv: … and 3 more row errors, not shown"),
+        "{out}"
+    );
+    let o = patchloop(&["validate", d, "--max-row-errors", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("every --max-* limit must be at least 1"),
+        "{err}"
+    );
+}

@@ -35,17 +35,17 @@ pub(super) fn load_deploy(cx: &mut Ctx<'_>) {
         let Some(f) = cx.open(&path) else { return };
         let mut bytes = Vec::new();
         if let Err(e) = std::io::Read::read_to_end(
-            &mut std::io::Read::take(f, crate::MAX_INPUT_BYTES + 1),
+            &mut std::io::Read::take(f, crate::limits().input_bytes + 1),
             &mut bytes,
         ) {
             cx.refuse(&path, format!("cannot be read: {e}"));
             return;
         }
-        if bytes.len() as u64 > crate::MAX_INPUT_BYTES {
+        if bytes.len() as u64 > crate::limits().input_bytes {
             cx.record(rel.clone(), InputKind::Ansible, "ansible-json", 0, 1);
             cx.errors.push(IngestError::File {
                 file: rel,
-                message: format!("larger than {} bytes; refused", crate::MAX_INPUT_BYTES),
+                message: format!("larger than {} bytes; refused", crate::limits().input_bytes),
             });
             continue;
         }

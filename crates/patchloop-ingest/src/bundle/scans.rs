@@ -170,8 +170,10 @@ fn stem_host(path: &Path, hosts: &BTreeMap<String, AssetId>) -> Result<AssetId, 
 /// Reads and parses one file; touches nothing shared.
 fn parse(job: &Job) -> Outcome {
     let mut bytes = Vec::new();
-    let read = std::fs::File::open(&job.path)
-        .and_then(|f| f.take(crate::MAX_INPUT_BYTES + 1).read_to_end(&mut bytes));
+    let read = std::fs::File::open(&job.path).and_then(|f| {
+        f.take(crate::limits().input_bytes + 1)
+            .read_to_end(&mut bytes)
+    });
     if let Err(e) = read {
         return Outcome::Unreadable(format!("cannot be read: {e}"));
     }

@@ -649,7 +649,7 @@ pub fn parse_bool(s: &str) -> Result<bool, &'static str> {
 /// Wraps a loader's result, keeping the first [`crate::MAX_ROW_ERRORS`] row errors and
 /// counting the rest in one final [`CsvError::More`].
 pub(crate) fn finish<T>(value: T, errors: Vec<CsvError>) -> Parsed<T, CsvError> {
-    finish_capped(value, errors, crate::MAX_ROW_ERRORS)
+    finish_capped(value, errors, crate::limits().row_errors)
 }
 
 fn finish_capped<T>(value: T, mut errors: Vec<CsvError>, max: usize) -> Parsed<T, CsvError> {

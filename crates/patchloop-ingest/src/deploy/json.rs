@@ -30,8 +30,8 @@ impl Document {
             file: source.to_string(),
             message,
         };
-        if bytes.len() as u64 > crate::MAX_INPUT_BYTES {
-            let max = crate::MAX_INPUT_BYTES;
+        if bytes.len() as u64 > crate::limits().input_bytes {
+            let max = crate::limits().input_bytes;
             return Err(unusable(format!("larger than {max} bytes; refused")));
         }
         if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
@@ -117,7 +117,7 @@ impl<'a> Fields<'a> {
     pub(crate) fn new(file: &'a str) -> Self {
         Fields {
             file,
-            errors: RowErrors::new(crate::MAX_ROW_ERRORS),
+            errors: RowErrors::new(crate::limits().row_errors),
         }
     }
 

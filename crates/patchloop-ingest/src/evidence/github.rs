@@ -43,7 +43,7 @@ pub fn read_github_secrets<R: Read>(
     file: &str,
     scope: Option<&str>,
 ) -> Result<Parsed<Vec<ProviderCredential>, EvidenceError>, EvidenceError> {
-    let bytes = read_all(reader, crate::MAX_INPUT_BYTES).map_err(|m| unusable(file, m))?;
+    let bytes = read_all(reader, crate::limits().input_bytes).map_err(|m| unusable(file, m))?;
     let listing: Listing = serde_json::from_slice(&bytes).map_err(|e| {
         unusable(
             file,

@@ -101,7 +101,7 @@ pub fn read_kubernetes<R: Read>(
     reader: R,
     file: &str,
 ) -> Result<Parsed<Vec<ProviderCredential>, EvidenceError>, EvidenceError> {
-    let bytes = read_all(reader, crate::MAX_INPUT_BYTES).map_err(|m| unusable(file, m))?;
+    let bytes = read_all(reader, crate::limits().input_bytes).map_err(|m| unusable(file, m))?;
     let not = |e: serde_json::Error| {
         unusable(
             file,

@@ -113,7 +113,7 @@ impl Errors {
     pub(crate) fn new(file: &str) -> Self {
         Errors {
             file: file.to_string(),
-            kept: crate::RowErrors::new(crate::MAX_ROW_ERRORS),
+            kept: crate::RowErrors::new(crate::limits().row_errors),
         }
     }
 

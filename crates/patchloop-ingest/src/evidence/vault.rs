@@ -69,7 +69,7 @@ pub fn read_vault<R: Read>(
     file: &str,
     path: &str,
 ) -> Result<Parsed<(ProviderCredential, &'static str), EvidenceError>, EvidenceError> {
-    let bytes = read_all(reader, crate::MAX_INPUT_BYTES).map_err(|m| unusable(file, m))?;
+    let bytes = read_all(reader, crate::limits().input_bytes).map_err(|m| unusable(file, m))?;
     let env: Envelope = serde_json::from_slice(&bytes)
         .map_err(|e| unusable(file, format!("not a KV v2 response: {}", describe(&e))))?;
     let Some(data) = env.data else {

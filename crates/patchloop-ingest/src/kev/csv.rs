@@ -77,7 +77,7 @@ pub fn read_kev_csv<R: Read>(
     let mut cat = KevCatalog::default();
     // Kept up to MAX_ROW_ERRORS (the last place taken by the count of the rest), so a
     // file of millions of bad rows costs a thousand errors.
-    let mut errors = crate::RowErrors::new(crate::MAX_ROW_ERRORS.saturating_sub(1));
+    let mut errors = crate::RowErrors::new(crate::limits().row_errors.saturating_sub(1));
     let mut first_line: BTreeMap<VulnId, u64> = BTreeMap::new();
     let mut rec = ::csv::ByteRecord::new();
     loop {

@@ -165,7 +165,7 @@ pub fn read_kev_json<R: Read>(
     // each invalid sequence) and every string that came out with a U+FFFD is reported;
     // and each entry is checked as soon as it is parsed, so a catalog of any size up to
     // MAX_INPUT_BYTES costs the entries kept, not a tree of the whole document.
-    let lossy_reader = LossyUtf8::new(reader, crate::MAX_INPUT_BYTES);
+    let lossy_reader = LossyUtf8::new(reader, crate::limits().input_bytes);
     let replaced_so_far = lossy_reader.replacements();
     let mut input = std::io::BufReader::with_capacity(64 << 10, lossy_reader);
     let bad =
@@ -178,7 +178,7 @@ pub fn read_kev_json<R: Read>(
         };
     let mut entries: BTreeMap<VulnId, patchloop_model::KevEntry> = BTreeMap::new();
     let mut first_index: BTreeMap<VulnId, usize> = BTreeMap::new();
-    let mut entry_errors = crate::RowErrors::new(crate::MAX_ROW_ERRORS.saturating_sub(1));
+    let mut entry_errors = crate::RowErrors::new(crate::limits().row_errors.saturating_sub(1));
     let mut replaced = 0usize;
     let mut on_entry = |i: usize, v: Value| {
         // Checked first: serde would read a JSON array positionally into the struct.
@@ -253,7 +253,7 @@ pub fn read_kev_json<R: Read>(
         if input.get_ref().over_limit() {
             unusable(format!(
                 "larger than {} bytes; refused",
-                crate::MAX_INPUT_BYTES
+                crate::limits().input_bytes
             ))
         } else {
             unusable(format!("not a KEV JSON catalog: {}", crate::json_error(&e)))

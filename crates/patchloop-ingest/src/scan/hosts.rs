@@ -101,7 +101,7 @@ impl Report {
     /// An entry error at `at` (`line 4, column "CVE"`); `value` is clipped here. At most
     /// [`crate::MAX_ROW_ERRORS`] are kept, the last of them counting the rest.
     pub(super) fn bad(&mut self, at: &str, value: &str, problem: impl Into<String>) {
-        if self.errors.len() + 1 >= crate::MAX_ROW_ERRORS {
+        if self.errors.len() + 1 >= crate::limits().row_errors {
             self.more += 1;
             return;
         }

@@ -182,7 +182,7 @@ pub fn read_scan<R: Read>(
     // reported, its entry kept.
     let mut input = std::io::BufReader::with_capacity(
         64 << 10,
-        crate::utf8::LossyUtf8::new(reader, crate::MAX_INPUT_BYTES),
+        crate::utf8::LossyUtf8::new(reader, crate::limits().input_bytes),
     );
     let mut b = Builder {
         ctx,
@@ -214,7 +214,7 @@ pub fn read_scan<R: Read>(
         if input.get_ref().over_limit() {
             return unusable(format!(
                 "larger than {} bytes; refused",
-                crate::MAX_INPUT_BYTES
+                crate::limits().input_bytes
             ));
         }
         // Content that does not even begin like JSON is no report at all, truncated or
@@ -246,7 +246,7 @@ pub fn read_scan<R: Read>(
             b.replaced_utf8(path, value);
         }
         b.errors.extend(streamed_errors);
-        let max = crate::MAX_ROW_ERRORS.saturating_sub(1);
+        let max = crate::limits().row_errors.saturating_sub(1);
         if b.errors.len() > max {
             b.more += (b.errors.len() - max) as u64;
             b.errors.truncate(max);
@@ -304,7 +304,7 @@ pub fn read_scan<R: Read>(
 /// The JSON path and clipped value of every string (or key) holding U+FFFD, in document
 /// order; at most [`crate::MAX_ROW_ERRORS`].
 fn replacement_paths(v: &Value, at: String, out: &mut Vec<(String, String)>) {
-    if out.len() >= crate::MAX_ROW_ERRORS {
+    if out.len() >= crate::limits().row_errors {
         return;
     }
     match v {
@@ -317,7 +317,7 @@ fn replacement_paths(v: &Value, at: String, out: &mut Vec<(String, String)>) {
         Value::Object(fields) => {
             for (key, item) in fields {
                 let path = join(&at, key);
-                if key.contains('\u{FFFD}') && out.len() < crate::MAX_ROW_ERRORS {
+                if key.contains('\u{FFFD}') && out.len() < crate::limits().row_errors {
                     out.push((path.clone(), String::new()));
                 }
                 replacement_paths(item, path, out);
@@ -460,7 +460,7 @@ impl Builder<'_> {
 
     /// Keeps an entry error, or past [`crate::MAX_ROW_ERRORS`] − 1 only counts it.
     fn entry_error(&mut self, path: String, value: String, problem: String) {
-        if self.errors.len() + 1 >= crate::MAX_ROW_ERRORS {
+        if self.errors.len() + 1 >= crate::limits().row_errors {
             self.more += 1;
             return;
         }

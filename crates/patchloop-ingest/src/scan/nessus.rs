@@ -80,7 +80,7 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 /// [`ScanError::BadEntry`] in [`Parsed::errors`] (at most [`crate::MAX_ROW_ERRORS`]),
 /// each with its location, the clipped value and what happened to the entry.
 pub fn read(bytes: &[u8], source: &str) -> Result<Parsed<MultiHostReport, ScanError>, ScanError> {
-    let body = body(bytes, source, crate::MAX_INPUT_BYTES)?;
+    let body = body(bytes, source, crate::limits().input_bytes)?;
     let (text, lossy) = match std::str::from_utf8(body) {
         Ok(s) => (Cow::Borrowed(s), false),
         Err(_) => (String::from_utf8_lossy(body), true),

@@ -134,7 +134,7 @@ impl Cols {
 /// [`crate::MAX_ROW_ERRORS`]), each at `line N, column "Name"` with its clipped value
 /// and what happened to the entry.
 pub fn read(bytes: &[u8], source: &str) -> Result<Parsed<MultiHostReport, ScanError>, ScanError> {
-    let body = body(bytes, source, crate::MAX_INPUT_BYTES)?;
+    let body = body(bytes, source, crate::limits().input_bytes)?;
     let Some(mut table) = Table::open(body, is_header) else {
         return Err(unusable(
             source,

@@ -171,7 +171,7 @@ fn read_in_pieces<R: Read>(
                     }
                 }
                 match last_boundary(&pending) {
-                    None if pending.len() as u64 > crate::MAX_CSV_LINE_BYTES => {
+                    None if pending.len() as u64 > crate::limits().csv_line_bytes => {
                         overlong = true;
                         break 0;
                     }
@@ -194,7 +194,7 @@ fn read_in_pieces<R: Read>(
             }
             let rest = pending.split_off(cut);
             let bytes = std::mem::replace(&mut pending, rest);
-            if longest_line(&bytes) > crate::MAX_CSV_LINE_BYTES {
+            if longest_line(&bytes) > crate::limits().csv_line_bytes {
                 // The piece holds the overlong line: it and the rest go to the CSV reader.
                 let mut whole = bytes;
                 whole.append(&mut pending);

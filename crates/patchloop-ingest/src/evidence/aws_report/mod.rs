@@ -60,7 +60,7 @@ pub fn read_credential_report<R: Read>(
     reader: R,
     file: &str,
 ) -> Result<Parsed<CredentialReport, EvidenceError>, EvidenceError> {
-    let bytes = read_all(reader, crate::MAX_INPUT_BYTES).map_err(|m| unusable(file, m))?;
+    let bytes = read_all(reader, crate::limits().input_bytes).map_err(|m| unusable(file, m))?;
     let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
     if first != Some(b'{') {
         return read_csv(&bytes, file, "aws-credential-report-csv");

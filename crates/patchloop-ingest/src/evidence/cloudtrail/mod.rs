@@ -50,7 +50,7 @@ pub fn read_cloudtrail<R: Read>(
     file: &str,
     line_mode: bool,
 ) -> Result<Parsed<CloudtrailEvidence, EvidenceError>, EvidenceError> {
-    read_limited(reader, file, line_mode, crate::Limits::DEFAULT)
+    read_limited(reader, file, line_mode, crate::limits())
 }
 
 pub(crate) fn read_limited<R: Read>(

@@ -51,7 +51,7 @@ impl Collector {
     /// An entry error; `value` is clipped here. Past [`crate::MAX_ROW_ERRORS`] − 1 errors
     /// are only counted, and `finish` adds one error that says how many.
     pub(crate) fn bad(&mut self, path: &str, value: &str, problem: &str) {
-        if self.errors.len() + 1 >= crate::MAX_ROW_ERRORS {
+        if self.errors.len() + 1 >= crate::limits().row_errors {
             self.more += 1;
             return;
         }

@@ -32,8 +32,8 @@ pub(crate) fn unusable(source: &str, message: impl Into<String>) -> ScanError {
 /// The input as text, without its UTF-8 byte-order mark; decoded lossily (`true`) when it
 /// is not valid UTF-8, so one bad byte in a description does not cost the report.
 pub(crate) fn decode<'b>(bytes: &'b [u8], source: &str) -> Result<(Cow<'b, str>, bool), ScanError> {
-    if bytes.len() as u64 > crate::MAX_INPUT_BYTES {
-        let limit = crate::MAX_INPUT_BYTES;
+    if bytes.len() as u64 > crate::limits().input_bytes {
+        let limit = crate::limits().input_bytes;
         return Err(unusable(
             source,
             format!("larger than {limit} bytes; refused"),
