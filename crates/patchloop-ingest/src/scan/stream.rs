@@ -90,8 +90,12 @@ impl<'de> Visitor<'de> for Doc<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut m = Map::new();
         while let Some(key) = map.next_key::<String>()? {
+            // Streamed, a second `Results` could not replace the first as a tree's last
+            // key would: such a report is refused, whatever its key order.
+            if key == "Results" && m.contains_key("Results") {
+                return Err(de::Error::duplicate_field("Results"));
+            }
             let ready = key == "Results"
-                && !m.contains_key("Results")
                 && m.get("SchemaVersion").and_then(Value::as_i64) == Some(2)
                 && m.contains_key("CreatedAt");
             if !ready {
@@ -224,9 +228,10 @@ impl<'de> Visitor<'de> for OneResult<'_, '_> {
         let mut m = Map::new();
         let mut streamed: Option<Option<String>> = None;
         while let Some(key) = map.next_key::<String>()? {
+            if key == "Vulnerabilities" && (streamed.is_some() || m.contains_key(&key)) {
+                return Err(de::Error::duplicate_field("Vulnerabilities"));
+            }
             let ready = key == "Vulnerabilities"
-                && streamed.is_none()
-                && !m.contains_key(&key)
                 && ["Target", "Class", "Type"]
                     .iter()
                     .all(|k| m.contains_key(*k));

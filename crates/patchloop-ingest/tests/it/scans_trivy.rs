@@ -231,3 +231,23 @@ fn invalid_utf8_is_reported_the_same_streamed_or_not() {
         ]
     );
 }
+
+/// A key named twice where the reader streams (`Results`, a result's `Vulnerabilities`)
+/// makes the report unusable in either key order, instead of one list winning silently.
+#[test]
+fn a_streamed_key_named_twice_is_refused() {
+    let result = r#"{"Target":"t","Class":"os-pkgs","Type":"debian","Vulnerabilities":[]}"#;
+    let head = r#""SchemaVersion":2,"CreatedAt":"2026-09-01T00:00:00Z""#;
+    for json in [
+        format!(r#"{{{head},"Results":[{result}],"Results":[]}}"#),
+        format!(r#"{{"Results":[{result}],{head},"Results":[]}}"#),
+        format!(
+            r#"{{{head},"Results":[{{"Target":"t","Class":"os-pkgs","Type":"debian","Vulnerabilities":[],"Vulnerabilities":[]}}]}}"#
+        ),
+    ] {
+        let e = scan("s.json", json.as_bytes(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate field"), "{json}: {e}");
+    }
+}
