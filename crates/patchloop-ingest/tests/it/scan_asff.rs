@@ -209,3 +209,18 @@ fn hostile_input_gives_located_errors_and_no_panic() {
         errors[0]
     );
 }
+
+/// Found by the fuzz soak: long `ProductFields` keys with invalid UTF-8 made a 2 KiB
+/// JSON path in an entry error; paths are capped, so every message stays short.
+#[test]
+fn long_keys_in_a_path_are_capped() {
+    let bytes = read_fixture("security-hub/fuzz_crash_d9817e9e.json");
+    let messages: Vec<String> = match asff::read(&bytes, "r.json") {
+        Ok(p) => p.errors.iter().map(ToString::to_string).collect(),
+        Err(e) => vec![e.to_string()],
+    };
+    assert!(!messages.is_empty());
+    for m in &messages {
+        assert!(m.len() <= 1024, "a {}-byte message: {m}", m.len());
+    }
+}
