@@ -127,16 +127,21 @@ pub fn parse_config(text: &str, file: &str) -> Result<BundleConfig, ConfigError>
     let raw: Raw = toml::from_str(text).map_err(|e| err(toml_error(text, &e)))?;
     let as_of = match raw.as_of {
         None => None,
-        Some(toml::Value::String(s)) => {
-            Some(parse_timestamp(&s).map_err(|e| err(format!("as_of: {e}: {s:?}")))?)
-        }
+        // The value is the file's text: clipped, so a megabyte value is not echoed whole.
+        Some(toml::Value::String(s)) => Some(
+            parse_timestamp(&s).map_err(|e| err(format!("as_of: {e}: {:?}", crate::clip(&s))))?,
+        ),
         Some(toml::Value::Datetime(d)) => {
             let s = d.to_string();
-            Some(parse_timestamp(&s).map_err(|e| err(format!("as_of: {e}: {s:?}")))?)
+            Some(
+                parse_timestamp(&s)
+                    .map_err(|e| err(format!("as_of: {e}: {:?}", crate::clip(&s))))?,
+            )
         }
         Some(other) => {
             return Err(err(format!(
-                "as_of: expected a date or timestamp, got {other}"
+                "as_of: expected a date or timestamp, got {}",
+                crate::clip(&other.to_string())
             )));
         }
     };
@@ -417,6 +422,22 @@ key = "0123456789abcdef"
     }
 
     /// Issue 17, item 9: a typo on the `[leaks] key` line never prints the key.
+    /// Found by the fuzz soak: an `as_of` that is a table (or a long string) was echoed
+    /// whole.
+    #[test]
+    fn a_long_as_of_is_clipped() {
+        let long = "e".repeat(2000);
+        for text in [
+            format!("as_of = {{ 0 = \"{long}\" }}\n"),
+            format!("as_of = \"{long}\"\n"),
+        ] {
+            let m = parse_config(&text, "patchloop.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(m.len() <= 300, "{} bytes: {m}", m.len());
+        }
+    }
+
     /// Found by the fuzz soak: an unknown 200-byte table name in a `--policy` file was
     /// quoted three times beside the policy's list of valid keys (1,041 bytes).
     #[test]
