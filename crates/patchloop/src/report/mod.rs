@@ -20,13 +20,14 @@ pub mod figures;
 mod html;
 mod identity;
 mod md;
+mod md_escape;
 pub mod svg;
 mod text;
 
 pub(crate) use identity::{alert_text, identity_summary};
 
 pub use build::ReportOptions;
-pub use md::{md_code, md_escape};
+pub use md_escape::{md_code, md_escape};
 pub use text::*;
 
 /// The top line a reader sees first.
