@@ -15,7 +15,10 @@ use std::io::Read;
 use crate::Parsed;
 use crate::lines::{LineReader, record_line};
 
+mod header;
 mod kinds;
+
+pub(crate) use header::RowSource;
 
 pub use kinds::{
     read_access, read_assets, read_cvss, read_discovery, read_events, read_exceptions,
@@ -376,55 +379,8 @@ impl<R: Read> Table<R> {
                     .to_string()
             })
             .collect();
+        let idx = header::resolve(&names, file, kind, map, errors)?;
         let cols = kind.columns();
-        let mut idx = Vec::with_capacity(cols.len());
-        for col in cols {
-            let wanted = map.get(col.name).map_or(col.name, String::as_str);
-            let pos = names
-                .iter()
-                .position(|n| n.eq_ignore_ascii_case(wanted.trim()));
-            if pos.is_none() && col.required {
-                let mapped = map
-                    .get(col.name)
-                    .map(|m| format!(" (mapped to {m:?})"))
-                    .unwrap_or_default();
-                return Err(CsvError::MissingColumn {
-                    file: file.to_string(),
-                    column: col.name.to_string(),
-                    mapped,
-                    // A header can be one 10 MB line: name it, do not echo it.
-                    found: crate::clip(&names.join(", ")),
-                });
-            }
-            if let Some(first) = pos
-                && let Some(again) = names
-                    .iter()
-                    .skip(first + 1)
-                    .position(|n| n.eq_ignore_ascii_case(wanted.trim()))
-            {
-                errors.push(CsvError::DuplicateColumn {
-                    file: file.to_string(),
-                    column: (first + 2 + again) as u64,
-                    first: first as u64 + 1,
-                    name: crate::clip(names.get(first + 1 + again).map_or("", String::as_str)),
-                });
-            }
-            idx.push(pos);
-        }
-        if matches!(kind, CsvKind::Secrets | CsvKind::Usage) {
-            for (i, n) in names.iter().enumerate() {
-                if SECRET_VALUE_COLUMNS
-                    .iter()
-                    .any(|s| n.eq_ignore_ascii_case(s))
-                {
-                    errors.push(CsvError::SecretColumn {
-                        file: file.to_string(),
-                        column: i as u64 + 1,
-                        name: n.clone(),
-                    });
-                }
-            }
-        }
         Ok(Table {
             file: file.to_string(),
             rdr,
@@ -439,14 +395,12 @@ impl<R: Read> Table<R> {
     pub(crate) fn layout(&self) -> (Vec<Option<usize>>, usize) {
         (self.idx.clone(), self.header_len)
     }
+}
 
+impl<R: Read> RowSource for Table<R> {
     /// Calls `f` for each well-formed row; syntax and field-count problems are reported
     /// and the row skipped. Stops at the first unrecoverable syntax error.
-    pub(crate) fn for_each_row(
-        &mut self,
-        errors: &mut Vec<CsvError>,
-        mut f: impl FnMut(&mut Row<'_>),
-    ) {
+    fn for_each_row(&mut self, errors: &mut Vec<CsvError>, mut f: impl FnMut(&mut Row<'_>)) {
         let mut rec = csv::ByteRecord::new();
         loop {
             match self.rdr.read_byte_record(&mut rec) {
@@ -480,16 +434,7 @@ impl<R: Read> Table<R> {
                 });
                 continue;
             }
-            let mut row = Row {
-                file: &self.file,
-                line,
-                rec: &rec,
-                idx: &self.idx,
-                cols: self.cols,
-                errors: Vec::new(),
-            };
-            f(&mut row);
-            errors.append(&mut row.errors);
+            Row::visit(&self.file, line, &rec, &self.idx, self.cols, errors, &mut f);
         }
     }
 }
@@ -518,6 +463,29 @@ pub(crate) struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    /// Runs `f` on the record `rec` at `line` of `file`, whose canonical column `c` is
+    /// field `idx[c]`, and adds the row's errors to `errors`.
+    pub(crate) fn visit(
+        file: &'a str,
+        line: u64,
+        rec: &'a csv::ByteRecord,
+        idx: &'a [Option<usize>],
+        cols: &'static [Col],
+        errors: &mut Vec<CsvError>,
+        f: &mut impl FnMut(&mut Row<'_>),
+    ) {
+        let mut row = Row {
+            file,
+            line,
+            rec,
+            idx,
+            cols,
+            errors: Vec::new(),
+        };
+        f(&mut row);
+        errors.append(&mut row.errors);
+    }
+
     /// 1-based line of the row.
     pub(crate) fn line(&self) -> u64 {
         self.line

@@ -6,7 +6,7 @@ use patchloop_model::{CvssFacts, VulnId};
 
 use super::req;
 use crate::Parsed;
-use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Table, finish};
+use crate::csv::{Col, ColumnMap, CsvError, CsvKind, RowSource, Table, finish};
 
 /// `intel/cvss.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const CVSS: &[Col] = &[req("vuln_id"), req("vector")];

@@ -10,7 +10,7 @@ use patchloop_model::{
 
 use super::{opt, req};
 use crate::Parsed;
-use crate::csv::{Col, ColumnMap, CsvError, CsvKind, IdCache, Interner, Table, finish};
+use crate::csv::{Col, ColumnMap, CsvError, CsvKind, IdCache, Interner, RowSource, Table, finish};
 
 /// `events.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const EVENTS: &[Col] = &[
@@ -51,6 +51,17 @@ pub fn read_events<R: Read>(
 ) -> Result<Parsed<Vec<Event>, CsvError>, CsvError> {
     let mut errors = Vec::new();
     let mut t = Table::open(reader, file, CsvKind::Events, map, &mut errors)?;
+    let mut out = events_rows(&mut t, &mut errors);
+    // Lines are unique, so an unstable sort gives the same order without a stable
+    // sort's buffer of half the events (600 MB at 10M events).
+    out.sort_unstable_by_key(|e| (e.at, e.line));
+    Ok(finish(out, errors))
+}
+
+/// The events of every row `t` gives, in its order, the bad rows reported into
+/// `errors`: the row rules of `events.csv`, whatever format or piece of a file the rows
+/// come from.
+pub(crate) fn events_rows(t: &mut impl RowSource, errors: &mut Vec<CsvError>) -> Vec<Event> {
     let mut out = Vec::new();
     let mut interner = Interner::default();
     // Millions of events name the same few hundred thousand ids.
@@ -58,7 +69,7 @@ pub fn read_events<R: Read>(
     let mut vulns: IdCache<VulnId> = IdCache::default();
     let mut secrets: IdCache<SecretId> = IdCache::default();
     let mut resources: IdCache<ResourceId> = IdCache::default();
-    t.for_each_row(&mut errors, |r| {
+    t.for_each_row(errors, |r| {
         let at = r.req(0, parse_timestamp);
         let kind = r.req(1, str::parse::<EventKind>);
         let asset_id = r.opt(2, |s| assets.get(s, AssetId::new));
@@ -125,10 +136,7 @@ pub fn read_events<R: Read>(
             derived_from: None,
         });
     });
-    // Lines are unique, so an unstable sort gives the same order without a stable
-    // sort's buffer of half the events (600 MB at 10M events).
-    out.sort_unstable_by_key(|e| (e.at, e.line));
-    Ok(finish(out, errors))
+    out
 }
 
 /// Reads `exceptions.csv`. `vuln_id` `*` covers every finding on the asset; expires_at

@@ -7,7 +7,7 @@ use patchloop_model::{AssetId, Finding, FindingStatus, Severity, VulnId, parse_t
 
 use super::{opt, req};
 use crate::Parsed;
-use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Interner, Table, finish};
+use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Interner, RowSource, Table, finish};
 
 /// `findings.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const FINDINGS: &[Col] = &[
@@ -34,12 +34,19 @@ pub fn read_findings<R: Read>(
 ) -> Result<Parsed<Vec<Finding>, CsvError>, CsvError> {
     let mut errors = Vec::new();
     let mut t = Table::open(reader, file, CsvKind::Findings, map, &mut errors)?;
+    let out = findings_rows(&mut t, &mut errors);
+    Ok(finish(out, errors))
+}
+
+/// The findings of every row `t` gives, the bad rows reported into `errors`: the row
+/// rules of `findings.csv`, whatever format or piece of a file the rows come from.
+pub(crate) fn findings_rows(t: &mut impl RowSource, errors: &mut Vec<CsvError>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut interner = Interner::default();
     let mut vectors_ok: BTreeSet<String> = BTreeSet::new();
     let mut asset_ids: BTreeMap<String, AssetId> = BTreeMap::new();
     let mut vuln_ids: BTreeMap<String, VulnId> = BTreeMap::new();
-    t.for_each_row(&mut errors, |r| {
+    t.for_each_row(errors, |r| {
         // Ids repeat across millions of rows: share one allocation per distinct id.
         let asset_id = r.req(0, |s| match asset_ids.get(s) {
             Some(a) => Ok(a.clone()),
@@ -114,5 +121,5 @@ pub fn read_findings<R: Read>(
             severity,
         });
     });
-    Ok(finish(out, errors))
+    out
 }

@@ -12,7 +12,9 @@ use patchloop_model::{
 
 use super::{opt, req};
 use crate::Parsed;
-use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Interner, Table, finish, parse_bool};
+use crate::csv::{
+    Col, ColumnMap, CsvError, CsvKind, Interner, RowSource, Table, finish, parse_bool,
+};
 
 /// `identity/secrets.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const SECRETS: &[Col] = &[

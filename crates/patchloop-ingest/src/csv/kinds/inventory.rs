@@ -10,7 +10,9 @@ use patchloop_model::{
 
 use super::{opt, req};
 use crate::Parsed;
-use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Interner, Table, finish, parse_bool};
+use crate::csv::{
+    Col, ColumnMap, CsvError, CsvKind, Interner, RowSource, Table, finish, parse_bool,
+};
 
 /// `assets.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const ASSETS: &[Col] = &[
@@ -72,11 +74,22 @@ pub fn read_assets<R: Read>(
 ) -> Result<Parsed<Vec<Asset>, CsvError>, CsvError> {
     let mut errors = Vec::new();
     let mut t = Table::open(reader, file, CsvKind::Assets, map, &mut errors)?;
+    let out = assets_rows(&mut t, &mut errors, provenance);
+    Ok(finish(out, errors))
+}
+
+/// The assets of every row `t` gives, sorted by id, the bad rows reported into
+/// `errors`: the row rules of `assets.csv`, whatever format the rows come from.
+pub(crate) fn assets_rows(
+    t: &mut impl RowSource,
+    errors: &mut Vec<CsvError>,
+    provenance: &mut Provenance,
+) -> Vec<Asset> {
     let mut out: Vec<Asset> = Vec::new();
     let mut seen: BTreeMap<AssetId, u64> = BTreeMap::new();
     let mut interner = Interner::default();
     let (mut crit_assumed, mut exp_assumed) = (0u64, 0u64);
-    t.for_each_row(&mut errors, |r| {
+    t.for_each_row(errors, |r| {
         let id = r.req(0, AssetId::new);
         let hostname = r.opt(1, host);
         let fqdn = r.opt(2, host);
@@ -127,7 +140,7 @@ pub fn read_assets<R: Read>(
     provenance.assume("assets.criticality", "medium", crit_assumed);
     provenance.assume("assets.exposure", "internal", exp_assumed);
     out.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(finish(out, errors))
+    out
 }
 
 /// Reads `discovery.csv`. A row needs at least one key to match on (serial, mac, fqdn,

@@ -10,7 +10,7 @@ use patchloop_model::{
 
 use super::{opt, req};
 use crate::Parsed;
-use crate::csv::{Col, ColumnMap, CsvError, CsvKind, IdCache, Interner, Table, finish};
+use crate::csv::{Col, ColumnMap, CsvError, CsvKind, IdCache, Interner, RowSource, Table, finish};
 use crate::evidence::UsageSummary;
 use crate::evidence::usage::Presentation;
 
