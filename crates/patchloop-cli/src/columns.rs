@@ -1,9 +1,11 @@
 //! One typed column list per view: each column's CSV name, how to read it, and whether
 //! and how the terminal table and the Markdown table show it. A view's CSV, table and
 //! Markdown come from the same list, so a column cannot appear in one and drift in another.
+use patchloop::ingest::columnar::{ColumnType, OutFormat, TableWriter};
 use patchloop::report::md_escape;
 
-use crate::common;
+use crate::common::{self, ListFormat};
+use crate::error::CliError;
 
 /// How a column appears in the terminal and Markdown tables.
 pub struct Shown<T: ?Sized> {
@@ -23,6 +25,8 @@ pub struct Column<T: ?Sized> {
     pub get: fn(&T) -> String,
     /// Whether people's tables show it.
     pub shown: Option<Shown<T>>,
+    /// Its type in a Parquet or Arrow output (the CSV's text read as it).
+    pub ty: ColumnType,
 }
 
 impl<T: ?Sized> Column<T> {
@@ -32,6 +36,7 @@ impl<T: ?Sized> Column<T> {
             name,
             get,
             shown: None,
+            ty: ColumnType::Text,
         }
     }
 
@@ -45,7 +50,14 @@ impl<T: ?Sized> Column<T> {
                 numeric: false,
                 brief: None,
             }),
+            ty: ColumnType::Text,
         }
+    }
+
+    /// Typed as `ty` in Parquet and Arrow outputs.
+    pub const fn typed(mut self, ty: ColumnType) -> Self {
+        self.ty = ty;
+        self
     }
 
     /// Right-aligned in the tables.
@@ -73,6 +85,34 @@ pub fn csv<T>(cols: &[Column<T>], items: &[T]) -> String {
         .map(|it| cols.iter().map(|c| (c.get)(it)).collect())
         .collect();
     common::csv_text(&header, &rows)
+}
+
+/// The CSV, Parquet or Arrow output of a view (`format` one of those three): the same
+/// columns and cells, typed in the columnar formats. Columnar rows are streamed to the
+/// output in batches.
+pub fn emit<T>(format: ListFormat, cols: &[Column<T>], items: &[T]) -> Result<(), CliError> {
+    let to = match format {
+        ListFormat::Parquet => OutFormat::Parquet,
+        ListFormat::Arrow => OutFormat::Arrow,
+        _ => {
+            out!("{}", csv(cols, items));
+            return Ok(());
+        }
+    };
+    if crate::output::to_terminal() {
+        return Err(CliError::unusable(
+            "Parquet and Arrow are binary: write them with --output FILE or into a pipe",
+        ));
+    }
+    let schema: Vec<(&str, ColumnType)> = cols.iter().map(|c| (c.name, c.ty)).collect();
+    let mut w = TableWriter::new(crate::output::Bytes, to, &schema).map_err(CliError::unusable)?;
+    let mut cells: Vec<String> = Vec::with_capacity(cols.len());
+    for it in items {
+        cells.clear();
+        cells.extend(cols.iter().map(|c| (c.get)(it)));
+        w.row(&cells).map_err(CliError::unusable)?;
+    }
+    w.finish().map_err(CliError::unusable)
 }
 
 fn shown<T>(cols: &[Column<T>]) -> Vec<&Column<T>> {

@@ -326,6 +326,11 @@ pub enum ListFormat {
     Csv,
     /// Markdown for a wiki page or a ticket: the view's table, every cell escaped.
     Md,
+    /// Apache Parquet: the CSV's columns, typed (docs/columnar.md). Binary: to a file
+    /// (`--output`) or a pipe, never a terminal.
+    Parquet,
+    /// Arrow IPC file (Feather v2): the CSV's columns, typed, for Arrow-based tools.
+    Arrow,
 }
 
 /// The spec's JSON envelope (`schema`, `as_of`, `provenance`, then the body), pretty.

@@ -58,6 +58,12 @@ enum Command {
         after_help = "Examples:\n  patchloop gen --hosts 1000 --seed 7 --out /tmp/fleet\n  patchloop validate /tmp/fleet"
     )]
     Gen(cmd::gen_fleet::Args),
+    /// Copy a bundle with its big tables (assets, findings, events) as Apache Parquet,
+    /// the form data tools read and the fastest to load (docs/columnar.md).
+    #[command(
+        after_help = "Examples:\n  patchloop convert examples/fleet --to parquet --out /tmp/fleet-parquet\n  patchloop queue /tmp/fleet-parquet --top 10"
+    )]
+    Convert(cmd::convert::Args),
     /// Blast radius B(h) of every host: what an attacker on it reaches through stored
     /// credentials, and how close it is to a crown jewel.
     #[command(
@@ -192,6 +198,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(a) => cmd::validate::run(&a),
         Command::Gen(a) => cmd::gen_fleet::run(&a),
+        Command::Convert(a) => cmd::convert::run(&a),
         Command::Queue(a) => cmd::score_cmds::queue(&a),
         Command::Explain(a) => cmd::score_cmds::explain(&a),
         Command::Hosts(a) => cmd::score_cmds::hosts(&a),

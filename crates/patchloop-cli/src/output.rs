@@ -44,11 +44,15 @@ pub fn init(path: Option<&Path>, quiet: bool) -> io::Result<()> {
 /// quietly with success, as other Unix tools do; any other write error (a full disk under
 /// a large `--output`) is reported, and ends the run with exit 2 and no file.
 pub fn write_fmt(args: std::fmt::Arguments<'_>) {
+    write_with(|w| w.write_fmt(args));
+}
+
+fn write_with(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
     let Ok(mut g) = SINK.lock() else { return };
     let sink = g.get_or_insert_with(|| Sink::Stdout(BufWriter::new(io::stdout())));
     let r = match sink {
-        Sink::Stdout(w) => w.write_fmt(args),
-        Sink::File(f) => f.write_fmt(args),
+        Sink::Stdout(w) => write(w),
+        Sink::File(f) => write(f),
     };
     if let Err(e) = r {
         if matches!(sink, Sink::Stdout(_)) && e.kind() == io::ErrorKind::BrokenPipe {
@@ -60,6 +64,30 @@ pub fn write_fmt(args: std::fmt::Arguments<'_>) {
         eprintln!("error: writing output: {e}");
         std::process::exit(i32::from(crate::common::EXIT_UNUSABLE));
     }
+}
+
+/// Writes raw bytes (a Parquet or Arrow output), with the error handling of
+/// [`write_fmt`].
+pub fn write_bytes(b: &[u8]) {
+    write_with(|w| w.write_all(b));
+}
+
+/// The output as an [`io::Write`], for the columnar writers.
+pub struct Bytes;
+
+impl Write for Bytes {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        write_bytes(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether the output is a terminal, where binary output (Parquet, Arrow) is refused.
+pub fn to_terminal() -> bool {
+    !TO_FILE.load(Ordering::Relaxed) && io::stdout().is_terminal()
 }
 
 /// Flushes the output. On success (`ok`) a file output is put in place; otherwise it is

@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod bundle;
+pub mod columnar;
 pub mod config;
 pub mod csv;
 pub mod cvss;

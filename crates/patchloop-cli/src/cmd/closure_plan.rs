@@ -73,7 +73,9 @@ pub fn closure(args: &ClosureArgs) -> Result<u8, CliError> {
             "{}",
             common::envelope(s, "patchloop.closure-plan/v1", "plan", &plan)?
         ),
-        ListFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &rows)?
+        }
         ListFormat::Md => {
             outln!(
                 "**Closure plan of {} as of {}**\n",

@@ -81,7 +81,9 @@ pub fn events(args: &EventsArgs) -> Result<u8, CliError> {
             "{}",
             common::envelope(s, "patchloop.events/v1", "events", &rows)?
         ),
-        ListFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &rows)?
+        }
         ListFormat::Md => out!(
             "**Events as of {}** — {}\n\n{}",
             common::ts(s.as_of()),

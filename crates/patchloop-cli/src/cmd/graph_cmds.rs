@@ -52,7 +52,9 @@ pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
                     common::envelope(s, "patchloop.blast-radius/v1", "host", &r)?
                 )
             }
-            ListFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+            ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+                columns::emit(args.format, &cols, &rows)?
+            }
             ListFormat::Md => out!(
                 "**{}**\n\n{}\n\n{}",
                 md_escape(&head),
@@ -135,12 +137,18 @@ pub fn blast(args: &BlastArgs) -> Result<u8, CliError> {
                 common::envelope(s, "patchloop.blast-radius/v1", "hosts", &items)?
             );
         }
-        ListFormat::Csv | ListFormat::Table | ListFormat::Md => {
+        ListFormat::Csv
+        | ListFormat::Table
+        | ListFormat::Md
+        | ListFormat::Parquet
+        | ListFormat::Arrow => {
             let ranked: Vec<(usize, &HostBlast)> =
                 all.iter().enumerate().map(|(i, h)| (i + 1, h)).collect();
             let cols = blast_columns();
             match args.format {
-                ListFormat::Csv => out!("{}", columns::csv(&cols, &ranked)),
+                ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+                    columns::emit(args.format, &cols, &ranked)?
+                }
                 ListFormat::Md => out!(
                     "**Blast radius as of {}** — {} host(s), largest first (cap {})\n\n{}",
                     common::ts(s.as_of()),
@@ -290,7 +298,9 @@ pub fn paths(args: &PathArgs) -> Result<u8, CliError> {
     };
     match args.format {
         ListFormat::Json => outln!("{}", common::envelope(s, "patchloop.path/v1", "path", &p)?),
-        ListFormat::Csv => out!("{}", columns::csv(&cols, &steps)),
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &steps)?
+        }
         ListFormat::Md => out!(
             "**{}**\n\n{}",
             md_escape(&head),
@@ -349,7 +359,9 @@ pub fn nhi(args: &NhiArgs) -> Result<u8, CliError> {
             "{}",
             common::envelope(s, "patchloop.nhi/v1", "report", &report)?
         ),
-        ListFormat::Csv => out!("{}", columns::csv(&cols, &report.findings)),
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &report.findings)?
+        }
         ListFormat::Md => out!(
             "**NHI hygiene as of {}** — {} finding(s); long-lived: not renewed within {} days\n\n{}",
             common::ts(s.as_of()),

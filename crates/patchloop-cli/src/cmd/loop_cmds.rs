@@ -56,8 +56,8 @@ pub fn coverage(args: &SimpleArgs) -> Result<u8, CliError> {
             );
             return Ok(EXIT_OK);
         }
-        ListFormat::Csv => {
-            out!("{}", columns::csv(&cols, &rows));
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &rows)?;
             return Ok(EXIT_OK);
         }
         ListFormat::Md => {
@@ -151,8 +151,8 @@ pub fn exceptions(args: &SimpleArgs) -> Result<u8, CliError> {
             );
             return Ok(EXIT_OK);
         }
-        ListFormat::Csv => {
-            out!("{}", columns::csv(&cols, &rows));
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &rows)?;
             return Ok(EXIT_OK);
         }
         ListFormat::Md => {
@@ -277,8 +277,8 @@ pub fn alerts(args: &SimpleArgs) -> Result<u8, CliError> {
             );
             return Ok(EXIT_OK);
         }
-        ListFormat::Csv => {
-            out!("{}", columns::csv(&cols, &rows));
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &rows)?;
             return Ok(EXIT_OK);
         }
         ListFormat::Md => {

@@ -253,10 +253,13 @@ pub fn metrics(args: &MetricsArgs) -> Result<u8, CliError> {
     let view = s.metrics(args.window, args.trend)?;
     let (m, trend) = (view.metrics, view.trend);
     match args.format {
-        ListFormat::Csv => out!(
-            "{}",
-            super::metrics_csv::render(&m, trend.as_ref().map(|t| t.windows.as_slice()))
-        ),
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            super::metrics_csv::emit(
+                args.format,
+                &m,
+                trend.as_ref().map(|t| t.windows.as_slice()),
+            )?;
+        }
         ListFormat::Json => {
             let extra = match &trend {
                 Some(t) => vec![("trend", serde_json::to_value(t)?)],

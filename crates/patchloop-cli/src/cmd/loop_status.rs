@@ -1,6 +1,7 @@
 //! `patchloop status`: the closed loop per finding, its columns in every format, and
 //! one finding's timeline of recorded and derived events.
 
+use patchloop::ingest::columnar::ColumnType;
 use patchloop::metrics::{FindingLifecycle, LoopState, ReopenCause};
 
 use crate::columns::{self, Column};
@@ -103,7 +104,9 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
                 )?
             );
         }
-        ListFormat::Csv => out!("{}", columns::csv(&status_columns(), &findings)),
+        ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
+            columns::emit(args.format, &status_columns(), &findings)?
+        }
         ListFormat::Table | ListFormat::Md => {
             let md = args.format == ListFormat::Md;
             let cols = status_columns();
@@ -287,7 +290,7 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 27] {
         C::csv("failure_reason", |f| {
             f.failure_reason.map(|r| r.to_string()).unwrap_or_default()
         }),
-        C::csv("first_seen", |f| common::ts(f.first_seen)),
+        C::csv("first_seen", |f| common::ts(f.first_seen)).typed(ColumnType::Timestamp),
         C::shown("remediated_at", "REMEDIATED", |f| {
             f.remediated_at.map(common::ts).unwrap_or_default()
         })
@@ -295,14 +298,16 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 27] {
             f.remediated_at
                 .map(|t| common::ts(t).chars().take(10).collect())
                 .unwrap_or_default()
-        }),
+        })
+        .typed(ColumnType::Timestamp),
         C::csv("identity_closed_at", |f| {
             f.identity
                 .as_ref()
                 .and_then(|c| c.identity_closed_at)
                 .map(common::ts)
                 .unwrap_or_default()
-        }),
+        })
+        .typed(ColumnType::Timestamp),
         C::csv("remediated_by", |f| {
             f.remediated_by
                 .and_then(|r| serde_json::to_value(r).ok())
@@ -311,18 +316,20 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 27] {
         }),
         C::csv("no_deployment_recorded", |f| {
             f.no_deployment_recorded.to_string()
-        }),
+        })
+        .typed(ColumnType::Bool),
         C::csv("awaiting_verification_days", |f| {
             f.awaiting_verification
                 .map(|a| a.days.to_string())
                 .unwrap_or_default()
-        }),
+        })
+        .typed(ColumnType::Int),
         C::csv("verified_by", |f| verified_by(f)),
-        C::csv("deployments", |f| f.attempts.deployments.to_string()),
+        C::csv("deployments", |f| f.attempts.deployments.to_string()).typed(ColumnType::Int),
         C::shown("sla", "SLA", |f| f.sla.status.to_string()),
         C::shown("evidence", "EVIDENCE", |f| evidence_brief(f)),
         C::csv("exception", |f| f.exception.state.to_string()),
-        C::csv("re_exposed", |f| re_exposed(f).to_string()),
+        C::csv("re_exposed", |f| re_exposed(f).to_string()).typed(ColumnType::Bool),
         C::shown("identity_decision", "IDENTITY", |f| {
             f.identity_decision
                 .map(|d| d.to_string())
@@ -341,7 +348,8 @@ fn status_columns<'a>() -> [Column<&'a FindingLifecycle>; 27] {
                 .and_then(|c| c.sla.as_ref())
                 .map(|s| common::ts(s.due_at))
                 .unwrap_or_default()
-        }),
+        })
+        .typed(ColumnType::Timestamp),
         C::csv("identity_sla", |f| {
             f.identity
                 .as_ref()

@@ -1,11 +1,14 @@
-//! `patchloop metrics --format csv`: the metrics in long form, one row per figure (and per
+//! `patchloop metrics --format csv` (and `parquet`, `arrow`, the same rows typed): the metrics in long form, one row per figure (and per
 //! window with `--trend`), so a spreadsheet or a dashboard can pivot them without parsing
 //! `28/30 (93.3%)`. The columns are documented in docs/user-guide.md §10.
 use patchloop::metrics::{DurationStats, MetricsReport, OwnerOverdue, Ratio};
 use patchloop::model::Timestamp;
 
+use patchloop::ingest::columnar::ColumnType;
+
 use crate::columns::{self, Column};
-use crate::common;
+use crate::common::{self, ListFormat};
+use crate::error::CliError;
 
 /// What a row's `value` is measured in.
 #[derive(Clone, Copy)]
@@ -54,14 +57,14 @@ pub struct MetricRow {
 fn metric_columns() -> [Column<MetricRow>; 10] {
     type C = Column<MetricRow>;
     [
-        C::csv("window_start", |r| common::ts(r.window_start)),
-        C::csv("window_end", |r| common::ts(r.window_end)),
+        C::csv("window_start", |r| common::ts(r.window_start)).typed(ColumnType::Timestamp),
+        C::csv("window_end", |r| common::ts(r.window_end)).typed(ColumnType::Timestamp),
         C::csv("section", |r| r.section.to_string()),
         C::csv("metric", |r| r.metric.clone()),
         C::csv("group", |r| r.group.clone()),
-        C::csv("value", |r| r.value.clone()),
-        C::csv("numerator", |r| r.numerator.clone()),
-        C::csv("denominator", |r| r.denominator.clone()),
+        C::csv("value", |r| r.value.clone()).typed(ColumnType::Float),
+        C::csv("numerator", |r| r.numerator.clone()).typed(ColumnType::Float),
+        C::csv("denominator", |r| r.denominator.clone()).typed(ColumnType::Float),
         C::csv("unit", |r| r.unit.as_str().to_string()),
         C::csv("definition", |r| r.definition.clone()),
     ]
@@ -357,10 +360,14 @@ fn window_rows(m: &MetricsReport) -> Vec<MetricRow> {
 /// The CSV of `metrics`: the window's rows; with `--trend N`, the rows of each of the N
 /// windows instead, oldest first (the last is the window the metrics show, so it is not
 /// repeated).
-pub fn render(metrics: &MetricsReport, trend: Option<&[MetricsReport]>) -> String {
+pub fn emit(
+    format: ListFormat,
+    metrics: &MetricsReport,
+    trend: Option<&[MetricsReport]>,
+) -> Result<(), CliError> {
     let rows: Vec<MetricRow> = match trend {
         Some(windows) if !windows.is_empty() => windows.iter().flat_map(window_rows).collect(),
         _ => window_rows(metrics),
     };
-    columns::csv(&metric_columns(), &rows)
+    columns::emit(format, &metric_columns(), &rows)
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub mod closure_plan;
+pub mod convert;
 pub mod events;
 pub mod gen_fleet;
 pub mod graph_cmds;

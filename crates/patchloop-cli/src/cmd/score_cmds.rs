@@ -1,4 +1,5 @@
 //! The prioritisation subcommands: `queue`, `explain` and `hosts`.
+use patchloop::ingest::columnar::ColumnType;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -27,6 +28,10 @@ pub enum QueueFormat {
     Md,
     /// SARIF 2.1.0, for code-scanning dashboards and CI annotations.
     Sarif,
+    /// Apache Parquet: the CSV's columns, typed (docs/columnar.md); to a file or a pipe.
+    Parquet,
+    /// Arrow IPC file (Feather v2): the CSV's columns, typed.
+    Arrow,
 }
 
 /// The `--fail-on` thresholds.
@@ -94,12 +99,16 @@ struct QueueRow<'a> {
 fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 30] {
     type C<'a> = Column<QueueRow<'a>>;
     [
-        C::shown("rank", "#", |r| r.rank.to_string()).numeric(),
+        C::shown("rank", "#", |r| r.rank.to_string())
+            .numeric()
+            .typed(ColumnType::Int),
         C::shown("asset_id", "HOST", |r| r.a.asset_id.to_string()),
         C::csv("hostname", |r| r.a.hostname.clone()),
         C::shown("vuln_id", "VULN", |r| r.a.vuln_id.to_string()),
         C::shown("decision", "DECISION", |r| r.a.decision.to_string()),
-        C::shown("score", "SCORE", |r| format!("{:.2}", r.a.score)).numeric(),
+        C::shown("score", "SCORE", |r| format!("{:.2}", r.a.score))
+            .numeric()
+            .typed(ColumnType::Float),
         // What to hand to a deployment tool: the package and the version that fixes it.
         C::shown("package", "FIX", |r| opt_text(&r.a.package)).brief(|r| fix_brief(r.a)),
         C::csv("installed_version", |r| opt_text(&r.a.installed_version)),
@@ -107,29 +116,34 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 30] {
         // The table and Markdown show the last day on time (docs/spec.md §4); CSV keeps
         // the instant.
         C::shown("due_at", "DUE", |r| common::ts(r.a.due_at))
-            .brief(|r| common::last_day(r.a.due_at)),
-        C::shown("overdue_days", "OVERDUE", |r| r.a.overdue_days.to_string()).numeric(),
+            .brief(|r| common::last_day(r.a.due_at))
+            .typed(ColumnType::Timestamp),
+        C::shown("overdue_days", "OVERDUE", |r| r.a.overdue_days.to_string())
+            .numeric()
+            .typed(ColumnType::Int),
         C::shown("status", "STATUS", |r| status_word(r.a).to_string()),
-        C::csv("excepted", |r| r.a.excepted.to_string()),
+        C::csv("excepted", |r| r.a.excepted.to_string()).typed(ColumnType::Bool),
         C::csv("exploitation", |r| r.a.exploitation.as_str().to_string()),
         C::csv("exposure", |r| r.a.exposure.to_string()),
-        C::csv("automatable", |r| r.a.automatable.to_string()),
+        C::csv("automatable", |r| r.a.automatable.to_string()).typed(ColumnType::Bool),
         C::csv("technical_impact", |r| {
             r.a.technical_impact.as_str().to_string()
         }),
         C::csv("human_impact", |r| r.a.human_impact.as_str().to_string()),
-        C::csv("cvss", |r| format!("{:.1}", r.a.cvss)),
+        C::csv("cvss", |r| format!("{:.1}", r.a.cvss)).typed(ColumnType::Float),
         C::csv("epss", |r| {
             r.a.epss.map(|e| format!("{e:.5}")).unwrap_or_default()
-        }),
-        C::csv("kev", |r| r.a.kev.to_string()),
-        C::csv("blast_radius", |r| format!("{:.3}", r.a.blast_radius)),
+        })
+        .typed(ColumnType::Float),
+        C::csv("kev", |r| r.a.kev.to_string()).typed(ColumnType::Bool),
+        C::csv("blast_radius", |r| format!("{:.3}", r.a.blast_radius)).typed(ColumnType::Float),
         C::csv("crown_jewels_reached", |r| {
             r.a.crown_jewels_reached.to_string()
-        }),
-        C::csv("decision_row", |r| r.a.decision_row.to_string()),
-        C::csv("forensic_triage", |r| r.a.forensic_triage.to_string()),
-        C::csv("first_seen", |r| common::ts(r.a.first_seen)),
+        })
+        .typed(ColumnType::Int),
+        C::csv("decision_row", |r| r.a.decision_row.to_string()).typed(ColumnType::Int),
+        C::csv("forensic_triage", |r| r.a.forensic_triage.to_string()).typed(ColumnType::Bool),
+        C::csv("first_seen", |r| common::ts(r.a.first_seen)).typed(ColumnType::Timestamp),
         C::csv("owner", |r| r.owner.to_string()),
         C::csv("identity_decision", |r| {
             r.a.identity_decision
@@ -138,7 +152,8 @@ fn queue_columns<'a>() -> [Column<QueueRow<'a>>; 30] {
         }),
         C::csv("due_sooner_than_decision", |r| {
             r.a.sla.due_sooner_than_decision.to_string()
-        }),
+        })
+        .typed(ColumnType::Bool),
         C::shown("why", "WHY", |r| r.a.explanation.why.clone()),
     ]
 }
@@ -226,6 +241,8 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
             );
         }
         QueueFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
+        QueueFormat::Parquet => columns::emit(common::ListFormat::Parquet, &cols, &rows)?,
+        QueueFormat::Arrow => columns::emit(common::ListFormat::Arrow, &cols, &rows)?,
         QueueFormat::Sarif => outln!("{}", queue_sarif::render(s, &report)?),
         QueueFormat::Md => out!(
             "**Queue as of {}** — {}\n\n{}",
@@ -668,7 +685,9 @@ pub fn hosts(args: &HostsArgs) -> Result<u8, CliError> {
             "{}",
             common::envelope(s, "patchloop.hosts/v1", "hosts", &r.hosts)?
         ),
-        common::ListFormat::Csv => out!("{}", columns::csv(&cols, &r.hosts)),
+        common::ListFormat::Csv | common::ListFormat::Parquet | common::ListFormat::Arrow => {
+            columns::emit(args.format, &cols, &r.hosts)?
+        }
         common::ListFormat::Md => out!(
             "**Hosts as of {}** — {} inventoried\n\n{}",
             common::ts(s.as_of()),

@@ -2,8 +2,6 @@
 //! else), then `assets.csv` (required), the other CSV files, the intel and the reports,
 //! and last the merge and the checks across files. What is fatal and what is only an
 //! error beside the records is decided here.
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use patchloop_model::{Bundle, InputKind, merge_findings};
@@ -14,6 +12,7 @@ use super::provenance::{Ctx, Probe, Want};
 use super::references::{check_references, fill_cvss_from_findings};
 use super::reports::{load_intel, load_leaks};
 use super::scans::{ScanRead, finish_scans, load_scans};
+use super::tables::{Table, read_table};
 use super::{BundleError, IngestError, LoadOptions, Loaded};
 use crate::Parsed;
 use crate::config::{BundleConfig, ConfigError, parse_config};
@@ -128,32 +127,41 @@ fn load_bundle_fs(
     cx.bundle.policy = config.policy.clone();
     cx.bundle.as_of = opts.as_of.or(config.as_of);
 
-    // assets.csv: required, and fatal when unreadable.
-    let assets_path = dir.join("assets.csv");
-    match cx.probe(&assets_path, Want::File) {
-        Probe::Absent => {
-            return Err(BundleError::NoAssets {
-                path: dir.display().to_string(),
-            });
-        }
-        Probe::Refused => return Err(cx.fail()),
-        Probe::Found => {}
+    // assets.csv (or .parquet): required, and fatal when unreadable.
+    let assets = Table::find(&mut cx, "assets");
+    if assets == Table::Absent {
+        return Err(BundleError::NoAssets {
+            path: dir.display().to_string(),
+        });
     }
-    let f = File::open(&assets_path).map_err(|e| BundleError::Io {
-        path: assets_path.display().to_string(),
-        message: format!("cannot be read: {e}"),
-    })?;
-    let parsed = crate::csv::read_assets(
-        BufReader::new(f),
-        "assets.csv",
-        config.columns_for(CsvKind::Assets),
-        &mut cx.bundle.provenance,
-    )
-    .map_err(BundleError::Assets)?;
+    let m_assets = config.columns_for(CsvKind::Assets);
+    let mut prov = std::mem::take(&mut cx.bundle.provenance);
+    let read = read_table(
+        &assets,
+        dir,
+        &mut prov,
+        |f, n, p| crate::csv::read_assets(f, n, m_assets, p),
+        |f, n, p| crate::columnar::read_assets_parquet(f, n, m_assets, p),
+    );
+    cx.bundle.provenance = prov;
+    let Some(read) = read else {
+        return Err(cx.fail());
+    };
+    let rel = assets.rel().unwrap_or("assets.csv").to_string();
+    let parsed = read
+        .map_err(|e| BundleError::Io {
+            path: dir.join(&rel).display().to_string(),
+            message: format!("cannot be read: {e}"),
+        })?
+        .map_err(BundleError::Assets)?;
     cx.record(
-        "assets.csv".into(),
+        rel,
         InputKind::Assets,
-        "csv",
+        if matches!(assets, Table::Found { parquet: true, .. }) {
+            "parquet"
+        } else {
+            "csv"
+        },
         parsed.value.len(),
         parsed.errors.len(),
     );
@@ -181,49 +189,65 @@ fn load_bundle_fs(
     // difference between about 1 s and 2 s before the first answer.
     let m_findings = cols(CsvKind::Findings);
     let m_events = cols(CsvKind::Events);
-    let events_path = cx.dir.join("events.csv");
-    let events_probe = if want.events {
-        cx.probe(&events_path, Want::File)
+    // Not read: neither found nor absent, so nothing below touches it.
+    let events = if want.events {
+        Table::find(&mut cx, "events")
     } else {
-        // Not read: neither found nor absent, so nothing below touches it.
-        Probe::Refused
+        Table::Refused
     };
-    let (mut finding_rows, events) = std::thread::scope(|scope| {
+    let findings = if want.findings {
+        Table::find(&mut cx, "findings")
+    } else {
+        Table::Refused
+    };
+    let (dir, events_t, findings_t) = (cx.dir, &events, &findings);
+    let (finding_rows, event_rows) = std::thread::scope(|scope| {
         let events = scope.spawn(|| -> Option<std::io::Result<EventsParse>> {
-            if events_probe != Probe::Found {
-                return None;
-            }
-            Some(File::open(&events_path).map(|f| {
-                crate::csv::read_events(
-                    BufReader::with_capacity(1 << 16, f),
-                    "events.csv",
-                    &m_events,
-                )
-            }))
+            read_table(
+                events_t,
+                dir,
+                &mut (),
+                |f, n, _| crate::csv::read_events(f, n, &m_events),
+                |f, n, _| crate::columnar::read_events_parquet(f, n, &m_events),
+            )
         });
-        let findings = want
-            .findings
-            .then(|| {
-                cx.csv(
-                    "findings.csv",
-                    InputKind::Findings,
-                    |f, n, _| crate::csv::read_findings(f, n, &m_findings),
-                    Vec::len,
-                )
-            })
-            .flatten()
-            .unwrap_or_default();
+        let findings = read_table(
+            findings_t,
+            dir,
+            &mut (),
+            |f, n, _| crate::csv::read_findings(f, n, &m_findings),
+            |f, n, _| crate::columnar::read_findings_parquet(f, n, &m_findings),
+        );
         let events = events.join().unwrap_or_else(|_| {
             Some(Err(std::io::Error::other(
-                "the events.csv reader stopped unexpectedly",
+                "the events reader stopped unexpectedly",
             )))
         });
         (findings, events)
     });
-    if events_probe != Probe::Refused {
-        cx.bundle.events = cx
-            .take_csv("events.csv", InputKind::Events, events, Vec::len)
-            .unwrap_or_default();
+    let mut finding_rows = match findings {
+        Table::Refused => Vec::new(),
+        t => cx
+            .take_csv(
+                t.rel().unwrap_or("findings.csv"),
+                InputKind::Findings,
+                finding_rows,
+                Vec::len,
+            )
+            .unwrap_or_default(),
+    };
+    match events {
+        Table::Refused => {}
+        t => {
+            cx.bundle.events = cx
+                .take_csv(
+                    t.rel().unwrap_or("events.csv"),
+                    InputKind::Events,
+                    event_rows,
+                    Vec::len,
+                )
+                .unwrap_or_default();
+        }
     }
     let m = cols(CsvKind::Exceptions);
     if want.exceptions {

@@ -22,6 +22,7 @@ mod provenance;
 mod references;
 mod reports;
 mod scans;
+mod tables;
 
 use patchloop_model::{Bundle, Timestamp};
 

@@ -275,7 +275,7 @@ impl Ctx<'_> {
                 self.record(
                     rel.to_string(),
                     kind,
-                    "csv",
+                    format_of(rel),
                     count(&p.value),
                     p.errors.len(),
                 );
@@ -284,7 +284,7 @@ impl Ctx<'_> {
                 Some(p.value)
             }
             Err(e) => {
-                self.record(rel.to_string(), kind, "csv", 0, 1);
+                self.record(rel.to_string(), kind, format_of(rel), 0, 1);
                 self.errors.push(IngestError::Csv(e));
                 None
             }
@@ -311,5 +311,14 @@ impl Ctx<'_> {
         let f = self.open(&path)?;
         let parsed = read(f, rel, &mut self.bundle);
         self.record_csv(rel, kind, parsed, count)
+    }
+}
+
+/// The format a bundle table's file is in, by its name: `parquet` or `csv`.
+fn format_of(rel: &str) -> &'static str {
+    if rel.ends_with(".parquet") {
+        "parquet"
+    } else {
+        "csv"
     }
 }

@@ -15,10 +15,11 @@ use std::io::Read;
 use crate::Parsed;
 use crate::lines::{LineReader, record_line};
 
-mod header;
+pub(crate) mod header;
 mod kinds;
 
 pub(crate) use header::RowSource;
+pub(crate) use kinds::{assets_rows, events_rows, findings_rows};
 
 pub use kinds::{
     read_access, read_assets, read_cvss, read_discovery, read_events, read_exceptions,
@@ -227,6 +228,38 @@ pub enum CsvError {
         /// The CSV reader's message.
         message: String,
     },
+    /// A column of a Parquet file cannot stand for a CSV field (a list, a struct, …):
+    /// the file cannot be read.
+    #[error("{file}:1:{column}: column `{name}` {problem}")]
+    BadColumn {
+        /// File.
+        file: String,
+        /// 1-based column number in the file's schema.
+        column: u64,
+        /// The column's name as given (clipped).
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A Parquet file is not readable from this row on (not Parquet, truncated, a
+    /// corrupt page, a column chunk larger than the limits).
+    #[error("{file}:{line}: {message}")]
+    Columnar {
+        /// File.
+        file: String,
+        /// Position of the first row not read, counting the column names as 1.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A Parquet file whose footer cannot be read: not Parquet, or truncated.
+    #[error("{file}: {message}")]
+    NotColumnar {
+        /// File.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The file is empty (no header).
     #[error("{file}: empty file; expected a header row")]
     Empty {
@@ -256,6 +289,9 @@ impl CsvError {
             | CsvError::MissingValue { file, .. }
             | CsvError::Row { file, .. }
             | CsvError::Syntax { file, .. }
+            | CsvError::BadColumn { file, .. }
+            | CsvError::Columnar { file, .. }
+            | CsvError::NotColumnar { file, .. }
             | CsvError::Empty { file }
             | CsvError::More { file, .. } => file,
         }

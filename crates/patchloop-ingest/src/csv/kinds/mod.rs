@@ -25,6 +25,10 @@ pub use inventory::{read_assets, read_discovery};
 pub use usage::{read_usage, read_usage_summary};
 pub use usage_par::read_usage_parallel;
 
+pub(crate) use events::events_rows;
+pub(crate) use findings::findings_rows;
+pub(crate) use inventory::assets_rows;
+
 /// A column the file must have.
 const fn req(name: &'static str) -> Col {
     Col {

@@ -1,0 +1,270 @@
+//! A Parquet file of the bundle (`findings.parquet`, `events.parquet`, `assets.parquet`)
+//! read as a [`RowSource`]: each row becomes the record a CSV line would have been, and
+//! goes through the same row rules, so a Parquet bundle and a CSV bundle give the same
+//! records and the same row errors.
+//!
+//! Positions: a row's "line" is its position counting the column names as row 1, as the
+//! header is line 1 of a CSV file, so a bundle converted by [`super::csv_to_parquet`]
+//! points at the same number as its CSV did (docs/columnar.md). Columns are numbered
+//! from 1 in the file's schema.
+//!
+//! Bounds: only the columns the kind reads are decoded, in batches of [`BATCH`] rows; a
+//! column chunk that declares more bytes than the file holds, or more than
+//! [`crate::Limits::input_bytes`] once decompressed, is refused before anything is read.
+use std::fs::File;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch, StringArray};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Row, RowSource};
+
+/// Rows decoded at a time: large enough to amortise the decoder, small enough that a
+/// batch of the widest kind is a few MB.
+pub(crate) const BATCH: usize = 16 * 1024;
+
+/// An open Parquet file with its columns resolved against a kind's canonical columns.
+pub(crate) struct ParquetTable {
+    file: String,
+    reader: Option<ParquetRecordBatchReader>,
+    /// For each canonical column, its index in the file's schema.
+    idx: Vec<Option<usize>>,
+    /// The schema indices decoded, ascending: position `k` of a batch is `decoded[k]`.
+    decoded: Vec<usize>,
+    cols: &'static [Col],
+    width: usize,
+}
+
+/// One decoded column of a batch, as the bytes a CSV field would hold.
+enum Text {
+    Str(StringArray),
+    Bin(BinaryArray),
+}
+
+impl Text {
+    fn value(&self, i: usize) -> &[u8] {
+        match self {
+            Text::Str(a) if a.is_valid(i) => a.value(i).as_bytes(),
+            Text::Bin(a) if a.is_valid(i) => a.value(i),
+            _ => b"",
+        }
+    }
+}
+
+/// A file unreadable from row `line` on; 0: its footer, so the whole file.
+fn unreadable(file: &str, line: u64, message: impl Into<String>) -> CsvError {
+    let (file, message) = (file.to_string(), crate::clip_at(&message.into(), 400));
+    match line {
+        0 => CsvError::NotColumnar { file, message },
+        line => CsvError::Columnar {
+            file,
+            line,
+            message,
+        },
+    }
+}
+
+/// Whether a column of this type can stand for a CSV field: text, bytes (checked as
+/// UTF-8 row by row, as a CSV field is), or a number, boolean, date or timestamp
+/// (written as text the row rules read: a timestamp without a zone is UTC).
+fn textual(t: &DataType) -> bool {
+    match t {
+        DataType::Dictionary(_, v) => textual(v),
+        DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::Boolean
+        | DataType::Date32
+        | DataType::Date64
+        | DataType::Timestamp(_, _)
+        | DataType::Decimal128(_, _)
+        | DataType::Decimal256(_, _) => true,
+        t => t.is_integer() || t.is_floating(),
+    }
+}
+
+impl ParquetTable {
+    /// Reads the footer and resolves the columns; `Err` when the file is not Parquet,
+    /// a required column is missing, a column read has a type that cannot stand for a
+    /// CSV field, or a column chunk declares more than the bounds allow.
+    pub(crate) fn open(
+        f: File,
+        file: &str,
+        kind: CsvKind,
+        map: &ColumnMap,
+        errors: &mut Vec<CsvError>,
+    ) -> Result<Self, CsvError> {
+        let len = f.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+        let builder = catch_unwind(AssertUnwindSafe(|| {
+            ParquetRecordBatchReaderBuilder::try_new(f)
+        }))
+        .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
+        .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
+        let schema = builder.schema().clone();
+        let names: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| f.name().trim().to_string())
+            .collect();
+        let idx = crate::csv::header::resolve(&names, file, kind, map, errors)?;
+        let mut decoded: Vec<usize> = idx.iter().flatten().copied().collect();
+        decoded.sort_unstable();
+        decoded.dedup();
+        for &i in &decoded {
+            let field = &schema.fields()[i];
+            if !textual(field.data_type()) {
+                return Err(CsvError::BadColumn {
+                    file: file.to_string(),
+                    column: i as u64 + 1,
+                    name: crate::clip(field.name()),
+                    problem: format!(
+                        "has type {}; expected text, a number, a boolean, a date or a timestamp",
+                        crate::clip(&field.data_type().to_string())
+                    ),
+                });
+            }
+        }
+        // A nested column has several leaves: project by the top-level fields.
+        let mask = ProjectionMask::roots(builder.parquet_schema(), decoded.iter().copied());
+        let max = crate::limits().input_bytes;
+        let mut first_row = 0u64;
+        for (g, rg) in builder.metadata().row_groups().iter().enumerate() {
+            for c in rg.columns() {
+                let (packed, unpacked) = (c.compressed_size(), c.uncompressed_size());
+                let name = c.column_path().string();
+                let wanted = decoded.iter().any(|&i| names[i] == name.trim());
+                if packed < 0 || unpacked < 0 || packed as u64 > len {
+                    return Err(unreadable(
+                        file,
+                        first_row + 2,
+                        format!(
+                            "row group {}: column `{}` declares {packed} bytes, but the file has {len}",
+                            g + 1,
+                            crate::clip(&name)
+                        ),
+                    ));
+                }
+                if wanted && unpacked as u64 > max {
+                    return Err(unreadable(
+                        file,
+                        first_row + 2,
+                        format!(
+                            "row group {}: column `{}` holds {unpacked} bytes decompressed, more than the limit of {max} (--max-input-bytes); write smaller row groups",
+                            g + 1,
+                            crate::clip(&name)
+                        ),
+                    ));
+                }
+            }
+            first_row = first_row.saturating_add(rg.num_rows().max(0) as u64);
+        }
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(BATCH)
+            .build()
+            .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
+        Ok(ParquetTable {
+            file: file.to_string(),
+            reader: Some(reader),
+            idx,
+            decoded,
+            cols: kind.columns(),
+            width: names.len(),
+        })
+    }
+
+    /// The decoded columns of `batch` as text, or why one cannot be.
+    fn texts(&self, batch: &RecordBatch) -> Result<Vec<Text>, String> {
+        let mut out = Vec::with_capacity(self.decoded.len());
+        for (k, &i) in self.decoded.iter().enumerate() {
+            let a: &ArrayRef = batch
+                .columns()
+                .get(k)
+                .ok_or_else(|| format!("column {} is missing from a batch", i + 1))?;
+            let binary = match a.data_type() {
+                DataType::Binary | DataType::LargeBinary | DataType::BinaryView => true,
+                DataType::Dictionary(_, v) => matches!(
+                    **v,
+                    DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+                ),
+                _ => false,
+            };
+            let to = if binary {
+                DataType::Binary
+            } else {
+                DataType::Utf8
+            };
+            let cast = arrow_cast::cast(a, &to).map_err(|e| format!("column {}: {e}", i + 1))?;
+            out.push(if binary {
+                Text::Bin(cast.as_binary::<i32>().clone())
+            } else {
+                Text::Str(cast.as_string::<i32>().clone())
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl RowSource for ParquetTable {
+    fn for_each_row(&mut self, errors: &mut Vec<CsvError>, mut f: impl FnMut(&mut Row<'_>)) {
+        let Some(mut reader) = self.reader.take() else {
+            return;
+        };
+        let mut rec = csv::ByteRecord::new();
+        // Where each decoded column goes in a record as wide as the file's schema.
+        let mut slot = vec![None; self.width];
+        for (k, &i) in self.decoded.iter().enumerate() {
+            if let Some(s) = slot.get_mut(i) {
+                *s = Some(k);
+            }
+        }
+        let mut line = 2u64; // row 1 is the column names
+        loop {
+            let next = catch_unwind(AssertUnwindSafe(|| reader.next()));
+            let batch = match next {
+                Ok(None) => break,
+                Ok(Some(Ok(b))) => b,
+                Ok(Some(Err(e))) => {
+                    errors.push(unreadable(
+                        &self.file,
+                        line,
+                        format!("unreadable Parquet: {e}"),
+                    ));
+                    break;
+                }
+                Err(_) => {
+                    errors.push(unreadable(
+                        &self.file,
+                        line,
+                        "unreadable Parquet (the decoder failed on this row group)",
+                    ));
+                    break;
+                }
+            };
+            let texts = match self.texts(&batch) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(unreadable(&self.file, line, e));
+                    break;
+                }
+            };
+            for r in 0..batch.num_rows() {
+                rec.clear();
+                for s in &slot {
+                    match s.and_then(|k| texts.get(k)) {
+                        Some(t) => rec.push_field(t.value(r)),
+                        None => rec.push_field(b""),
+                    }
+                }
+                Row::visit(&self.file, line, &rec, &self.idx, self.cols, errors, &mut f);
+                line += 1;
+            }
+        }
+    }
+}
