@@ -2,6 +2,7 @@
 //! broken bundles, checking output and exit codes the way a user or CI job sees them.
 #![allow(clippy::unwrap_used)]
 
+mod columnar;
 mod determinism;
 mod formats;
 mod gen_cmd;

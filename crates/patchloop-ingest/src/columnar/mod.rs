@@ -39,49 +39,50 @@ pub enum ConvertError {
     },
 }
 
-use std::fs::File;
-
+use parquet::file::reader::ChunkReader;
 use patchloop_model::{Asset, Event, Finding, Provenance};
 
 use crate::Parsed;
 use crate::csv::{ColumnMap, CsvKind, finish};
 use read::ParquetTable;
 
-/// Reads `findings.parquet`: the rows and row errors [`crate::csv::read_findings`] gives
+/// Reads `findings.parquet` (a `File`, or bytes in memory): the rows and row errors [`crate::csv::read_findings`] gives
 /// for the same rows in CSV.
-pub fn read_findings_parquet(
-    f: File,
+pub fn read_findings_parquet<T: ChunkReader + 'static>(
+    input: T,
     file: &str,
     map: &ColumnMap,
 ) -> Result<Parsed<Vec<Finding>, CsvError>, CsvError> {
     let mut errors = Vec::new();
-    let mut t = ParquetTable::open(f, file, CsvKind::Findings, map, &mut errors)?;
+    let mut t = ParquetTable::open(input, file, CsvKind::Findings, map, &mut errors)?;
     let out = crate::csv::findings_rows(&mut t, &mut errors);
     Ok(finish(out, errors))
 }
 
 /// Reads `events.parquet`, sorted by (at, row) as [`crate::csv::read_events`] sorts.
-pub fn read_events_parquet(
-    f: File,
+pub fn read_events_parquet<T: ChunkReader + 'static>(
+    input: T,
     file: &str,
     map: &ColumnMap,
 ) -> Result<Parsed<Vec<Event>, CsvError>, CsvError> {
     let mut errors = Vec::new();
-    let mut t = ParquetTable::open(f, file, CsvKind::Events, map, &mut errors)?;
+    let mut t = ParquetTable::open(input, file, CsvKind::Events, map, &mut errors)?;
     let mut out = crate::csv::events_rows(&mut t, &mut errors);
     out.sort_unstable_by_key(|e| (e.at, e.line));
     Ok(finish(out, errors))
 }
 
 /// Reads `assets.parquet` as [`crate::csv::read_assets`] reads `assets.csv`.
-pub fn read_assets_parquet(
-    f: File,
+pub fn read_assets_parquet<T: ChunkReader + 'static>(
+    input: T,
     file: &str,
     map: &ColumnMap,
     provenance: &mut Provenance,
 ) -> Result<Parsed<Vec<Asset>, CsvError>, CsvError> {
     let mut errors = Vec::new();
-    let mut t = ParquetTable::open(f, file, CsvKind::Assets, map, &mut errors)?;
+    let mut t = ParquetTable::open(input, file, CsvKind::Assets, map, &mut errors)?;
     let out = crate::csv::assets_rows(&mut t, &mut errors, provenance);
     Ok(finish(out, errors))
 }
+#[cfg(test)]
+mod tests;

@@ -11,14 +11,20 @@
 //! Bounds: only the columns the kind reads are decoded, in batches of [`BATCH`] rows; a
 //! column chunk that declares more bytes than the file holds, or more than
 //! [`crate::Limits::input_bytes`] once decompressed, is refused before anything is read.
-use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch, StringArray};
-use arrow_schema::DataType;
+use std::sync::Arc;
+
+use arrow_array::types::{
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType,
+};
+use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::reader::ChunkReader;
 
 use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Row, RowSource};
 
@@ -93,16 +99,16 @@ impl ParquetTable {
     /// Reads the footer and resolves the columns; `Err` when the file is not Parquet,
     /// a required column is missing, a column read has a type that cannot stand for a
     /// CSV field, or a column chunk declares more than the bounds allow.
-    pub(crate) fn open(
-        f: File,
+    pub(crate) fn open<T: ChunkReader + 'static>(
+        input: T,
         file: &str,
         kind: CsvKind,
         map: &ColumnMap,
         errors: &mut Vec<CsvError>,
     ) -> Result<Self, CsvError> {
-        let len = f.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+        let len = input.len();
         let builder = catch_unwind(AssertUnwindSafe(|| {
-            ParquetRecordBatchReaderBuilder::try_new(f)
+            ParquetRecordBatchReaderBuilder::try_new(input)
         }))
         .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
         .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
@@ -200,7 +206,10 @@ impl ParquetTable {
             } else {
                 DataType::Utf8
             };
-            let cast = arrow_cast::cast(a, &to).map_err(|e| format!("column {}: {e}", i + 1))?;
+            let cast = match a.data_type() {
+                DataType::Timestamp(unit, _) => Arc::new(instants(a, *unit)) as ArrayRef,
+                _ => arrow_cast::cast(a, &to).map_err(|e| format!("column {}: {e}", i + 1))?,
+            };
             out.push(if binary {
                 Text::Bin(cast.as_binary::<i32>().clone())
             } else {
@@ -209,6 +218,53 @@ impl ParquetTable {
         }
         Ok(out)
     }
+}
+
+/// A timestamp column as RFC 3339 text in UTC. An Arrow timestamp with a zone counts
+/// from the epoch in UTC whatever the zone's name, and one without a zone is read as UTC
+/// as every patchloop input is (docs/spec.md §1), so the zone need not be looked up
+/// (Arrow's own cast would need a time-zone database for a named zone such as `UTC`).
+fn instants(a: &ArrayRef, unit: TimeUnit) -> StringArray {
+    let values: Option<&[i64]> = match unit {
+        TimeUnit::Second => a
+            .as_primitive_opt::<TimestampSecondType>()
+            .map(|p| p.values().as_ref()),
+        TimeUnit::Millisecond => a
+            .as_primitive_opt::<TimestampMillisecondType>()
+            .map(|p| p.values().as_ref()),
+        TimeUnit::Microsecond => a
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .map(|p| p.values().as_ref()),
+        TimeUnit::Nanosecond => a
+            .as_primitive_opt::<TimestampNanosecondType>()
+            .map(|p| p.values().as_ref()),
+    };
+    let Some(values) = values else {
+        return StringArray::new_null(a.len());
+    };
+    let (per_sec, nanos_per) = match unit {
+        TimeUnit::Second => (1, 1_000_000_000),
+        TimeUnit::Millisecond => (1_000, 1_000_000),
+        TimeUnit::Microsecond => (1_000_000, 1_000),
+        TimeUnit::Nanosecond => (1_000_000_000, 1),
+    };
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if a.is_null(i) {
+                return None;
+            }
+            let (secs, frac) = (v.div_euclid(per_sec), v.rem_euclid(per_sec));
+            // Out of chrono's range: text the row rules refuse with the value shown.
+            Some(
+                chrono::DateTime::from_timestamp(secs, (frac * nanos_per) as u32).map_or_else(
+                    || format!("{v} ({unit:?} since 1970)"),
+                    |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                ),
+            )
+        })
+        .collect()
 }
 
 impl RowSource for ParquetTable {
