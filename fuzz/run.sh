@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-150}
 jobs=${JOBS:-2}
-targets=(${TARGETS:-kev_json kev_csv epss cvss_vector trivy grype osv gitleaks trufflehog csv patchloop_toml credential_report cloudtrail identity_listings ansible inspector2 asff ocsf nessus tenable qualys})
+targets=(${TARGETS:-kev_json kev_csv epss cvss_vector trivy grype osv gitleaks trufflehog csv patchloop_toml credential_report cloudtrail identity_listings ansible inspector2 asff ocsf nessus tenable qualys parquet})
 mkdir -p logs
 export RUSTC_BOOTSTRAP=1
 # Safe Rust: no sanitizer needed to find panics, hangs and blow-ups; debug assertions on

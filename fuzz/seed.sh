@@ -28,6 +28,12 @@ seed patchloop_toml $fleet/patchloop.toml $ho/toml/*
 seed nessus $fx/nessus/*.nessus
 seed tenable $fx/tenable/*.csv
 seed qualys $fx/qualys/*.csv
+# The first byte picks the table (0 findings, 1 events, 2 assets): prefix each file.
+mkdir -p corpus/parquet
+for f in $fx/parquet/*.parquet; do
+    case $f in *events*) p='\x01' ;; *assets*) p='\x02' ;; *) p='\x00' ;; esac
+    { printf "$p"; cat "$f"; } > "corpus/parquet/$(basename "$f")"
+done
 id=$fx/identity
 seed credential_report $id/aws-iam/*
 seed identity_listings $id/vault/*.json $id/kubernetes/*.json $id/github-actions/*.json

@@ -79,7 +79,8 @@ fn unreadable(file: &str, line: u64, message: impl Into<String>) -> CsvError {
 fn textual(t: &DataType) -> bool {
     match t {
         DataType::Dictionary(_, v) => textual(v),
-        DataType::Utf8
+        DataType::Null
+        | DataType::Utf8
         | DataType::LargeUtf8
         | DataType::Utf8View
         | DataType::Binary
@@ -208,6 +209,8 @@ impl ParquetTable {
             };
             let cast = match a.data_type() {
                 DataType::Timestamp(unit, _) => Arc::new(instants(a, *unit)) as ArrayRef,
+                // A column of nulls only (what pyarrow infers for an empty CSV column).
+                DataType::Null => Arc::new(StringArray::new_null(a.len())) as ArrayRef,
                 _ => arrow_cast::cast(a, &to).map_err(|e| format!("column {}: {e}", i + 1))?,
             };
             out.push(if binary {

@@ -300,9 +300,11 @@ impl CsvError {
 
 /// Deduplicates repeated strings (package names, versions, owners) into one shared
 /// allocation, which is what keeps a 10M-finding bundle in memory at a sane size.
+/// Hashed with foldhash, randomly seeded (so hostile values cannot aim at collisions):
+/// SipHash was a tenth of a big file's load.
 #[derive(Debug, Default)]
 pub struct Interner {
-    set: HashSet<Text>,
+    set: HashSet<Text, foldhash::fast::RandomState>,
 }
 
 impl Interner {
@@ -320,13 +322,13 @@ impl Interner {
 /// Parsed ids shared across rows: one allocation per distinct id, however many of the
 /// millions of rows name it (an unshared id costs about 40 bytes a row).
 pub(crate) struct IdCache<T> {
-    map: HashMap<Box<str>, T>,
+    map: HashMap<Box<str>, T, foldhash::fast::RandomState>,
 }
 
 impl<T> Default for IdCache<T> {
     fn default() -> Self {
         IdCache {
-            map: HashMap::new(),
+            map: HashMap::default(),
         }
     }
 }

@@ -24,6 +24,7 @@ mod leaks;
 mod leaks_gitleaks;
 mod leaks_reports;
 mod leaks_trufflehog;
+mod parquet_files;
 mod report_alone;
 mod roundtrip;
 mod scan_asff;
