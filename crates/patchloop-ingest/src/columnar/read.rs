@@ -23,7 +23,9 @@ use arrow_array::types::{
 };
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use parquet::file::reader::ChunkReader;
 
 use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Row, RowSource};
@@ -107,9 +109,26 @@ impl ParquetTable {
         map: &ColumnMap,
         errors: &mut Vec<CsvError>,
     ) -> Result<Self, CsvError> {
+        let max = crate::limits().input_bytes;
+        ParquetTable::open_bounded(input, file, kind, map, errors, max)
+    }
+
+    /// [`ParquetTable::open`] with `max` bytes a decompressed column chunk may hold.
+    pub(crate) fn open_bounded<T: ChunkReader + 'static>(
+        input: T,
+        file: &str,
+        kind: CsvKind,
+        map: &ColumnMap,
+        errors: &mut Vec<CsvError>,
+        max: u64,
+    ) -> Result<Self, CsvError> {
         let len = input.len();
         let builder = catch_unwind(AssertUnwindSafe(|| {
-            ParquetRecordBatchReaderBuilder::try_new(input)
+            // Arrow's own schema, which writers embed in the footer, is ignored: the
+            // Parquet schema says everything the reader needs, and decoding the embedded
+            // one could panic on a hostile file (found by the fuzz target).
+            let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+            ParquetRecordBatchReaderBuilder::try_new_with_options(input, options)
         }))
         .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
         .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
@@ -139,7 +158,6 @@ impl ParquetTable {
         }
         // A nested column has several leaves: project by the top-level fields.
         let mask = ProjectionMask::roots(builder.parquet_schema(), decoded.iter().copied());
-        let max = crate::limits().input_bytes;
         let mut first_row = 0u64;
         for (g, rg) in builder.metadata().row_groups().iter().enumerate() {
             for c in rg.columns() {

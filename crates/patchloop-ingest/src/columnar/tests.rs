@@ -212,3 +212,25 @@ fn convert_reports_what_a_table_cannot_hold() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_column_chunk_larger_than_the_bound_is_refused_before_reading() {
+    let whole = parquet_of(FINDINGS, "findings.csv");
+    let mut errors = Vec::new();
+    let e = read::ParquetTable::open_bounded(
+        whole,
+        "findings.parquet",
+        crate::csv::CsvKind::Findings,
+        &ColumnMap::new(),
+        &mut errors,
+        16,
+    )
+    .err()
+    .expect("refused");
+    let m = e.to_string();
+    assert!(
+        m.starts_with("findings.parquet:2: row group 1: column `asset_id` holds ")
+            && m.ends_with("bytes decompressed, more than the limit of 16 (--max-input-bytes); write smaller row groups"),
+        "{m}"
+    );
+}

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use patchloop_ingest::columnar::{read_assets_parquet, read_events_parquet, read_findings_parquet};
 use patchloop_ingest::csv::{
     ColumnMap, read_access, read_assets, read_cvss, read_discovery, read_events, read_exceptions,
     read_findings, read_resources, read_secrets,
@@ -172,6 +173,25 @@ fn run(kind: &str, name: &str, bytes: &[u8]) -> String {
             format!("{} vector(s)", v.len())
         }),
         "toml" => config_through_bundle(name, bytes),
+        // As the fuzz target: the first byte picks the table, the rest is the file.
+        "parquet" => {
+            let Some((&pick, body)) = bytes.split_first() else {
+                return "empty\n".into();
+            };
+            let body = bytes::Bytes::copy_from_slice(body);
+            match pick % 3 {
+                0 => report(read_findings_parquet(body, name, &map), |v| {
+                    format!("{} row(s)", v.len())
+                }),
+                1 => report(read_events_parquet(body, name, &map), |v| {
+                    format!("{} row(s)", v.len())
+                }),
+                _ => report(
+                    read_assets_parquet(body, name, &map, &mut Default::default()),
+                    |v| format!("{} row(s)", v.len()),
+                ),
+            }
+        }
         other => panic!("no loader for hostile fixture kind {other:?}"),
     }
 }

@@ -8,8 +8,12 @@ use patchloop_ingest::csv::{ColumnMap, read_events, read_findings};
 use patchloop_ingest::load_bundle;
 
 fn fixture(name: &str) -> File {
-    File::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parquet").join(name))
-        .unwrap()
+    File::open(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/parquet")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn example(name: &str) -> File {
@@ -67,6 +71,15 @@ fn a_parquet_bundle_loads_to_the_csv_bundle() {
         .filter(|i| i.format == "parquet")
         .map(|i| i.path.as_str())
         .collect();
-    assert_eq!(formats, ["assets.parquet", "findings.parquet", "events.parquet"]);
-    assert!(!b.bundle.provenance.absent.iter().any(|a| a.contains("findings")));
+    assert_eq!(
+        formats,
+        ["assets.parquet", "findings.parquet", "events.parquet"]
+    );
+    assert!(
+        !b.bundle
+            .provenance
+            .absent
+            .iter()
+            .any(|a| a.contains("findings"))
+    );
 }
