@@ -11,7 +11,9 @@
 //! Bounds: only the columns the kind reads are decoded, in batches of [`BATCH`] rows; a
 //! column chunk that declares more bytes than the file holds, or more than
 //! [`crate::Limits::input_bytes`] once decompressed, is refused before anything is read.
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch, StringArray};
@@ -44,6 +46,32 @@ pub(crate) struct ParquetTable {
     decoded: Vec<usize>,
     cols: &'static [Col],
     width: usize,
+}
+
+thread_local! {
+    /// Set while this thread runs the Parquet decoder.
+    static DECODING: Cell<bool> = const { Cell::new(false) };
+}
+static QUIET_HOOK: Once = Once::new();
+
+/// Runs the Parquet decoder on `f`, a panic in it (the decoder's own bugs: the fuzz
+/// target found an assertion in its RLE reader on a hostile page) caught and turned
+/// into an error. The process's panic hook is chained once, so that such a panic prints
+/// nothing while the decoder runs on this thread; every other panic goes to the hook
+/// that was there before, unchanged (docs/columnar.md).
+fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, ()> {
+    QUIET_HOOK.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(Cell::get) {
+                before(info);
+            }
+        }));
+    });
+    DECODING.with(|d| d.set(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    DECODING.with(|d| d.set(false));
+    r.map_err(|_| ())
 }
 
 /// One decoded column of a batch, as the bytes a CSV field would hold.
@@ -123,13 +151,13 @@ impl ParquetTable {
         max: u64,
     ) -> Result<Self, CsvError> {
         let len = input.len();
-        let builder = catch_unwind(AssertUnwindSafe(|| {
+        let builder = guarded(|| {
             // Arrow's own schema, which writers embed in the footer, is ignored: the
             // Parquet schema says everything the reader needs, and decoding the embedded
             // one could panic on a hostile file (found by the fuzz target).
             let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
             ParquetRecordBatchReaderBuilder::try_new_with_options(input, options)
-        }))
+        })
         .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
         .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
         let schema = builder.schema().clone();
@@ -189,10 +217,8 @@ impl ParquetTable {
             }
             first_row = first_row.saturating_add(rg.num_rows().max(0) as u64);
         }
-        let reader = builder
-            .with_projection(mask)
-            .with_batch_size(BATCH)
-            .build()
+        let reader = guarded(|| builder.with_projection(mask).with_batch_size(BATCH).build())
+            .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
             .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
         Ok(ParquetTable {
             file: file.to_string(),
@@ -303,7 +329,7 @@ impl RowSource for ParquetTable {
         }
         let mut line = 2u64; // row 1 is the column names
         loop {
-            let next = catch_unwind(AssertUnwindSafe(|| reader.next()));
+            let next = guarded(|| reader.next());
             let batch = match next {
                 Ok(None) => break,
                 Ok(Some(Ok(b))) => b,
@@ -324,9 +350,14 @@ impl RowSource for ParquetTable {
                     break;
                 }
             };
-            let texts = match self.texts(&batch) {
-                Ok(t) => t,
-                Err(e) => {
+            let texts = match guarded(|| self.texts(&batch)) {
+                Ok(Ok(t)) => t,
+                Ok(Err(e)) => {
+                    errors.push(unreadable(&self.file, line, e));
+                    break;
+                }
+                Err(()) => {
+                    let e = "unreadable Parquet (a column could not be turned into text)";
                     errors.push(unreadable(&self.file, line, e));
                     break;
                 }
