@@ -5,6 +5,7 @@
 //! [`TableWriter`].
 mod convert;
 mod out;
+mod pages;
 pub(crate) mod read;
 mod write;
 

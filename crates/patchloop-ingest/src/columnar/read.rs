@@ -26,7 +26,8 @@ use arrow_array::types::{
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
 };
 use parquet::file::reader::ChunkReader;
 
@@ -46,6 +47,9 @@ pub(crate) struct ParquetTable {
     decoded: Vec<usize>,
     cols: &'static [Col],
     width: usize,
+    /// Rows the footer declares: a decoder that gives more (a hostile page claiming
+    /// more values than its row group) is stopped there.
+    rows: u64,
 }
 
 thread_local! {
@@ -151,16 +155,14 @@ impl ParquetTable {
         max: u64,
     ) -> Result<Self, CsvError> {
         let len = input.len();
-        let builder = guarded(|| {
-            // Arrow's own schema, which writers embed in the footer, is ignored: the
-            // Parquet schema says everything the reader needs, and decoding the embedded
-            // one could panic on a hostile file (found by the fuzz target).
-            let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-            ParquetRecordBatchReaderBuilder::try_new_with_options(input, options)
-        })
-        .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
-        .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
-        let schema = builder.schema().clone();
+        // Arrow's own schema, which writers embed in the footer, is ignored: the Parquet
+        // schema says everything the reader needs, and decoding the embedded one could
+        // panic on a hostile file (found by the fuzz target).
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let meta = guarded(|| ArrowReaderMetadata::load(&input, options))
+            .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
+            .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
+        let schema = meta.schema().clone();
         let names: Vec<String> = schema
             .fields()
             .iter()
@@ -185,9 +187,9 @@ impl ParquetTable {
             }
         }
         // A nested column has several leaves: project by the top-level fields.
-        let mask = ProjectionMask::roots(builder.parquet_schema(), decoded.iter().copied());
+        let mask = ProjectionMask::roots(meta.parquet_schema(), decoded.iter().copied());
         let mut first_row = 0u64;
-        for (g, rg) in builder.metadata().row_groups().iter().enumerate() {
+        for (g, rg) in meta.metadata().row_groups().iter().enumerate() {
             for c in rg.columns() {
                 let (packed, unpacked) = (c.compressed_size(), c.uncompressed_size());
                 let name = c.column_path().string();
@@ -214,9 +216,29 @@ impl ParquetTable {
                         ),
                     ));
                 }
+                if wanted {
+                    // Every page inside the chunk and no larger than it: the decoder
+                    // allocates what a page header declares (pages.rs).
+                    let (start, chunk) = c.byte_range();
+                    let checked =
+                        input
+                            .get_read(start)
+                            .map_err(|e| e.to_string())
+                            .and_then(|mut r| {
+                                super::pages::check_chunk(&mut r, chunk, unpacked as u64)
+                            });
+                    if let Err(m) = checked {
+                        return Err(unreadable(
+                            file,
+                            first_row + 2,
+                            format!("row group {}: column `{}`: {m}", g + 1, crate::clip(&name)),
+                        ));
+                    }
+                }
             }
             first_row = first_row.saturating_add(rg.num_rows().max(0) as u64);
         }
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(input, meta);
         let reader = guarded(|| builder.with_projection(mask).with_batch_size(BATCH).build())
             .map_err(|_| unreadable(file, 0, "not a readable Parquet file (the decoder failed)"))?
             .map_err(|e| unreadable(file, 0, format!("not a readable Parquet file: {e}")))?;
@@ -227,6 +249,7 @@ impl ParquetTable {
             decoded,
             cols: kind.columns(),
             width: names.len(),
+            rows: first_row,
         })
     }
 
@@ -350,6 +373,18 @@ impl RowSource for ParquetTable {
                     break;
                 }
             };
+            let read = line - 2;
+            if read.saturating_add(batch.num_rows() as u64) > self.rows {
+                errors.push(unreadable(
+                    &self.file,
+                    line,
+                    format!(
+                        "the pages hold more rows than the {} the footer declares; the rest of the file is not read",
+                        self.rows
+                    ),
+                ));
+                break;
+            }
             let texts = match guarded(|| self.texts(&batch)) {
                 Ok(Ok(t)) => t,
                 Ok(Err(e)) => {
