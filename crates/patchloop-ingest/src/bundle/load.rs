@@ -177,8 +177,9 @@ fn load_bundle_fs(
         })
         .flatten()
         .unwrap_or_default();
-    // The two big files are parsed at once, one per core: at 1M rows each that is the
-    // difference between about 1 s and 2 s before the first answer.
+    // The two big files are read at once, each cut into pieces parsed on rayon's
+    // threads: the two readers share one pool (their callers only cut, wait and join),
+    // so both files keep every core busy without more threads than cores parsing.
     let m_findings = cols(CsvKind::Findings);
     let m_events = cols(CsvKind::Events);
     let events_path = cx.dir.join("events.csv");
@@ -188,38 +189,45 @@ fn load_bundle_fs(
         // Not read: neither found nor absent, so nothing below touches it.
         Probe::Refused
     };
-    let (mut finding_rows, events) = std::thread::scope(|scope| {
-        let events = scope.spawn(|| -> Option<std::io::Result<EventsParse>> {
-            if events_probe != Probe::Found {
-                return None;
-            }
-            Some(File::open(&events_path).map(|f| {
-                crate::csv::read_events(
+    // `rayon::join`, not a thread of its own for events: a caller already on a rayon
+    // thread (a bundle loaded inside `par_iter`) then waits by working, where blocking
+    // on a thread that waits for the pool could leave no thread to run the pieces.
+    let read_events = || -> Option<std::io::Result<EventsParse>> {
+        if events_probe != Probe::Found {
+            return None;
+        }
+        let read = || {
+            File::open(&events_path).map(|f| {
+                crate::csv::read_events_parallel(
                     BufReader::with_capacity(1 << 16, f),
                     "events.csv",
                     &m_events,
                 )
-            }))
-        });
-        let findings = want
-            .findings
+            })
+        };
+        // A bug in the reader costs the file, not the whole load.
+        Some(
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+                Err(std::io::Error::other(
+                    "the events.csv reader stopped unexpectedly",
+                ))
+            }),
+        )
+    };
+    let read_findings = || {
+        want.findings
             .then(|| {
                 cx.csv(
                     "findings.csv",
                     InputKind::Findings,
-                    |f, n, _| crate::csv::read_findings(f, n, &m_findings),
+                    |f, n, _| crate::csv::read_findings_parallel(f, n, &m_findings),
                     Vec::len,
                 )
             })
             .flatten()
-            .unwrap_or_default();
-        let events = events.join().unwrap_or_else(|_| {
-            Some(Err(std::io::Error::other(
-                "the events.csv reader stopped unexpectedly",
-            )))
-        });
-        (findings, events)
-    });
+            .unwrap_or_default()
+    };
+    let (mut finding_rows, events) = rayon::join(read_findings, read_events);
     if events_probe != Probe::Refused {
         cx.bundle.events = cx
             .take_csv("events.csv", InputKind::Events, events, Vec::len)
