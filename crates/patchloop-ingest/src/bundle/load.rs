@@ -185,8 +185,9 @@ fn load_bundle_fs(
         })
         .flatten()
         .unwrap_or_default();
-    // The two big files are parsed at once, one per core: at 1M rows each that is the
-    // difference between about 1 s and 2 s before the first answer.
+    // The two big files are read at once, each cut into pieces parsed on rayon's
+    // threads: the two readers share one pool (their callers only cut, wait and join),
+    // so both files keep every core busy without more threads than cores parsing.
     let m_findings = cols(CsvKind::Findings);
     let m_events = cols(CsvKind::Events);
     // Not read: neither found nor absent, so nothing below touches it.
@@ -201,30 +202,28 @@ fn load_bundle_fs(
         Table::Refused
     };
     let (dir, events_t, findings_t) = (cx.dir, &events, &findings);
-    let (finding_rows, event_rows) = std::thread::scope(|scope| {
-        let events = scope.spawn(|| -> Option<std::io::Result<EventsParse>> {
-            read_table(
-                events_t,
-                dir,
-                &mut (),
-                |f, n, _| crate::csv::read_events(f, n, &m_events),
-                |f, n, _| crate::columnar::read_events_parquet(f, n, &m_events),
-            )
-        });
-        let findings = read_table(
+    // `rayon::join`, not a thread of its own for events: a caller already on a rayon
+    // thread (a bundle loaded inside `par_iter`) then waits by working, where blocking
+    // on a thread that waits for the pool could leave no thread to run the pieces.
+    let read_events = || -> Option<std::io::Result<EventsParse>> {
+        read_table(
+            events_t,
+            dir,
+            &mut (),
+            |f, n, _| crate::csv::read_events_parallel(f, n, &m_events),
+            |f, n, _| crate::columnar::read_events_parquet(f, n, &m_events),
+        )
+    };
+    let read_findings = || {
+        read_table(
             findings_t,
             dir,
             &mut (),
-            |f, n, _| crate::csv::read_findings(f, n, &m_findings),
+            |f, n, _| crate::csv::read_findings_parallel(f, n, &m_findings),
             |f, n, _| crate::columnar::read_findings_parquet(f, n, &m_findings),
-        );
-        let events = events.join().unwrap_or_else(|_| {
-            Some(Err(std::io::Error::other(
-                "the events reader stopped unexpectedly",
-            )))
-        });
-        (findings, events)
-    });
+        )
+    };
+    let (finding_rows, event_rows) = rayon::join(read_findings, read_events);
     let mut finding_rows = match findings {
         Table::Refused => Vec::new(),
         t => cx

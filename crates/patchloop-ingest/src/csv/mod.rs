@@ -17,14 +17,15 @@ use crate::lines::{LineReader, record_line};
 
 pub(crate) mod header;
 mod kinds;
+mod pieces;
 
 pub(crate) use header::RowSource;
 pub(crate) use kinds::{assets_rows, events_rows, findings_rows};
 
 pub use kinds::{
-    read_access, read_assets, read_cvss, read_discovery, read_events, read_exceptions,
-    read_findings, read_resources, read_secrets, read_usage, read_usage_parallel,
-    read_usage_summary,
+    read_access, read_assets, read_cvss, read_discovery, read_events, read_events_parallel,
+    read_exceptions, read_findings, read_findings_parallel, read_resources, read_secrets,
+    read_usage, read_usage_parallel, read_usage_summary,
 };
 
 /// Canonical column name → the header name used in the user's file.

@@ -62,13 +62,35 @@ pub fn read_events<R: Read>(
 /// `errors`: the row rules of `events.csv`, whatever format or piece of a file the rows
 /// come from.
 pub(crate) fn events_rows(t: &mut impl RowSource, errors: &mut Vec<CsvError>) -> Vec<Event> {
+    events_rows_with(t, errors, &mut EventCaches::default())
+}
+
+/// What [`events_rows_with`] parses once and shares: millions of events name the same
+/// few hundred thousand ids. A parallel reader keeps one per worker across the pieces
+/// it parses; the events are the same either way.
+#[derive(Default)]
+pub(crate) struct EventCaches {
+    interner: Interner,
+    assets: IdCache<AssetId>,
+    vulns: IdCache<VulnId>,
+    secrets: IdCache<SecretId>,
+    resources: IdCache<ResourceId>,
+}
+
+/// [`events_rows`] with caches kept by the caller.
+pub(crate) fn events_rows_with(
+    t: &mut impl RowSource,
+    errors: &mut Vec<CsvError>,
+    caches: &mut EventCaches,
+) -> Vec<Event> {
     let mut out = Vec::new();
-    let mut interner = Interner::default();
-    // Millions of events name the same few hundred thousand ids.
-    let mut assets: IdCache<AssetId> = IdCache::default();
-    let mut vulns: IdCache<VulnId> = IdCache::default();
-    let mut secrets: IdCache<SecretId> = IdCache::default();
-    let mut resources: IdCache<ResourceId> = IdCache::default();
+    let EventCaches {
+        interner,
+        assets,
+        vulns,
+        secrets,
+        resources,
+    } = caches;
     t.for_each_row(errors, |r| {
         let at = r.req(0, parse_timestamp);
         let kind = r.req(1, str::parse::<EventKind>);
@@ -77,10 +99,10 @@ pub(crate) fn events_rows(t: &mut impl RowSource, errors: &mut Vec<CsvError>) ->
         let secret_id = r.opt(4, |s| secrets.get(s, SecretId::new));
         let resource_id = r.opt(5, |s| resources.get(s, ResourceId::new));
         let reason = r.opt(6, str::parse::<FailureReason>);
-        let actor = r.text(7, &mut interner);
-        let note = r.text(8, &mut interner);
+        let actor = r.text(7, interner);
+        let note = r.text(8, interner);
         let outcome = r.opt(9, str::parse::<ReviewOutcome>);
-        let external_id = r.text(10, &mut interner);
+        let external_id = r.text(10, interner);
         let (Some(at), Some(kind)) = (at, kind) else {
             return;
         };

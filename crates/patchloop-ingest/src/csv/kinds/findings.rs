@@ -1,13 +1,12 @@
 //! `findings.csv`: the hot path of a big bundle (millions of rows), so ids, vectors and
 //! repeated strings are parsed once and shared.
-use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use patchloop_model::{AssetId, Finding, FindingStatus, Severity, VulnId, parse_timestamp};
+use patchloop_model::{AssetId, Finding, FindingStatus, Severity, Text, VulnId, parse_timestamp};
 
 use super::{opt, req};
 use crate::Parsed;
-use crate::csv::{Col, ColumnMap, CsvError, CsvKind, Interner, RowSource, Table, finish};
+use crate::csv::{Col, ColumnMap, CsvError, CsvKind, IdCache, Interner, RowSource, Table, finish};
 
 /// `findings.csv`; the loader reads each column by its index here, so order matters.
 pub(super) const FINDINGS: &[Col] = &[
@@ -41,28 +40,40 @@ pub fn read_findings<R: Read>(
 /// The findings of every row `t` gives, the bad rows reported into `errors`: the row
 /// rules of `findings.csv`, whatever format or piece of a file the rows come from.
 pub(crate) fn findings_rows(t: &mut impl RowSource, errors: &mut Vec<CsvError>) -> Vec<Finding> {
+    findings_rows_with(t, errors, &mut FindingCaches::default())
+}
+
+/// What [`findings_rows_with`] parses once and shares: ids repeat across millions of
+/// rows, so one allocation per distinct id, vector and string. A parallel reader keeps
+/// one per worker across the pieces it parses; the findings are the same either way.
+#[derive(Default)]
+pub(crate) struct FindingCaches {
+    interner: Interner,
+    asset_ids: IdCache<AssetId>,
+    vuln_ids: IdCache<VulnId>,
+    /// Vectors that parsed, as shared text.
+    vectors: IdCache<Text>,
+}
+
+/// [`findings_rows`] with caches kept by the caller.
+pub(crate) fn findings_rows_with(
+    t: &mut impl RowSource,
+    errors: &mut Vec<CsvError>,
+    caches: &mut FindingCaches,
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut interner = Interner::default();
-    let mut vectors_ok: BTreeSet<String> = BTreeSet::new();
-    let mut asset_ids: BTreeMap<String, AssetId> = BTreeMap::new();
-    let mut vuln_ids: BTreeMap<String, VulnId> = BTreeMap::new();
+    let FindingCaches {
+        interner,
+        asset_ids,
+        vuln_ids,
+        vectors,
+    } = caches;
     t.for_each_row(errors, |r| {
-        // Ids repeat across millions of rows: share one allocation per distinct id.
-        let asset_id = r.req(0, |s| match asset_ids.get(s) {
-            Some(a) => Ok(a.clone()),
-            None => AssetId::new(s).inspect(|a| {
-                asset_ids.insert(s.to_string(), a.clone());
-            }),
-        });
-        let vuln_id = r.req(1, |s| match vuln_ids.get(s) {
-            Some(v) => Ok(v.clone()),
-            None => VulnId::new(s).inspect(|v| {
-                vuln_ids.insert(s.to_string(), v.clone());
-            }),
-        });
-        let package = r.text(2, &mut interner);
-        let installed_version = r.text(3, &mut interner);
-        let fixed_version = r.text(4, &mut interner);
+        let asset_id = r.req(0, |s| asset_ids.get(s, AssetId::new));
+        let vuln_id = r.req(1, |s| vuln_ids.get(s, VulnId::new));
+        let package = r.text(2, interner);
+        let installed_version = r.text(3, interner);
+        let fixed_version = r.text(4, interner);
         let first_seen = r.req(5, parse_timestamp);
         let last_seen = r.opt(6, parse_timestamp);
         let status = r.opt(7, |s| match s.to_ascii_lowercase().as_str() {
@@ -71,15 +82,9 @@ pub(crate) fn findings_rows(t: &mut impl RowSource, errors: &mut Vec<CsvError>) 
             _ => Err("expected open or fixed"),
         });
         let fixed_at = r.opt(8, parse_timestamp);
-        let scanner = r.text(9, &mut interner);
+        let scanner = r.text(9, interner);
         let cvss_vector = r.opt(10, |s| {
-            if vectors_ok.contains(s) {
-                return Ok(interner.intern(s));
-            }
-            crate::cvss::parse_vector(s).map(|_| {
-                vectors_ok.insert(s.to_string());
-                interner.intern(s)
-            })
+            vectors.get(s, |s| crate::cvss::parse_vector(s).map(|_| Text::from(s)))
         });
         let severity = r.opt(11, |s| {
             if s.eq_ignore_ascii_case("moderate") {

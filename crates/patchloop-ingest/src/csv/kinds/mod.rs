@@ -3,10 +3,14 @@
 //! Each file below holds a kind's column list beside its row loader, because the loader
 //! reads columns by their index in that list and the two change together:
 //! `inventory.rs` (assets, discovery), `findings.rs`, `events.rs` (events, exceptions),
-//! `identity.rs` (secrets, access, resources), `usage.rs` and `cvss.rs`.
+//! `identity.rs` (secrets, access, resources), `usage.rs` and `cvss.rs`. The big files
+//! also have parallel readers with the same results: `findings_par.rs`, `events_par.rs`
+//! and `usage_par.rs` (with `usage_fast.rs`).
 mod cvss;
 mod events;
+mod events_par;
 mod findings;
+mod findings_par;
 mod identity;
 mod inventory;
 #[cfg(test)]
@@ -19,7 +23,9 @@ use super::{Col, CsvKind};
 
 pub use cvss::read_cvss;
 pub use events::{read_events, read_exceptions};
+pub use events_par::read_events_parallel;
 pub use findings::read_findings;
+pub use findings_par::read_findings_parallel;
 pub use identity::{read_access, read_resources, read_secrets};
 pub use inventory::{read_assets, read_discovery};
 pub use usage::{read_usage, read_usage_summary};

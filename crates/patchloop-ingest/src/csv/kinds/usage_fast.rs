@@ -57,8 +57,8 @@ enum Line {
 }
 
 impl Worker {
-    /// Folds the lines of `bytes` (its first byte on line `first_line`; line 1 is the
-    /// header and skipped) into the summary; the errors of its bad lines, in order.
+    /// Folds the lines of `bytes` (whole records after the header, its first byte on
+    /// line `first_line`) into the summary; the errors of its bad lines, in order.
     pub(super) fn piece(
         &mut self,
         bytes: &[u8],
@@ -75,17 +75,9 @@ impl Worker {
         let mut slow: Vec<u8> = Vec::new();
         let (mut pad, mut any_slow) = (0usize, false);
         let (mut line, mut start) = (first_line, 0usize);
-        let mut body_line = first_line;
-        if first_line == 1 {
-            // The header: resolved once for the file, its errors reported then.
-            start = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
-            line += 1;
-            body_line = 2;
-        }
         if memchr::memchr(b'"', bytes).is_some() {
             // A quoted field may hold line breaks: the whole piece goes to the CSV reader.
-            let body = bytes.get(start..).unwrap_or_default();
-            self.slow(body, body_line, layout, &mut errors)?;
+            self.slow(bytes, first_line, layout, &mut errors)?;
             return Ok(errors);
         }
         while start < bytes.len() {
@@ -104,7 +96,7 @@ impl Worker {
             start = next;
         }
         if any_slow {
-            self.slow(&slow, body_line, layout, &mut errors)?;
+            self.slow(&slow, first_line, layout, &mut errors)?;
         }
         Ok(errors)
     }
@@ -126,7 +118,7 @@ impl Worker {
             CsvKind::Usage,
             layout.map,
             &mut ignored,
-            first_line - 1,
+            first_line.saturating_sub(1),
         )?;
         fold_rows(&mut t, layout.file, &mut self.summary, errors);
         Ok(())

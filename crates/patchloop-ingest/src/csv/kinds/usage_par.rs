@@ -1,17 +1,18 @@
 //! `identity/usage.csv` read in parallel: the file is cut into pieces of about
-//! [`PIECE`] bytes at record boundaries, each piece is parsed on its own with the
-//! header in front of it (so columns resolve as in the whole file) and its line numbers
-//! set to the file's, and each worker folds its pieces into its own summary. The
-//! summaries merge to exactly what [`read_usage_summary`] gives: a group's first and last
-//! presentation are the least and greatest (time, origin), whatever order pieces come
-//! in, and errors are reported in file order.
+//! [`PIECE`] bytes at record boundaries (`csv/pieces.rs`), each piece is parsed on its
+//! own with the header in front of it (so columns resolve as in the whole file) and its
+//! line numbers set to the file's, and each worker folds its pieces into its own
+//! summary. The summaries merge to exactly what [`read_usage_summary`] gives: a group's
+//! first and last presentation are the least and greatest (time, origin), whatever order
+//! pieces come in, and errors are reported in file order.
 //!
 //! Each piece's lines go through the fast row path of `usage_fast` (a line whose group
 //! was seen before skips validation), the rest through the sequential row code.
 //!
 //! Memory: one batch of pieces (a piece per worker) and one summary per worker with the
-//! raw bytes of its groups, each bounded by the distinct groups, never by the rows. A quoted field that never closes
-//! makes the rest of the file one piece, as it makes it one record in the CSV parser.
+//! raw bytes of its groups, each bounded by the distinct groups, never by the rows. A
+//! quoted field that never closes makes the rest of the file one record, read by the
+//! CSV reader, as in the sequential reader.
 use std::io::Read;
 
 use rayon::prelude::*;
@@ -19,95 +20,9 @@ use rayon::prelude::*;
 use super::usage::{fold_rows, read_usage_summary};
 use super::usage_fast::{Layout, Worker};
 use crate::Parsed;
-use crate::csv::{ColumnMap, CsvError, CsvKind, Table, finish};
+use crate::csv::pieces::{self, Errors, PIECE, Start};
+use crate::csv::{ColumnMap, CsvError, CsvKind, Table};
 use crate::evidence::UsageSummary;
-
-/// Bytes per piece: large enough that a piece costs far more to parse than to cut and
-/// hand over, small enough that a batch of them is a few tens of MB.
-pub(crate) const PIECE: usize = 8 << 20;
-
-/// One piece: its bytes and the line its first byte is on.
-struct Piece {
-    first_line: u64,
-    bytes: Vec<u8>,
-}
-
-/// The end of the last record in `buf`, which starts at a record start: the offset just
-/// after the last `\n` the CSV parser (RFC 4180 quoting, `""` escapes, a quote only
-/// opening a field at its start) reads outside a quoted field.
-fn last_boundary(buf: &[u8]) -> Option<usize> {
-    if memchr::memchr(b'"', buf).is_none() {
-        return memchr::memrchr(b'\n', buf).map(|i| i + 1);
-    }
-    let (mut quoted, mut closed, mut field_start) = (false, false, true);
-    let mut last = None;
-    for (i, &b) in buf.iter().enumerate() {
-        if quoted {
-            if b == b'"' {
-                quoted = false;
-                closed = true;
-            }
-            continue;
-        }
-        if std::mem::take(&mut closed) && b == b'"' {
-            quoted = true; // `""`: a quote inside the quoted field
-            continue;
-        }
-        match b {
-            b'"' if field_start => {
-                quoted = true;
-                field_start = false;
-            }
-            b',' | b'\r' => field_start = true,
-            b'\n' => {
-                field_start = true;
-                last = Some(i + 1);
-            }
-            _ => field_start = false,
-        }
-    }
-    last
-}
-
-/// The length of the longest line in `buf`, its line end excluded (a lone `\r` ends a
-/// line for the CSV reader too).
-fn longest_line(buf: &[u8]) -> u64 {
-    let mut longest = 0usize;
-    let mut start = 0usize;
-    for end in memchr::memchr2_iter(b'\n', b'\r', buf) {
-        longest = longest.max(end - start);
-        start = end + 1;
-    }
-    longest.max(buf.len() - start.min(buf.len())) as u64
-}
-
-/// The header line to put in front of every piece but the first, when the file's
-/// first line is one plain header record: no quotes, a `\r` only before its `\n`, not
-/// blank. `None` sends the file to the sequential reader.
-fn header_line(buf: &[u8]) -> Option<&[u8]> {
-    let end = memchr::memchr(b'\n', buf)?;
-    let line = buf.get(..=end)?;
-    let body = line.strip_suffix(b"\n")?;
-    let body = body.strip_suffix(b"\r").unwrap_or(body);
-    let plain = !body.contains(&b'"') && !body.contains(&b'\r');
-    let blank = body.iter().all(|b| b.is_ascii_whitespace());
-    (plain && !blank).then_some(line)
-}
-
-/// Reads into `buf` until it holds at least `want` bytes or the input ends; `Ok(false)`
-/// at the end.
-fn fill<R: Read>(r: &mut R, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
-    let mut chunk = vec![0u8; 1 << 20];
-    while buf.len() < want {
-        match r.read(&mut chunk) {
-            Ok(0) => return Ok(false),
-            Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(true)
-}
 
 /// Reads `identity/usage.csv` as [`read_usage_summary`] does, with the same result,
 /// parsing pieces of it on rayon's threads (see the module docs). A file whose first
@@ -122,25 +37,21 @@ pub fn read_usage_parallel<R: Read>(
 
 /// [`read_usage_parallel`] with pieces of about `piece` bytes (tests cut small ones).
 fn read_in_pieces<R: Read>(
-    mut reader: R,
+    reader: R,
     file: &str,
     map: &ColumnMap,
     piece: usize,
 ) -> Result<Parsed<UsageSummary, CsvError>, CsvError> {
-    let mut pending = Vec::with_capacity(piece * 2);
-    let io = |e: std::io::Error, line: u64| CsvError::Syntax {
-        file: file.to_string(),
-        line,
-        message: format!("I/O error: {e}"),
+    let mut cutter = match pieces::start(reader, piece) {
+        Start::Pieces(c) => c,
+        Start::Whole(input) => return read_usage_summary(input, file, map),
     };
-    let mut more = fill(&mut reader, &mut pending, piece * 2).map_err(|e| io(e, 1))?;
-    let header = match header_line(&pending) {
-        Some(h) if more => h.to_vec(),
-        _ => return read_usage_summary(std::io::Cursor::new(pending).chain(reader), file, map),
-    };
+    let header = cutter.header().to_vec();
     // The header, resolved once; its problems are the file's first errors.
     let mut errors = Vec::new();
     let (idx, fields) = Table::open(&header[..], file, CsvKind::Usage, map, &mut errors)?.layout();
+    let mut all = Errors::new();
+    all.extend(errors);
     let layout = Layout {
         header: &header,
         idx,
@@ -150,82 +61,23 @@ fn read_in_pieces<R: Read>(
     };
     let workers = rayon::current_num_threads().max(1);
     let mut accs: Vec<Worker> = (0..workers).map(|_| Worker::default()).collect();
-    let mut line = 1u64;
-    let mut broke: Option<CsvError> = None;
-    // A line longer than any CSV line may be (`MAX_CSV_LINE_BYTES`) has no boundary to
-    // cut at: the rest of the file goes to the CSV reader, which stops at that line with
-    // its error, as the sequential reader does, instead of this buffer growing with it.
-    let mut overlong = false;
-    while (!pending.is_empty() || more) && !overlong {
-        let mut batch = Vec::with_capacity(workers);
-        while batch.len() < workers && (!pending.is_empty() || more) {
-            // Grow until a record ends in the buffer, or the input ends.
-            let cut = loop {
-                if more && pending.len() < piece {
-                    match fill(&mut reader, &mut pending, piece) {
-                        Ok(m) => more = m,
-                        Err(e) => {
-                            broke = Some(io(e, line));
-                            more = false;
-                        }
-                    }
-                }
-                match last_boundary(&pending) {
-                    None if pending.len() as u64 > crate::limits().csv_line_bytes => {
-                        overlong = true;
-                        break 0;
-                    }
-                    _ if !more => break pending.len(),
-                    Some(c) => break c,
-                    None => {
-                        let want = pending.len() + piece;
-                        match fill(&mut reader, &mut pending, want) {
-                            Ok(m) => more = m,
-                            Err(e) => {
-                                broke = Some(io(e, line));
-                                more = false;
-                            }
-                        }
-                    }
-                }
-            };
-            if overlong {
-                break;
-            }
-            let rest = pending.split_off(cut);
-            let bytes = std::mem::replace(&mut pending, rest);
-            if longest_line(&bytes) > crate::limits().csv_line_bytes {
-                // The piece holds the overlong line: it and the rest go to the CSV reader.
-                let mut whole = bytes;
-                whole.append(&mut pending);
-                pending = whole;
-                overlong = true;
-                break;
-            }
-            let first_line = line;
-            line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
-            batch.push(Piece { first_line, bytes });
-        }
-        let results: Vec<Result<Vec<CsvError>, CsvError>> = accs
-            .par_iter_mut()
-            .zip(batch.par_iter())
-            .map(|(acc, p)| acc.piece(&p.bytes, p.first_line, &layout))
-            .collect();
-        for r in results {
-            errors.extend(r?);
-        }
-    }
-    if overlong && let Some(w) = accs.first_mut() {
+    pieces::run(
+        &mut cutter,
+        &mut accs,
+        |acc, p| acc.piece(&p.bytes, p.first_line, &layout),
+        |e| all.extend(e),
+    )?;
+    // Cutting stopped early (an overlong line, an unclosed quote, a read error): the
+    // CSV reader reads the rest, as the sequential reader does.
+    if let Some((line, input)) = cutter.rest()
+        && let Some(w) = accs.first_mut()
+    {
         let mut ignored = Vec::new();
-        let rest = std::mem::take(&mut pending);
-        let input = header
-            .as_slice()
-            .chain(std::io::Cursor::new(rest))
-            .chain(reader);
-        let mut t = Table::open_at(input, file, CsvKind::Usage, map, &mut ignored, line - 1)?;
+        let mut t = Table::open_at(input, file, CsvKind::Usage, map, &mut ignored, line)?;
+        let mut errors = Vec::new();
         fold_rows(&mut t, file, &mut w.summary, &mut errors);
+        all.extend(errors);
     }
-    errors.extend(broke);
     // Merge pairwise in parallel: the merge order never changes the result.
     let out = accs
         .into_par_iter()
@@ -234,27 +86,12 @@ fn read_in_pieces<R: Read>(
             a.merge(b);
             a
         });
-    Ok(finish(out, errors))
+    Ok(all.finish(out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn boundaries_skip_quoted_line_breaks() {
-        assert_eq!(last_boundary(b"a,b\nc,d"), Some(4));
-        assert_eq!(last_boundary(b"a,\"b\nc\"\nd"), Some(8));
-        assert_eq!(last_boundary(b"a,\"b\"\"\nc"), None);
-        assert_eq!(last_boundary(b"a,b\"\nc"), Some(5));
-        assert_eq!(last_boundary(b"x\n\"open\n"), Some(2));
-        assert_eq!(
-            header_line(b"at,credential\r\nx"),
-            Some(&b"at,credential\r\n"[..])
-        );
-        assert_eq!(header_line(b"\"at\",credential\n"), None);
-        assert_eq!(header_line(b"  \nat\n"), None);
-    }
 
     /// Hostile rows: quoted fields across lines and with `""`, CRLF, blank lines, a
     /// quote inside an unquoted field, bad values, a control character, short rows.
