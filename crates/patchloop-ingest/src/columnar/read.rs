@@ -219,14 +219,14 @@ impl ParquetTable {
                 if wanted {
                     // Every page inside the chunk and no larger than it: the decoder
                     // allocates what a page header declares (pages.rs).
-                    let (start, chunk) = c.byte_range();
-                    let checked =
-                        input
-                            .get_read(start)
-                            .map_err(|e| e.to_string())
-                            .and_then(|mut r| {
-                                super::pages::check_chunk(&mut r, chunk, unpacked as u64)
-                            });
+                    // `byte_range` asserts its offsets are not negative: a hostile
+                    // footer's may be (the fuzz target's fourth find).
+                    let checked = guarded(|| c.byte_range())
+                        .map_err(|()| "a negative offset".to_string())
+                        .and_then(|(start, chunk)| {
+                            let mut r = input.get_read(start).map_err(|e| e.to_string())?;
+                            super::pages::check_chunk(&mut r, chunk, unpacked as u64)
+                        });
                     if let Err(m) = checked {
                         return Err(unreadable(
                             file,
