@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap what they construct themselves
 
 mod bad_input;
+mod big_files;
 mod bounds;
 mod csv_files;
 mod cvss_vectors;

@@ -9,10 +9,10 @@
 //! Each piece's lines go through the fast row path of `usage_fast` (a line whose group
 //! was seen before skips validation), the rest through the sequential row code.
 //!
-//! Memory: one batch of pieces (a piece per worker) and one summary per worker with the
-//! raw bytes of its groups, each bounded by the distinct groups, never by the rows. A
-//! quoted field that never closes makes the rest of the file one record, read by the
-//! CSV reader, as in the sequential reader.
+//! Memory: two batches of pieces (a piece per worker in each, see `pieces::run`) and
+//! one summary per worker with the raw bytes of its groups, each bounded by the
+//! distinct groups, never by the rows. A quoted field that never closes makes the rest
+//! of the file one record, read by the CSV reader, as in the sequential reader.
 use std::io::Read;
 
 use rayon::prelude::*;

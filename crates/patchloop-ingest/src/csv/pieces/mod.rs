@@ -11,10 +11,9 @@
 //! with the header in front, goes to the sequential reader, which then gives what it
 //! would have given on the whole file from that record on.
 //!
-//! Memory: the uncut bytes (about two pieces) and one batch of pieces, a piece per worker.
+//! Memory: the uncut bytes (a piece or two) and two batches of pieces, a piece per
+//! worker in each: the one being parsed and the next, cut meanwhile.
 use std::io::{Cursor, Read};
-
-use rayon::prelude::*;
 
 use super::{CsvError, finish};
 use crate::Parsed;
@@ -28,8 +27,8 @@ mod tests;
 pub(crate) use rows::{RowRules, read_rows};
 
 /// Bytes per piece: large enough that a piece costs far more to parse than to cut and
-/// hand over, small enough that a batch of them is a few tens of MB.
-pub(crate) const PIECE: usize = 8 << 20;
+/// hand over, small enough that the two batches [`run`] holds are a few tens of MB.
+pub(crate) const PIECE: usize = 4 << 20;
 
 /// One piece: its bytes (whole records) and the line of the file its first byte is on.
 pub(crate) struct Piece {
@@ -142,6 +141,20 @@ pub(crate) fn header_line(buf: &[u8]) -> Option<&[u8]> {
     (plain && !blank).then_some(line)
 }
 
+/// The number of `\n` in `buf`: counted in runs of 255 bytes into a byte-sized count,
+/// which compiles to wide compares (a count per line found, or a 64-bit count per byte,
+/// costs several times more on an 8 MB piece).
+fn newlines(buf: &[u8]) -> u64 {
+    buf.chunks(255)
+        .map(|c| {
+            let n = c
+                .iter()
+                .fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'\n')));
+            u64::from(n)
+        })
+        .sum()
+}
+
 /// Reads into `buf` until it holds at least `want` bytes or the input ends; `Ok(false)`
 /// at the end. Any read error, `Interrupted` too, is returned: the CSV reader does not
 /// retry one either, and the error is handed on to it (see [`Tail`]).
@@ -200,6 +213,9 @@ pub(crate) struct Cutter<R> {
     /// that stopped it, if one did.
     stopped: bool,
     broke: Option<std::io::Error>,
+    /// Buffers of parsed pieces, read into again: a fresh buffer per piece costs the
+    /// faults and zeroing of its pages on this thread, the one the workers wait for.
+    spare: Vec<Vec<u8>>,
 }
 
 /// Reads the start of `reader` and decides how to read it; pieces are about `piece`
@@ -239,6 +255,7 @@ pub(crate) fn start<R: Read>(mut reader: R, piece: usize) -> Start<R> {
         more: true,
         stopped: false,
         broke: None,
+        spare: Vec::new(),
     })
 }
 
@@ -261,20 +278,35 @@ impl<R: Read> Cutter<R> {
             if cut == 0 {
                 break; // the input ended with the last piece
             }
-            let bytes = self.pending.get(..cut).unwrap_or_default();
-            if longest_line(bytes) > limit {
+            // A piece no longer than the line limit holds no line longer than it.
+            if cut as u64 > limit
+                && longest_line(self.pending.get(..cut).unwrap_or_default()) > limit
+            {
                 // The piece holds a line the CSV reader refuses: it and the rest go to it.
                 self.stopped = true;
                 break;
             }
-            // A copy of just the piece: `pending` keeps its buffer for the next reads.
-            let bytes = bytes.to_vec();
-            self.pending.drain(..cut);
+            // The piece keeps the buffer; what follows it (usually far less) moves to a new one.
+            let rest = self.pending.get(cut..).unwrap_or_default();
+            let mut next = self.spare.pop().unwrap_or_else(|| {
+                // Room for a piece and the last read past it (`fill` reads up to 1 MiB).
+                Vec::with_capacity(rest.len() + self.piece.min(PIECE) + (1 << 20))
+            });
+            next.clear();
+            next.extend_from_slice(rest);
+            self.pending.truncate(cut);
+            let bytes = std::mem::replace(&mut self.pending, next);
             let first_line = self.line;
-            self.line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+            self.line += newlines(&bytes);
             batch.push(Piece { first_line, bytes });
         }
         batch
+    }
+
+    /// Takes back the buffers of a parsed batch: the next batch is cut into them, so
+    /// there are never more buffers than two batches and the uncut bytes.
+    fn recycle(&mut self, batch: Vec<Piece>) {
+        self.spare.extend(batch.into_iter().map(|p| p.bytes));
     }
 
     /// Where the next piece ends in `pending`: the last record end in its first `piece`
@@ -327,26 +359,40 @@ impl<R: Read> Cutter<R> {
 /// Runs `work` on every piece `cutter` cuts, a batch at a time, a piece of a batch per
 /// worker (each worker its own state, so nothing is shared while rows are parsed), and
 /// hands the results to `take` in file order. Stops at the first `Err`.
+///
+/// While the workers parse a batch, this thread hands over the results of the one
+/// before and cuts the next: reading, cutting and joining results then cost no
+/// parsing time. So two batches are in memory at once, each of pieces half the size
+/// they would be otherwise ([`PIECE`]).
 pub(crate) fn run<R: Read, W: Send, O: Send>(
     cutter: &mut Cutter<R>,
     workers: &mut [W],
     work: impl Fn(&mut W, &Piece) -> Result<O, CsvError> + Sync,
     mut take: impl FnMut(O),
 ) -> Result<(), CsvError> {
-    loop {
-        let batch = cutter.batch(workers.len().max(1));
-        if batch.is_empty() {
-            return Ok(());
+    let n = workers.len().max(1);
+    let mut batch = cutter.batch(n);
+    let mut done: Vec<O> = Vec::new();
+    while !batch.is_empty() {
+        let mut slots: Vec<Option<Result<O, CsvError>>> = batch.iter().map(|_| None).collect();
+        let mut next = Vec::new();
+        // Runs its closure on this thread, the spawned work on the pool's; returns when
+        // both are done.
+        rayon::in_place_scope(|s| {
+            let work = &work;
+            for ((w, p), slot) in workers.iter_mut().zip(&batch).zip(slots.iter_mut()) {
+                s.spawn(move |_| *slot = Some(work(w, p)));
+            }
+            done.drain(..).for_each(&mut take);
+            next = cutter.batch(n);
+        });
+        for r in slots.into_iter().flatten() {
+            done.push(r?);
         }
-        let results: Vec<Result<O, CsvError>> = workers
-            .par_iter_mut()
-            .zip(batch.par_iter())
-            .map(|(w, p)| work(w, p))
-            .collect();
-        for r in results {
-            take(r?);
-        }
+        cutter.recycle(std::mem::replace(&mut batch, next));
     }
+    done.into_iter().for_each(take);
+    Ok(())
 }
 
 /// A file's errors in file order, kept only as far as [`finish`] shows them: the first

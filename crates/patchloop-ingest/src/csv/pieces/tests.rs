@@ -133,6 +133,14 @@ proptest::proptest! {
     }
 }
 
+#[test]
+fn newlines_are_counted() {
+    let mut buf = b"a\n\n\rb\n".repeat(300);
+    buf.extend([b'\n'; 600]);
+    assert_eq!(newlines(&buf), 1500);
+    assert_eq!(newlines(b""), 0);
+}
+
 /// The capped list is what `finish` makes of the full one.
 #[test]
 fn capped_errors_finish_as_the_full_list() {
