@@ -313,7 +313,7 @@ pub fn table_styled(
     out
 }
 
-/// Output format of every list view (`queue` has these and SARIF): the same four
+/// Output format of every list view (`queue` has these and SARIF): the same six
 /// everywhere, so a script or a wiki page can take any view (docs/user-guide.md §10 lists
 /// each view's CSV columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

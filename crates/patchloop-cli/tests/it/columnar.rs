@@ -218,3 +218,45 @@ fn convert_never_replaces_a_directory_and_refuses_two_formats_of_a_table() {
         "{err}"
     );
 }
+
+#[test]
+fn every_list_view_writes_parquet_and_arrow_with_the_csv_columns_and_rows() {
+    let d = scratch("columnar_every_view");
+    for (n, (args, _)) in super::formats::views().into_iter().enumerate() {
+        let what = args.join(" ");
+        let mut csv_args = args.clone();
+        csv_args.extend(["--as-of", AS_OF, "--format", "csv"]);
+        let csv = ok(&csv_args);
+        let mut rdr = csv_crate::Reader::from_reader(csv.as_bytes());
+        let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+        let rows = rdr.records().count();
+        for (format, read) in [
+            ("parquet", parquet_batches as fn(&Path) -> Vec<RecordBatch>),
+            ("arrow", arrow_batches),
+        ] {
+            let f = d.join(format!("{n}.{format}"));
+            let mut a = args.clone();
+            a.extend([
+                "--as-of",
+                AS_OF,
+                "--format",
+                format,
+                "-o",
+                f.to_str().unwrap(),
+            ]);
+            ok(&a);
+            let batches = read(&f);
+            let got: usize = batches.iter().map(RecordBatch::num_rows).sum();
+            assert_eq!(got, rows, "{what} as {format}");
+            if let Some(b) = batches.first() {
+                let names: Vec<String> = b
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
+                assert_eq!(names, header, "{what} as {format}");
+            }
+        }
+    }
+}

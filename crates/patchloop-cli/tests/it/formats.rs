@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::{copy_dir, ok, scratch, workspace};
 
 /// How many CSV rows a view has, read from its JSON.
-enum Items {
+pub(crate) enum Items {
     /// The array at this JSON pointer.
     At(&'static str),
     /// Worked out from the document.
@@ -51,7 +51,7 @@ fn reached_rows(v: &Value) -> usize {
 }
 
 /// The list views, with their arguments and where their items are.
-fn views() -> Vec<(Vec<&'static str>, Items)> {
+pub(crate) fn views() -> Vec<(Vec<&'static str>, Items)> {
     let f = "examples/fleet";
     vec![
         (vec!["queue", f], Items::At("/items")),
