@@ -45,20 +45,12 @@ pub fn csv_to_parquet<R: Read, W: Write + Send>(
             message: e.to_string(),
         })
     })?;
-    if header.is_empty() || (header.len() == 1 && header.get(0).is_some_and(|h| h.is_empty())) {
+    if crate::csv::header::is_empty(header) {
         return Err(ConvertError::Csv(CsvError::Empty {
             file: file.to_string(),
         }));
     }
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_string()
-        })
-        .collect();
+    let names = crate::csv::header::names(header);
     let width = names.len();
     // The first of each name (case-insensitively, as the reader matches), in order.
     let mut keep: Vec<usize> = Vec::new();

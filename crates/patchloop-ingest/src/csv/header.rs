@@ -3,6 +3,26 @@
 //! [`RowSource`], what a kind's row loader reads its rows from.
 use super::{ColumnMap, CsvError, CsvKind, Row, SECRET_VALUE_COLUMNS};
 
+/// A CSV header's column names as every reader matches them: lossy UTF-8, trimmed, a
+/// byte-order mark dropped.
+pub(crate) fn names(header: &csv::ByteRecord) -> Vec<String> {
+    header
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
+        .collect()
+}
+
+/// Whether a CSV header is empty (no file, or one blank name).
+pub(crate) fn is_empty(header: &csv::ByteRecord) -> bool {
+    header.is_empty()
+        || (header.len() == 1 && header.get(0).is_some_and(|h| h.trim_ascii().is_empty()))
+}
+
 /// For each canonical column of `kind`, its index in `names` (the file's column names,
 /// trimmed). `Err` when a required column is missing; a column named twice and a column
 /// that would hold secret values are reported into `errors`.

@@ -403,22 +403,12 @@ impl<R: Read> Table<R> {
                 message: "the file is UTF-16 encoded (or holds NUL bytes in its header); save it as UTF-8 CSV".into(),
             });
         }
-        if header.is_empty()
-            || (header.len() == 1 && header.get(0).is_some_and(|h| h.trim_ascii().is_empty()))
-        {
+        if header::is_empty(&header) {
             return Err(CsvError::Empty {
                 file: file.to_string(),
             });
         }
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_string()
-            })
-            .collect();
+        let names = header::names(&header);
         let idx = header::resolve(&names, file, kind, map, errors)?;
         let cols = kind.columns();
         Ok(Table {
