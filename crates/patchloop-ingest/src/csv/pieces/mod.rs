@@ -143,7 +143,7 @@ pub(crate) fn header_line(buf: &[u8]) -> Option<&[u8]> {
 
 /// The number of `\n` in `buf`: counted in runs of 255 bytes into a byte-sized count,
 /// which compiles to wide compares (a count per line found, or a 64-bit count per byte,
-/// costs several times more on an 8 MB piece).
+/// costs several times more on a piece of megabytes).
 fn newlines(buf: &[u8]) -> u64 {
     buf.chunks(255)
         .map(|c| {
