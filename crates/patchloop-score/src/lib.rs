@@ -141,10 +141,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 mod detail;
 mod diagnostics;
 mod engine;
 mod error;
+mod facts;
 pub mod formula;
 mod hosts;
 mod input;
@@ -159,6 +162,7 @@ pub use detail::{Assessment, Explanation, ScoreFactors, SlaDetail};
 pub use diagnostics::Diagnostic;
 pub use engine::{BYTES_PER_FINDING, Engine};
 pub use error::ScoreError;
+pub use facts::{Evaluation, Evaluator, ExceptionEffect, FindingFacts, KevFacts, VectorFacts};
 pub use hosts::{HostRank, host_order};
 pub use input::{Remediated, RemediatedSet, ScannerStatus};
 pub use patchloop_model::{

@@ -59,6 +59,30 @@ pub(crate) struct VulnFacts {
     pub kev_cap: Option<i64>,
 }
 
+/// What the rules read about one vulnerability, whatever it came from (a bundle's
+/// intel maps, or one row of Arrow columns): the plain inputs of [`vuln_facts_of`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct VulnInputs {
+    /// The CVSS facts when the vulnerability has a vector.
+    pub vector: Option<VectorInputs>,
+    /// The finding's severity word, used only without a vector.
+    pub severity: Option<Severity>,
+    /// Listed in KEV: `Some((ransomware, dueDate))`.
+    pub kev: Option<(bool, Option<NaiveDate>)>,
+    /// The EPSS probability, when the feed has the vulnerability.
+    pub epss: Option<f64>,
+}
+
+/// The facts a CVSS vector gives the rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct VectorInputs {
+    pub base_score: f64,
+    pub version: Option<CvssVersion>,
+    pub exploit_maturity: Option<ExploitMaturity>,
+    pub automatable: bool,
+    pub total_impact: bool,
+}
+
 /// The facts of `vuln`; `severity` is the finding's severity word, used only when the
 /// bundle has no CVSS facts for the vulnerability.
 pub(crate) fn vuln_facts(
@@ -67,21 +91,39 @@ pub(crate) fn vuln_facts(
     severity: Option<Severity>,
     policy: &Policy,
 ) -> VulnFacts {
-    let facts = bundle.cvss.get(vuln);
-    let (cvss, cvss_source) = match (facts, severity) {
-        (Some(f), _) => (f.base_score.get(), CvssSource::Vector),
+    let kev = bundle.kev.as_ref().and_then(|k| k.entries.get(vuln));
+    let inputs = VulnInputs {
+        vector: bundle.cvss.get(vuln).map(|f| VectorInputs {
+            base_score: f.base_score.get(),
+            version: Some(f.version),
+            exploit_maturity: f.exploit_maturity,
+            automatable: f.automatable,
+            total_impact: f.total_impact,
+        }),
+        severity,
+        kev: kev.map(|e| (e.ransomware, e.due_date)),
+        epss: bundle
+            .epss
+            .as_ref()
+            .and_then(|e| e.scores.get(vuln))
+            .map(|s| s.probability.get()),
+    };
+    vuln_facts_of(&inputs, policy)
+}
+
+/// The facts of one vulnerability from its plain inputs: the one definition of
+/// exploitation, automatable, the threat and severity terms and the KEV cap.
+pub(crate) fn vuln_facts_of(inputs: &VulnInputs, policy: &Policy) -> VulnFacts {
+    let facts = inputs.vector.as_ref();
+    let (cvss, cvss_source) = match (facts, inputs.severity) {
+        (Some(f), _) => (f.base_score, CvssSource::Vector),
         (None, Some(s)) if s != Severity::Unknown => (s.default_cvss(), CvssSource::SeverityWord),
         (None, _) => (Severity::Unknown.default_cvss(), CvssSource::Unknown),
     };
-    let kev_entry = bundle.kev.as_ref().and_then(|k| k.entries.get(vuln));
-    let kev = kev_entry.is_some();
-    let kev_ransomware = kev_entry.is_some_and(|e| e.ransomware);
-    let kev_due = kev_entry.and_then(|e| e.due_date);
-    let epss = bundle
-        .epss
-        .as_ref()
-        .and_then(|e| e.scores.get(vuln))
-        .map(|s| s.probability.get());
+    let kev = inputs.kev.is_some();
+    let kev_ransomware = inputs.kev.is_some_and(|(r, _)| r);
+    let kev_due = inputs.kev.and_then(|(_, d)| d);
+    let epss = inputs.epss;
     let epss_or_zero = epss.unwrap_or(0.0);
     let maturity = facts.and_then(|f| f.exploit_maturity);
     let (exploitation, exploitation_reason) = if kev {
@@ -107,7 +149,7 @@ pub(crate) fn vuln_facts(
     VulnFacts {
         cvss,
         cvss_source,
-        cvss_version: facts.map(|f| f.version),
+        cvss_version: facts.and_then(|f| f.version),
         epss,
         kev,
         kev_ransomware,
@@ -170,20 +212,46 @@ pub(crate) struct AssetFacts {
 }
 
 pub(crate) fn asset_facts(asset: &Asset, id: Option<&HostIdentity>, policy: &Policy) -> AssetFacts {
-    let blast = id.map_or(0.0, |h| h.blast);
+    asset_facts_of(
+        &AssetInputs {
+            criticality: asset.criticality,
+            exposure: asset.exposure,
+            privileged: asset.is_privileged(),
+            blast: id.map_or(0.0, |h| h.blast),
+            crown_jewel: id.is_some_and(HostIdentity::reaches_crown_jewel),
+        },
+        policy,
+    )
+}
+
+/// What the rules read about one asset and its identity facts, whatever they came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AssetInputs {
+    pub criticality: Criticality,
+    pub exposure: Exposure,
+    /// The asset's role is privileged.
+    pub privileged: bool,
+    /// B(h), in [0, 1].
+    pub blast: f64,
+    /// The host reaches a crown jewel.
+    pub crown_jewel: bool,
+}
+
+/// The facts of one asset from its plain inputs: the one definition of the impact bump.
+pub(crate) fn asset_facts_of(a: &AssetInputs, policy: &Policy) -> AssetFacts {
     let bump = ImpactBump {
-        blast: blast >= policy.identity_bump.get(),
-        crown_jewel: id.is_some_and(HostIdentity::reaches_crown_jewel),
-        privileged_role: asset.is_privileged(),
+        blast: a.blast >= policy.identity_bump.get(),
+        crown_jewel: a.crown_jewel,
+        privileged_role: a.privileged,
     };
-    let start = HumanImpact::from_criticality(asset.criticality);
+    let start = HumanImpact::from_criticality(a.criticality);
     AssetFacts {
-        criticality: asset.criticality,
-        exposure: asset.exposure,
-        blast,
+        criticality: a.criticality,
+        exposure: a.exposure,
+        blast: a.blast,
         human_impact: if bump.any() { start.raised() } else { start },
         bump,
-        criticality_weight: policy.criticality_weights.get(asset.criticality),
+        criticality_weight: policy.criticality_weights.get(a.criticality),
     }
 }
 

@@ -4,6 +4,8 @@
 //! engine to the sequential oracle.
 #![allow(clippy::unwrap_used)] // tests may unwrap what they construct themselves
 
+#[cfg(feature = "arrow")]
+mod arrow_kernel;
 mod grype_risk;
 mod props;
 mod scenarios;

@@ -93,6 +93,21 @@ fn check_against_oracle(
     }
     assert_eq!(engine_rows(&again), rows, "rescore");
     assert_eq!(rows, oracle_rows(&all), "engine vs oracle");
+    // The row kernel (what column kernels call) on the facts each finding was scored
+    // with gives the same decision, score and due date.
+    let rules = patchloop_score::Evaluator::new(&b.policy).unwrap();
+    for f in par.iter() {
+        let e = rules.evaluate(&par.facts(f.index).unwrap());
+        assert_eq!(
+            (e.decision, e.score.to_bits(), e.due_at, e.excepted),
+            (f.decision, f.score.to_bits(), f.due_at, f.excepted),
+            "row kernel vs engine for {} on {}",
+            f.vuln_id,
+            f.asset_id
+        );
+    }
+    #[cfg(feature = "arrow")]
+    crate::arrow_kernel::check_batch(&b.policy, &par);
     for (i, a) in all.iter().enumerate() {
         assert!((0.0..=100.0).contains(&a.score), "score {}", a.score);
         assert_eq!(par.assessment(i as u32).as_ref(), Some(a));
