@@ -91,28 +91,82 @@ pub fn csv<T>(cols: &[Column<T>], items: &[T]) -> String {
 /// columns and cells, typed in the columnar formats. Columnar rows are streamed to the
 /// output in batches.
 pub fn emit<T>(format: ListFormat, cols: &[Column<T>], items: &[T]) -> Result<(), CliError> {
-    let to = match format {
-        ListFormat::Parquet => OutFormat::Parquet,
-        ListFormat::Arrow => OutFormat::Arrow,
-        _ => {
-            out!("{}", csv(cols, items));
-            return Ok(());
-        }
-    };
-    if crate::output::to_terminal() {
-        return Err(CliError::unusable(
-            "Parquet and Arrow are binary: write them with --output FILE or into a pipe",
-        ));
-    }
-    let schema: Vec<(&str, ColumnType)> = cols.iter().map(|c| (c.name, c.ty)).collect();
-    let mut w = TableWriter::new(crate::output::Bytes, to, &schema).map_err(CliError::unusable)?;
-    let mut cells: Vec<String> = Vec::with_capacity(cols.len());
+    let mut w = RowWriter::new(format, cols)?;
     for it in items {
-        cells.clear();
-        cells.extend(cols.iter().map(|c| (c.get)(it)));
-        w.row(&cells).map_err(CliError::unusable)?;
+        w.row(cols, it)?;
     }
-    w.finish().map_err(CliError::unusable)
+    w.finish()
+}
+
+/// A view's rows written one at a time as CSV, Parquet or Arrow, for rows that come
+/// from a stream (`status` over every finding) rather than a slice: what [`emit`] does,
+/// byte for byte, in bounded memory. Each row is written with the column list the
+/// writer was started with (passed again, so that rows borrowed for one call only can
+/// be written).
+pub struct RowWriter {
+    /// `None` for CSV, which goes out a line at a time.
+    table: Option<TableWriter<crate::output::Bytes>>,
+    cells: Vec<String>,
+    line: String,
+}
+
+impl RowWriter {
+    /// Starts the output (the CSV header; a columnar format is refused on a terminal).
+    pub fn new<T>(format: ListFormat, cols: &[Column<T>]) -> Result<Self, CliError> {
+        let to = match format {
+            ListFormat::Parquet => Some(OutFormat::Parquet),
+            ListFormat::Arrow => Some(OutFormat::Arrow),
+            _ => None,
+        };
+        let table = match to {
+            None => {
+                let mut header = String::new();
+                common::csv_record(&mut header, cols.iter().map(|c| c.name));
+                out!("{header}");
+                None
+            }
+            Some(_) if crate::output::to_terminal() => {
+                return Err(CliError::unusable(
+                    "Parquet and Arrow are binary: write them with --output FILE or into a pipe",
+                ));
+            }
+            Some(to) => {
+                let schema: Vec<(&str, ColumnType)> = cols.iter().map(|c| (c.name, c.ty)).collect();
+                Some(
+                    TableWriter::new(crate::output::Bytes, to, &schema)
+                        .map_err(CliError::unusable)?,
+                )
+            }
+        };
+        Ok(RowWriter {
+            table,
+            cells: Vec::with_capacity(cols.len()),
+            line: String::new(),
+        })
+    }
+
+    /// Writes one row, `cols` being the list the writer was started with.
+    pub fn row<T>(&mut self, cols: &[Column<T>], it: &T) -> Result<(), CliError> {
+        self.cells.clear();
+        self.cells.extend(cols.iter().map(|c| (c.get)(it)));
+        match &mut self.table {
+            Some(w) => w.row(&self.cells).map_err(CliError::unusable),
+            None => {
+                self.line.clear();
+                common::csv_record(&mut self.line, self.cells.iter().map(String::as_str));
+                out!("{}", self.line);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the output (a columnar file's footer).
+    pub fn finish(self) -> Result<(), CliError> {
+        match self.table {
+            Some(w) => w.finish().map_err(CliError::unusable),
+            None => Ok(()),
+        }
+    }
 }
 
 fn shown<T>(cols: &[Column<T>]) -> Vec<&Column<T>> {

@@ -390,7 +390,7 @@ pub fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
 /// of one empty field, or of none, is `""`, so it is not read as a blank line). Written
 /// here rather than by the `csv` crate because some cells must be quoted that the crate
 /// would not quote (see [`csv_cell`]).
-fn csv_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
+pub fn csv_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
     let cells: Vec<(String, bool)> = cells.map(csv_cell).collect();
     let lone_empty = match cells.as_slice() {
         [] => true,

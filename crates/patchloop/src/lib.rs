@@ -64,7 +64,7 @@ mod views;
 pub use envelope::{Envelope, ts};
 pub use report::{Report, ReportOptions};
 pub use session::{Session, SessionBuilder, SessionError};
-pub use views::{ExceptionRow, ExceptionsView, Explained, MetricsView, QueueFilter};
+pub use views::{ExceptionRow, ExceptionsView, Explained, MetricsView, QueueFilter, StatusHead};
 
 pub use patchloop_fleet as fleet;
 pub use patchloop_graph as graph;

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::session::{Session, SessionError};
 
+/// What [`Session::status_each`] hands the report to before the findings stream.
+pub type StatusHead<'h> = &'h mut dyn FnMut(&LoopReport) -> std::ops::ControlFlow<()>;
+
 /// One finding in full: the scorer's assessment and the closed loop's lifecycle, from
 /// the same session, so `explain` and `status` never disagree about its state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -241,6 +244,31 @@ impl Session {
         keep: &(dyn Fn(&Finding, LoopState) -> bool + Sync),
     ) -> Result<LoopReport, SessionError> {
         self.with_loop(|_, analysis| Ok(analysis.lifecycle_where(self.as_of(), keep)?))
+    }
+
+    /// [`Session::status`] handing each kept lifecycle to `sink`, in the same order,
+    /// instead of collecting them: memory stays bounded whatever the number of findings
+    /// (what `patchloop status` writes a file with). The report's `findings` is empty.
+    ///
+    /// A writer that must print the counts, issues or notes *before* the findings (the
+    /// JSON envelope, whose keys are in alphabetical order) passes `head`: a first pass
+    /// without detail gives it the report, then the lifecycles stream. `head` or `sink`
+    /// return `Break` to stop (a closed pipe); the report is then partial.
+    pub fn status_each(
+        &self,
+        keep: &(dyn Fn(&Finding, LoopState) -> bool + Sync),
+        head: Option<StatusHead<'_>>,
+        sink: &mut dyn FnMut(patchloop_metrics::FindingLifecycle) -> std::ops::ControlFlow<()>,
+    ) -> Result<LoopReport, SessionError> {
+        self.with_loop(|_, analysis| {
+            if let Some(head) = head {
+                let first = analysis.lifecycle_where(self.as_of(), &|_, _| false)?;
+                if head(&first).is_break() {
+                    return Ok(first);
+                }
+            }
+            Ok(analysis.lifecycle_each(self.as_of(), keep, sink)?)
+        })
     }
 
     /// Programme metrics for the window of `window_days` ending at `as_of` (the policy's

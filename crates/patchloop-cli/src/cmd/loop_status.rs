@@ -3,6 +3,7 @@
 
 use patchloop::ingest::columnar::ColumnType;
 use patchloop::metrics::{FindingLifecycle, LoopState, ReopenCause};
+use std::ops::ControlFlow;
 
 use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
@@ -73,8 +74,7 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
             && args.vuln.as_deref().is_none_or(|v| f.vuln_id.as_str() == v)
             && state_ok(s)
     };
-    let report = s.status(&keep)?;
-    let keep = |f: &&patchloop::metrics::FindingLifecycle| {
+    let shown = |f: &patchloop::metrics::FindingLifecycle| {
         args.asset
             .as_deref()
             .is_none_or(|a| f.asset_id.as_str() == a)
@@ -83,101 +83,191 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
             && state_ok(f.state)
             && (!overdue || f.identity_overdue())
     };
-    let findings: Vec<&patchloop::metrics::FindingLifecycle> =
-        report.findings.iter().filter(keep).collect();
     match args.format {
-        ListFormat::Json => {
-            outln!(
-                "{}",
-                common::envelope_with(
-                    s,
-                    "patchloop.status/v1",
-                    "findings",
-                    &findings,
-                    &[
-                        ("alerts", serde_json::to_value(&report.alerts)?),
-                        ("counts", serde_json::to_value(report.counts)?),
-                        ("issues", serde_json::to_value(&report.issues)?),
-                        ("notes", serde_json::to_value(&report.notes)?),
-                        ("csf", serde_json::to_value(report.csf)?),
-                    ],
-                )?
-            );
-        }
+        // Streamed: a group of findings at a time goes from the closed loop to the
+        // output, so an unfiltered status over 10M findings holds no list of them.
         ListFormat::Csv | ListFormat::Parquet | ListFormat::Arrow => {
-            columns::emit(args.format, &status_columns(), &findings)?
+            let mut w = columns::RowWriter::new(args.format, &status_columns())?;
+            let mut failed = None;
+            s.status_each(&keep, None, &mut |l| {
+                if shown(&l)
+                    && let Err(e) = w.row(&status_columns(), &&l)
+                {
+                    failed = Some(e);
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            w.finish()?;
+            return Ok(EXIT_OK);
         }
-        ListFormat::Table | ListFormat::Md => {
-            let md = args.format == ListFormat::Md;
-            let cols = status_columns();
-            let c = report.counts;
-            let counts = format!(
-                "{} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence, {} identity accepted; {} identity overdue",
-                c.open,
-                c.deployed,
-                c.failed,
-                c.remediated,
-                c.closed,
-                c.false_confidence,
-                c.identity_accepted,
-                c.identity_overdue
-            );
-            // One host or flaw asked for: its timeline, recorded and derived events side
-            // by side (docs/spec.md §5, "Verification by rescan").
-            let mut evs: Vec<&patchloop::model::Event> = Vec::new();
-            if args.asset.is_some() || args.vuln.is_some() {
-                let shown: std::collections::BTreeSet<(&str, &str)> = findings
-                    .iter()
-                    .map(|f| (f.asset_id.as_str(), f.vuln_id.as_str()))
-                    .collect();
-                evs = s
-                    .bundle()
-                    .events
-                    .iter()
-                    .filter(|e| match (&e.asset_id, &e.vuln_id) {
-                        (Some(a), Some(v)) => shown.contains(&(a.as_str(), v.as_str())),
-                        _ => false,
-                    })
-                    .collect();
-            }
-            let ecols = super::events::event_columns();
-            if md {
-                out!("**Loop as of {}** — {counts}\n\n", common::ts(s.as_of()));
-                // Old-credential reuse comes first (docs/spec.md §9.4).
-                for a in &report.alerts {
-                    outln!("- **ALERT** {}", md_escape(&alert_line(a)));
-                }
-                if !report.alerts.is_empty() {
-                    outln!();
-                }
-                out!("{}", columns::markdown(&cols, &findings));
-                if !evs.is_empty() {
-                    outln!("\nEvents (recorded in events.csv, or derived from a report):\n");
-                    out!("{}", columns::markdown(&ecols, &evs));
-                }
-                if !report.issues.is_empty() {
-                    outln!();
-                }
-                for i in &report.issues {
-                    outln!("- issue: {}", md_escape(&serde_json::to_string(i)?));
-                }
-            } else {
-                for a in &report.alerts {
-                    outln!("ALERT {}", common::term(&alert_line(a)));
-                }
-                outln!("loop as of {}: {counts}", common::ts(s.as_of()));
-                out!("{}", columns::table(&cols, &findings, &|_, _| None));
-                if !evs.is_empty() {
-                    outln!("\nevents (recorded in events.csv, or derived from a report):");
-                    out!("{}", columns::table(&ecols, &evs, &|_, _| None));
-                }
-                for i in &report.issues {
-                    outln!("issue: {}", serde_json::to_string(i)?);
-                }
-            }
+        ListFormat::Json => {
+            json_streamed(s, &keep, &shown)?;
+            return Ok(EXIT_OK);
+        }
+        ListFormat::Table | ListFormat::Md => {}
+    }
+    let report = s.status(&keep)?;
+    let findings: Vec<&patchloop::metrics::FindingLifecycle> =
+        report.findings.iter().filter(|f| shown(f)).collect();
+    // The tables for people are built whole (column widths need every row).
+    let md = args.format == ListFormat::Md;
+    let cols = status_columns();
+    let c = report.counts;
+    let counts = format!(
+        "{} open, {} deployed (unverified), {} failed, {} remediated, {} closed, {} false confidence, {} identity accepted; {} identity overdue",
+        c.open,
+        c.deployed,
+        c.failed,
+        c.remediated,
+        c.closed,
+        c.false_confidence,
+        c.identity_accepted,
+        c.identity_overdue
+    );
+    // One host or flaw asked for: its timeline, recorded and derived events side
+    // by side (docs/spec.md §5, "Verification by rescan").
+    let mut evs: Vec<&patchloop::model::Event> = Vec::new();
+    if args.asset.is_some() || args.vuln.is_some() {
+        let shown: std::collections::BTreeSet<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.asset_id.as_str(), f.vuln_id.as_str()))
+            .collect();
+        evs = s
+            .bundle()
+            .events
+            .iter()
+            .filter(|e| match (&e.asset_id, &e.vuln_id) {
+                (Some(a), Some(v)) => shown.contains(&(a.as_str(), v.as_str())),
+                _ => false,
+            })
+            .collect();
+    }
+    let ecols = super::events::event_columns();
+    if md {
+        out!("**Loop as of {}** — {counts}\n\n", common::ts(s.as_of()));
+        // Old-credential reuse comes first (docs/spec.md §9.4).
+        for a in &report.alerts {
+            outln!("- **ALERT** {}", md_escape(&alert_line(a)));
+        }
+        if !report.alerts.is_empty() {
+            outln!();
+        }
+        out!("{}", columns::markdown(&cols, &findings));
+        if !evs.is_empty() {
+            outln!("\nEvents (recorded in events.csv, or derived from a report):\n");
+            out!("{}", columns::markdown(&ecols, &evs));
+        }
+        if !report.issues.is_empty() {
+            outln!();
+        }
+        for i in &report.issues {
+            outln!("- issue: {}", md_escape(&serde_json::to_string(i)?));
+        }
+    } else {
+        for a in &report.alerts {
+            outln!("ALERT {}", common::term(&alert_line(a)));
+        }
+        outln!("loop as of {}: {counts}", common::ts(s.as_of()));
+        out!("{}", columns::table(&cols, &findings, &|_, _| None));
+        if !evs.is_empty() {
+            outln!("\nevents (recorded in events.csv, or derived from a report):");
+            out!("{}", columns::table(&ecols, &evs, &|_, _| None));
+        }
+        for i in &report.issues {
+            outln!("issue: {}", serde_json::to_string(i)?);
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The JSON envelope of `status`, with the findings streamed into it: a first pass
+/// gives the counts, issues, notes and alerts (which come before `findings` in the
+/// envelope's alphabetical key order), the envelope is rendered around an empty list,
+/// and each finding is written into it as it comes, exactly as the whole list would
+/// have been pretty-printed (a test compares the two).
+fn json_streamed(
+    s: &patchloop::Session,
+    keep: &(dyn Fn(&patchloop::model::Finding, LoopState) -> bool + Sync),
+    shown: &dyn Fn(&FindingLifecycle) -> bool,
+) -> Result<(), CliError> {
+    let mut tail = String::new();
+    let mut head_failed: Option<CliError> = None;
+    let mut head = |report: &patchloop::metrics::LoopReport| match envelope_around(s, report) {
+        Ok((before, after)) => {
+            out!("{before}");
+            tail = after;
+            ControlFlow::Continue(())
+        }
+        Err(e) => {
+            head_failed = Some(e);
+            ControlFlow::Break(())
+        }
+    };
+    let mut failed: Option<CliError> = None;
+    let mut any = false;
+    let mut sink = |l: FindingLifecycle| {
+        if !shown(&l) {
+            return ControlFlow::Continue(());
+        }
+        // As `to_string_pretty` of the whole envelope would: through a `Value` (keys in
+        // alphabetical order), each line indented two levels.
+        let item = serde_json::to_value(&l).and_then(|v| serde_json::to_string_pretty(&v));
+        match item {
+            Ok(text) => {
+                out!("{}", if any { ",\n" } else { "\n" });
+                any = true;
+                for (k, line) in text.split('\n').enumerate() {
+                    out!("{}    {line}", if k > 0 { "\n" } else { "" });
+                }
+                ControlFlow::Continue(())
+            }
+            Err(e) => {
+                failed = Some(e.into());
+                ControlFlow::Break(())
+            }
+        }
+    };
+    s.status_each(keep, Some(&mut head), &mut sink)?;
+    if let Some(e) = head_failed.or(failed) {
+        return Err(e);
+    }
+    if any {
+        out!("\n  ");
+    }
+    outln!("{tail}");
+    Ok(())
+}
+
+/// The status envelope rendered around an empty findings list, cut just inside it:
+/// the text up to and including `"findings": [`, and the rest from its `]`.
+fn envelope_around(
+    s: &patchloop::Session,
+    report: &patchloop::metrics::LoopReport,
+) -> Result<(String, String), CliError> {
+    let text = common::envelope_with(
+        s,
+        "patchloop.status/v1",
+        "findings",
+        Vec::<()>::new(),
+        &[
+            ("alerts", serde_json::to_value(&report.alerts)?),
+            ("counts", serde_json::to_value(&report.counts)?),
+            ("issues", serde_json::to_value(&report.issues)?),
+            ("notes", serde_json::to_value(&report.notes)?),
+            ("csf", serde_json::to_value(&report.csf)?),
+        ],
+    )?;
+    // Top-level keys are indented by two spaces and unique, so this is the list.
+    const MARK: &str = "\n  \"findings\": [";
+    let at = text
+        .find(&format!("{MARK}]"))
+        .ok_or_else(|| CliError::unusable("the status envelope has no findings list"))?;
+    let (before, after) = text.split_at(at + MARK.len());
+    Ok((before.to_string(), after.to_string()))
 }
 
 /// The identity actions still missing, each as `secret:action[@resource]` (the review as

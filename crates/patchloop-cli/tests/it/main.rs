@@ -17,6 +17,7 @@ mod report_charts;
 mod sarif;
 mod secret_hygiene;
 mod story;
+mod streaming;
 mod validate;
 
 use std::path::{Path, PathBuf};

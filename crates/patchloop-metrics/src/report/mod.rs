@@ -41,10 +41,31 @@ impl<'a> Analysis<'a> {
     ) -> Result<LoopReport, MetricsError> {
         let w = Window::new(as_of, self.bundle.policy.window_days.max(1))?;
         let out = pass::run(self, &w, pass::Detail::Full(keep));
+        Ok(self.loop_report(as_of, out))
+    }
+
+    /// [`Analysis::lifecycle_where`] handing each kept lifecycle to `sink`, in the same
+    /// order, instead of collecting them: memory stays bounded (a group of about 65,536
+    /// findings is evaluated at a time) however many findings are kept. The report's
+    /// `findings` is empty; everything else is as [`Analysis::lifecycle_where`] gives it.
+    /// `sink` returns `Break` to stop early (a closed pipe): the report is then over the
+    /// findings evaluated so far, and the caller, who knows why, should not use it.
+    pub fn lifecycle_each(
+        &self,
+        as_of: Timestamp,
+        keep: &(dyn Fn(&patchloop_model::Finding, LoopState) -> bool + Sync),
+        sink: &mut dyn FnMut(crate::FindingLifecycle) -> std::ops::ControlFlow<()>,
+    ) -> Result<LoopReport, MetricsError> {
+        let w = Window::new(as_of, self.bundle.policy.window_days.max(1))?;
+        let out = pass::stream(self, &w, keep, pass::STREAM_GROUP, sink);
+        Ok(self.loop_report(as_of, out))
+    }
+
+    fn loop_report(&self, as_of: Timestamp, out: pass::PassOut) -> LoopReport {
         let mut issues = self.static_issues.clone();
         issues.extend(out.issues);
         issues.sort_by(crate::issues::order);
-        Ok(LoopReport {
+        LoopReport {
             as_of,
             csf: Tags::new(&["PR.PS-02", "ID.RA-06", "RS.MI-01", "RS.MI-02"]),
             counts: StateCounts::from_array(out.acc.states, out.acc.identity_overdue),
@@ -52,7 +73,7 @@ impl<'a> Analysis<'a> {
             issues,
             notes: self.notes(&out.acc, as_of),
             alerts: self.alerts(as_of),
-        })
+        }
     }
 
     /// Every finding seen by `as_of` with its state, in the analysis's order (by asset,
