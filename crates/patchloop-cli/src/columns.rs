@@ -77,16 +77,6 @@ impl<T: ?Sized> Column<T> {
     }
 }
 
-/// Every column, as CSV with a header row.
-pub fn csv<T>(cols: &[Column<T>], items: &[T]) -> String {
-    let header: Vec<&str> = cols.iter().map(|c| c.name).collect();
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|it| cols.iter().map(|c| (c.get)(it)).collect())
-        .collect();
-    common::csv_text(&header, &rows)
-}
-
 /// The CSV, Parquet or Arrow output of a view (`format` one of those three): the same
 /// columns and cells, typed in the columnar formats. Columnar rows are streamed to the
 /// output in batches.
@@ -239,6 +229,18 @@ pub fn markdown<T>(cols: &[Column<T>], items: &[T]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The CSV `RowWriter` writes, as text: the header and each row through
+    /// `common::csv_record`.
+    fn csv<T>(cols: &[Column<T>], items: &[T]) -> String {
+        let mut out = String::new();
+        common::csv_record(&mut out, cols.iter().map(|c| c.name));
+        for it in items {
+            let cells: Vec<String> = cols.iter().map(|c| (c.get)(it)).collect();
+            common::csv_record(&mut out, cells.iter().map(String::as_str));
+        }
+        out
+    }
 
     type C = Column<(u32, &'static str)>;
     const COLS: [C; 2] = [

@@ -374,22 +374,12 @@ pub fn envelope_with<T: serde::Serialize>(
     Ok(serde_json::to_string_pretty(&v)?)
 }
 
-/// Renders rows as CSV (header first), every cell through [`csv_cell`]: quoted where
-/// needed, never starting a spreadsheet formula, no terminal control characters. Every
-/// CSV the CLI writes comes through here (the column lists' too).
-pub fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::new();
-    csv_record(&mut out, header.iter().copied());
-    for r in rows {
-        csv_record(&mut out, r.iter().map(String::as_str));
-    }
-    out
-}
-
-/// One CSV line, RFC 4180 with `\n` line ends, as the `csv` crate writes it (a record
-/// of one empty field, or of none, is `""`, so it is not read as a blank line). Written
-/// here rather than by the `csv` crate because some cells must be quoted that the crate
-/// would not quote (see [`csv_cell`]).
+/// One CSV line, every cell through [`csv_cell`] (quoted where needed, never starting
+/// a spreadsheet formula, no terminal control characters): every CSV line the CLI writes
+/// comes through here (`columns::RowWriter`). RFC 4180 with `\n` line ends, as the
+/// `csv` crate writes it (a record of one empty field, or of none, is `""`, so it is not
+/// read as a blank line). Written here rather than by the `csv` crate because some cells
+/// must be quoted that the crate would not quote (see [`csv_cell`]).
 pub fn csv_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
     let cells: Vec<(String, bool)> = cells.map(csv_cell).collect();
     let lone_empty = match cells.as_slice() {

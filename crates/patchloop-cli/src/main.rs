@@ -27,6 +27,7 @@ mod cmd;
 mod columns;
 mod common;
 mod error;
+mod json_list;
 mod output;
 mod report;
 

@@ -149,6 +149,75 @@ impl Session {
         }
         let engine = self.engine()?;
         let scoring = engine.score(self.as_of(), self.remediated()?);
+        let (mut report, ranked) = self.ranked(&scoring, top, filter);
+        report.items = ranked
+            .par_iter()
+            .filter_map(|&(rank, i)| {
+                scoring
+                    .assessment(i)
+                    .map(|assessment| QueueItem::new(rank, assessment))
+            })
+            .collect();
+        Ok(report)
+    }
+
+    /// [`Session::queue_filtered`] handing the entries to `sink` in queue order, a group
+    /// of 65,536 at a time, instead of collecting them: an unfiltered queue over 10M
+    /// findings holds 16 bytes per entry, not its assessments. `head` gets the report
+    /// (counts, tables, diagnostics, `matched`) before the first entry; the report
+    /// returned is that one, with no items. `head` or `sink` return `Break` to stop.
+    pub fn queue_each(
+        &self,
+        top: Option<usize>,
+        filter: &QueueFilter,
+        head: &mut dyn FnMut(&QueueReport) -> std::ops::ControlFlow<()>,
+        sink: &mut dyn FnMut(QueueItem) -> std::ops::ControlFlow<()>,
+    ) -> Result<QueueReport, SessionError> {
+        let engine = self.engine()?;
+        let scoring = engine.score(self.as_of(), self.remediated()?);
+        let (report, ranked) = self.ranked(&scoring, top, filter);
+        if head(&report).is_break() {
+            return Ok(report);
+        }
+        for group in ranked.chunks(1 << 16) {
+            let items: Vec<QueueItem> = group
+                .par_iter()
+                .filter_map(|&(rank, i)| {
+                    scoring
+                        .assessment(i)
+                        .map(|assessment| QueueItem::new(rank, assessment))
+                })
+                .collect();
+            for item in items {
+                if sink(item).is_break() {
+                    return Ok(report);
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The report without items and the entries to show, as (rank in the whole queue,
+    /// column index), in queue order: the first `top` of the entries `filter` admits.
+    fn ranked(
+        &self,
+        scoring: &patchloop_score::Scoring<'_, '_>,
+        top: Option<usize>,
+        filter: &QueueFilter,
+    ) -> (QueueReport, Vec<(u64, u32)>) {
+        let mut report = scoring.queue_report(Some(0));
+        if filter.is_empty() {
+            let order = match top {
+                Some(n) => scoring.top(n),
+                None => scoring.queue(),
+            };
+            let ranked = order
+                .into_iter()
+                .enumerate()
+                .map(|(r, i)| (r as u64 + 1, i))
+                .collect();
+            return (report, ranked);
+        }
         let bundle = self.bundle();
         // Owners name assets: both criteria become one set of asset ids, looked up per
         // entry (`None`: any asset).
@@ -168,10 +237,9 @@ impl Session {
                     .collect()
             });
         // Every matching entry with its rank in the whole queue, in queue order; an
-        // assessment is built only where the cheap criteria pass, and kept for the first
-        // `top` only.
+        // assessment is built only where the cheap criteria pass.
         let order = scoring.queue();
-        let ranked: Vec<(u64, u32)> = order
+        let mut ranked: Vec<(u64, u32)> = order
             .par_iter()
             .enumerate()
             .filter(|&(_, &i)| {
@@ -183,20 +251,9 @@ impl Session {
             })
             .map(|(r, &i)| (r as u64 + 1, i))
             .collect();
-        let mut report = scoring.queue_report(Some(0));
         report.matched = Some(ranked.len() as u64);
-        let shown = top.map_or(ranked.len(), |n| n.min(ranked.len()));
-        report.items = ranked
-            .get(..shown)
-            .unwrap_or_default()
-            .par_iter()
-            .filter_map(|&(rank, i)| {
-                scoring
-                    .assessment(i)
-                    .map(|assessment| QueueItem::new(rank, assessment))
-            })
-            .collect();
-        Ok(report)
+        ranked.truncate(top.unwrap_or(usize::MAX));
+        (report, ranked)
     }
 
     /// The queue (spec §3): every finding not remediated, in order, or its first `top`.

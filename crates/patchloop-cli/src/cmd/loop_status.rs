@@ -3,11 +3,13 @@
 
 use patchloop::ingest::columnar::ColumnType;
 use patchloop::metrics::{FindingLifecycle, LoopState, ReopenCause};
+use std::cell::RefCell;
 use std::ops::ControlFlow;
 
 use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, ListFormat};
 use crate::error::CliError;
+use crate::json_list::JsonList;
 use patchloop::report::md_escape;
 
 use super::loop_cmds::alert_line;
@@ -187,68 +189,57 @@ pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
 /// The JSON envelope of `status`, with the findings streamed into it: a first pass
 /// gives the counts, issues, notes and alerts (which come before `findings` in the
 /// envelope's alphabetical key order), the envelope is rendered around an empty list,
-/// and each finding is written into it as it comes, exactly as the whole list would
-/// have been pretty-printed (a test compares the two).
+/// and each finding is written into it as it comes.
 fn json_streamed(
     s: &patchloop::Session,
     keep: &(dyn Fn(&patchloop::model::Finding, LoopState) -> bool + Sync),
     shown: &dyn Fn(&FindingLifecycle) -> bool,
 ) -> Result<(), CliError> {
-    let mut tail = String::new();
-    let mut head_failed: Option<CliError> = None;
-    let mut head = |report: &patchloop::metrics::LoopReport| match envelope_around(s, report) {
-        Ok((before, after)) => {
-            out!("{before}");
-            tail = after;
+    // Both closures reach the list (the head starts it, the sink fills it).
+    let list: RefCell<Result<Option<JsonList>, CliError>> = RefCell::new(Ok(None));
+    let mut head = |report: &patchloop::metrics::LoopReport| {
+        let started = envelope_without_findings(s, report)
+            .and_then(|e| JsonList::start(&e, "findings"))
+            .map(Some);
+        let go = started.is_ok();
+        *list.borrow_mut() = started;
+        if go {
             ControlFlow::Continue(())
-        }
-        Err(e) => {
-            head_failed = Some(e);
+        } else {
             ControlFlow::Break(())
         }
     };
-    let mut failed: Option<CliError> = None;
-    let mut any = false;
     let mut sink = |l: FindingLifecycle| {
         if !shown(&l) {
             return ControlFlow::Continue(());
         }
-        // As `to_string_pretty` of the whole envelope would: through a `Value` (keys in
-        // alphabetical order), each line indented two levels.
-        let item = serde_json::to_value(&l).and_then(|v| serde_json::to_string_pretty(&v));
-        match item {
-            Ok(text) => {
-                out!("{}", if any { ",\n" } else { "\n" });
-                any = true;
-                for (k, line) in text.split('\n').enumerate() {
-                    out!("{}    {line}", if k > 0 { "\n" } else { "" });
-                }
-                ControlFlow::Continue(())
-            }
+        let mut g = list.borrow_mut();
+        let r = match &mut *g {
+            Ok(Some(w)) => w.item(&l),
+            _ => return ControlFlow::Break(()),
+        };
+        match r {
+            Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
-                failed = Some(e.into());
+                *g = Err(e);
                 ControlFlow::Break(())
             }
         }
     };
     s.status_each(keep, Some(&mut head), &mut sink)?;
-    if let Some(e) = head_failed.or(failed) {
-        return Err(e);
+    match list.into_inner()? {
+        Some(w) => w.finish(),
+        None => return Err(CliError::unusable("the status report was not built")),
     }
-    if any {
-        out!("\n  ");
-    }
-    outln!("{tail}");
     Ok(())
 }
 
-/// The status envelope rendered around an empty findings list, cut just inside it:
-/// the text up to and including `"findings": [`, and the rest from its `]`.
-fn envelope_around(
+/// The status envelope with an empty findings list.
+fn envelope_without_findings(
     s: &patchloop::Session,
     report: &patchloop::metrics::LoopReport,
-) -> Result<(String, String), CliError> {
-    let text = common::envelope_with(
+) -> Result<String, CliError> {
+    common::envelope_with(
         s,
         "patchloop.status/v1",
         "findings",
@@ -260,14 +251,7 @@ fn envelope_around(
             ("notes", serde_json::to_value(&report.notes)?),
             ("csf", serde_json::to_value(&report.csf)?),
         ],
-    )?;
-    // Top-level keys are indented by two spaces and unique, so this is the list.
-    const MARK: &str = "\n  \"findings\": [";
-    let at = text
-        .find(&format!("{MARK}]"))
-        .ok_or_else(|| CliError::unusable("the status envelope has no findings list"))?;
-    let (before, after) = text.split_at(at + MARK.len());
-    Ok((before.to_string(), after.to_string()))
+    )
 }
 
 /// The identity actions still missing, each as `secret:action[@resource]` (the review as

@@ -1,16 +1,19 @@
 //! The prioritisation subcommands: `queue`, `explain` and `hosts`.
 use patchloop::ingest::columnar::ColumnType;
+use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use patchloop::metrics::{LoopState, SlaStatus};
 use patchloop::model::{AssetId, VulnId};
-use patchloop::score::{Assessment, Decision, Diagnostic, HostRank, QueueReport};
+use patchloop::score::{Assessment, Decision, Diagnostic, HostRank, QueueItem, QueueReport};
 
 use super::{queue_sarif, queue_scan};
 use crate::columns::{self, Column};
 use crate::common::{self, BundleArgs, EXIT_OK, LoadArgs};
 use crate::error::CliError;
+use crate::json_list::JsonList;
 
 /// Exit code when `--fail-on` trips.
 pub const EXIT_FAIL_ON: u8 = 3;
@@ -188,9 +191,68 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
     };
     let s = &opened.session;
     let b = s.bundle();
-    let report: QueueReport = s.queue_filtered(args.top, &args.filter.filter())?;
+    let filter = args.filter.filter();
     let filtered = args.filter.describe();
     args.filter.warn_unknown(b);
+    let mut gate = FailTally::default();
+    let list = match args.format {
+        QueueFormat::Csv => Some(common::ListFormat::Csv),
+        QueueFormat::Parquet => Some(common::ListFormat::Parquet),
+        QueueFormat::Arrow => Some(common::ListFormat::Arrow),
+        _ => None,
+    };
+    if list.is_some() || args.format == QueueFormat::Json {
+        // Streamed: 65,536 entries at a time go from the scoring to the output, so an
+        // unfiltered queue over 10M findings holds no list of assessments.
+        let out: RefCell<Result<Option<Streamed>, CliError>> = RefCell::new(Ok(None));
+        let mut head = |report: &QueueReport| {
+            let started = match list {
+                Some(f) => columns::RowWriter::new(f, &queue_columns())
+                    .map(|w| Streamed::Rows(Box::new(w))),
+                None => queue_envelope(s, report, args, filtered.is_some(), Vec::<()>::new())
+                    .and_then(|e| JsonList::start(&e, "items"))
+                    .map(Streamed::Json),
+            };
+            let go = started.is_ok();
+            *out.borrow_mut() = started.map(Some);
+            if go {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        };
+        let mut sink = |i: QueueItem| {
+            gate.add(&i.assessment);
+            let mut g = out.borrow_mut();
+            let r = match &mut *g {
+                Ok(Some(Streamed::Rows(w))) => w.row(
+                    &queue_columns(),
+                    &QueueRow {
+                        rank: i.rank,
+                        a: &i.assessment,
+                        owner: owner_of(b, &i.assessment.asset_id),
+                    },
+                ),
+                Ok(Some(Streamed::Json(w))) => w.item(&json_item(b, &i)),
+                _ => return ControlFlow::Break(()),
+            };
+            match r {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    *g = Err(e);
+                    ControlFlow::Break(())
+                }
+            }
+        };
+        s.queue_each(args.top, &filter, &mut head, &mut sink)?;
+        match out.into_inner()? {
+            Some(Streamed::Rows(w)) => w.finish()?,
+            Some(Streamed::Json(w)) => w.finish(),
+            None => return Err(CliError::unusable("the queue was not built")),
+        }
+        return Ok(args.fail_on.map_or(EXIT_OK, |f| gate.verdict(f)));
+    }
+    let report: QueueReport = s.queue_filtered(args.top, &filter)?;
     let rows: Vec<QueueRow> = report
         .items
         .iter()
@@ -202,47 +264,7 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
         .collect();
     let cols = queue_columns();
     match args.format {
-        QueueFormat::Json => {
-            #[derive(serde::Serialize)]
-            struct Item<'a> {
-                #[serde(flatten)]
-                item: &'a patchloop::score::QueueItem,
-                status: &'static str,
-                why: &'a str,
-                owner: &'a str,
-            }
-            let items: Vec<Item> = report
-                .items
-                .iter()
-                .map(|i| Item {
-                    item: i,
-                    status: status_word(&i.assessment),
-                    why: &i.assessment.explanation.why,
-                    owner: owner_of(b, &i.assessment.asset_id),
-                })
-                .collect();
-            let mut extra = vec![
-                ("counts", serde_json::to_value(report.counts)?),
-                (
-                    "decision_table",
-                    serde_json::to_value(report.decision_table)?,
-                ),
-                ("sla_table", serde_json::to_value(report.sla_table)?),
-                ("diagnostics", serde_json::to_value(&report.diagnostics)?),
-            ];
-            if filtered.is_some() {
-                // What was asked, and how many of the queue's entries it matched.
-                extra.push(("filter", serde_json::to_value(args.filter.filter())?));
-                extra.push(("matched", serde_json::to_value(report.matched)?));
-            }
-            outln!(
-                "{}",
-                common::envelope_with(s, "patchloop.queue/v1", "items", &items, &extra)?
-            );
-        }
-        QueueFormat::Csv => out!("{}", columns::csv(&cols, &rows)),
-        QueueFormat::Parquet => columns::emit(common::ListFormat::Parquet, &cols, &rows)?,
-        QueueFormat::Arrow => columns::emit(common::ListFormat::Arrow, &cols, &rows)?,
+        QueueFormat::Json | QueueFormat::Csv | QueueFormat::Parquet | QueueFormat::Arrow => {}
         QueueFormat::Sarif => outln!("{}", queue_sarif::render(s, &report)?),
         QueueFormat::Md => out!(
             "**Queue as of {}** — {}\n\n{}",
@@ -269,62 +291,131 @@ pub fn queue(args: &QueueArgs) -> Result<u8, CliError> {
             );
         }
     }
-    if let Some(f) = args.fail_on {
-        return Ok(fail_on(&report, f));
+    for i in &report.items {
+        gate.add(&i.assessment);
     }
-    Ok(EXIT_OK)
+    Ok(args.fail_on.map_or(EXIT_OK, |f| gate.verdict(f)))
 }
 
-/// The `--fail-on` gate: trips on findings at or above the threshold, leaving out those
-/// under a valid exception (accepted risk, as Trivy, Grype and osv-scanner leave out
-/// ignored findings), and says how many of each decision tripped it.
-pub(crate) fn fail_on(report: &QueueReport, f: FailOn) -> u8 {
-    let at_or_above = |d: Decision| match f {
-        FailOn::Immediate => d == Decision::Immediate,
-        FailOn::OutOfCycle => matches!(d, Decision::Immediate | Decision::OutOfCycle),
-        FailOn::Scheduled => d != Decision::Defer,
-    };
-    let mut per: Vec<(Decision, u64)> = Vec::new();
-    let mut excepted = 0u64;
-    for i in &report.items {
-        let a = &i.assessment;
-        if !at_or_above(a.decision) {
-            continue;
-        }
-        if a.excepted {
-            excepted += 1;
-            continue;
-        }
-        match per.iter_mut().find(|(d, _)| *d == a.decision) {
-            Some((_, n)) => *n += 1,
-            None => per.push((a.decision, 1)),
+/// Where a streamed queue goes.
+enum Streamed {
+    Rows(Box<columns::RowWriter>),
+    Json(JsonList),
+}
+
+/// One JSON item of the queue: the item, with the status word, the one-line why and
+/// the owner beside it.
+#[derive(serde::Serialize)]
+struct Item<'a> {
+    #[serde(flatten)]
+    item: &'a QueueItem,
+    status: &'static str,
+    why: &'a str,
+    owner: &'a str,
+}
+
+fn json_item<'a>(b: &'a patchloop::model::Bundle, i: &'a QueueItem) -> Item<'a> {
+    Item {
+        item: i,
+        status: status_word(&i.assessment),
+        why: &i.assessment.explanation.why,
+        owner: owner_of(b, &i.assessment.asset_id),
+    }
+}
+
+/// The queue's JSON envelope around `items` (docs/spec.md §8).
+fn queue_envelope<T: serde::Serialize>(
+    s: &patchloop::Session,
+    report: &QueueReport,
+    args: &QueueArgs,
+    filtered: bool,
+    items: T,
+) -> Result<String, CliError> {
+    let mut extra = vec![
+        ("counts", serde_json::to_value(report.counts)?),
+        (
+            "decision_table",
+            serde_json::to_value(report.decision_table)?,
+        ),
+        ("sla_table", serde_json::to_value(report.sla_table)?),
+        ("diagnostics", serde_json::to_value(&report.diagnostics)?),
+    ];
+    if filtered {
+        // What was asked, and how many of the queue's entries it matched.
+        extra.push(("filter", serde_json::to_value(args.filter.filter())?));
+        extra.push(("matched", serde_json::to_value(report.matched)?));
+    }
+    common::envelope_with(s, "patchloop.queue/v1", "items", items, &extra)
+}
+
+/// The `--fail-on` gate, tallied entry by entry: trips on findings at or above the
+/// threshold, leaving out those under a valid exception (accepted risk, as Trivy, Grype
+/// and osv-scanner leave out ignored findings), and says how many of each decision
+/// tripped it.
+#[derive(Debug, Default)]
+pub(crate) struct FailTally {
+    /// Entries by decision, in `Decision::ALL` order, and those excepted.
+    per: [(u64, u64); 4],
+}
+
+impl FailTally {
+    /// Counts one queue entry.
+    pub(crate) fn add(&mut self, a: &Assessment) {
+        let k = Decision::ALL
+            .iter()
+            .position(|d| *d == a.decision)
+            .unwrap_or(0);
+        if let Some((n, x)) = self.per.get_mut(k) {
+            if a.excepted {
+                *x += 1;
+            } else {
+                *n += 1;
+            }
         }
     }
-    let threshold = match f {
-        FailOn::Immediate => "immediate",
-        FailOn::OutOfCycle => "out_of_cycle",
-        FailOn::Scheduled => "scheduled",
-    };
-    if per.is_empty() {
-        if excepted > 0 {
-            eprintln!(
-                "--fail-on {threshold}: not tripped; {excepted} finding(s) at or above it are under a valid exception"
-            );
+
+    /// The exit code for threshold `f`, saying on stderr what tripped it.
+    pub(crate) fn verdict(&self, f: FailOn) -> u8 {
+        let at_or_above = |d: Decision| match f {
+            FailOn::Immediate => d == Decision::Immediate,
+            FailOn::OutOfCycle => matches!(d, Decision::Immediate | Decision::OutOfCycle),
+            FailOn::Scheduled => d != Decision::Defer,
+        };
+        let mut per: Vec<(Decision, u64)> = Vec::new();
+        let mut excepted = 0u64;
+        for (d, (n, x)) in Decision::ALL.iter().zip(&self.per) {
+            if at_or_above(*d) {
+                excepted += x;
+                if *n > 0 {
+                    per.push((*d, *n));
+                }
+            }
         }
-        return EXIT_OK;
+        let threshold = match f {
+            FailOn::Immediate => "immediate",
+            FailOn::OutOfCycle => "out_of_cycle",
+            FailOn::Scheduled => "scheduled",
+        };
+        if per.is_empty() {
+            if excepted > 0 {
+                eprintln!(
+                    "--fail-on {threshold}: not tripped; {excepted} finding(s) at or above it are under a valid exception"
+                );
+            }
+            return EXIT_OK;
+        }
+        let counts: Vec<String> = per.iter().map(|(d, n)| format!("{n} {d}")).collect();
+        eprintln!(
+            "--fail-on {threshold} tripped: {} (findings under a valid exception are not counted{})",
+            counts.join(", "),
+            if excepted > 0 {
+                format!("; {excepted} left out")
+            } else {
+                String::new()
+            }
+        );
+        EXIT_FAIL_ON
     }
-    per.sort_by_key(|(d, _)| Decision::ALL.iter().position(|x| x == d));
-    let counts: Vec<String> = per.iter().map(|(d, n)| format!("{n} {d}")).collect();
-    eprintln!(
-        "--fail-on {threshold} tripped: {} (findings under a valid exception are not counted{})",
-        counts.join(", "),
-        if excepted > 0 {
-            format!("; {excepted} left out")
-        } else {
-            String::new()
-        }
-    );
-    EXIT_FAIL_ON
 }
 
 fn summary(r: &QueueReport, filter: Option<&str>) -> String {

@@ -101,3 +101,62 @@ fn streamed_status_is_the_whole_list_rendered_at_once() {
         }
     }
 }
+
+/// The queue streams too: its JSON is the whole envelope pretty-printed, its entries are
+/// the CSV's in the same order, and a gate tallied while streaming trips as before.
+#[test]
+fn streamed_queue_is_the_whole_list_rendered_at_once() {
+    for extra in [&[][..], &["--top", "5"], &["--decision", "immediate"]] {
+        let mut args = vec![
+            "queue",
+            "examples/fleet",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let text = ok(&args);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            serde_json::to_string_pretty(&v).unwrap() + "\n",
+            text,
+            "{args:?}"
+        );
+        let json: Vec<(String, String)> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["asset_id"].as_str().unwrap().to_string(),
+                    i["vuln_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        args[5] = "csv";
+        let csv = ok(&args);
+        let mut r = csv_crate::Reader::from_reader(csv.as_bytes());
+        let rows: Vec<(String, String)> = r
+            .records()
+            .map(|x| {
+                let x = x.unwrap();
+                (x[1].to_string(), x[3].to_string())
+            })
+            .collect();
+        assert_eq!(json, rows, "{extra:?}");
+        assert!(!json.is_empty());
+    }
+    let o = super::patchloop(&[
+        "queue",
+        "examples/fleet",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "csv",
+        "--fail-on",
+        "immediate",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--fail-on immediate tripped"));
+}
