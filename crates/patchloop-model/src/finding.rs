@@ -64,6 +64,11 @@ impl Finding {
     }
 }
 
+/// The order of a bundle's findings: by asset id, then vulnerability id.
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.asset_id, &a.vuln_id).cmp(&(&b.asset_id, &b.vuln_id))
+}
+
 /// Merges rows with the same (asset_id, vuln_id) into one finding (spec §1.1):
 /// earliest first_seen, latest last_seen, fixed only if every row is fixed (then the
 /// latest fixed_at). Other fields come from the first row that has them. The result is
@@ -73,7 +78,8 @@ pub fn merge_findings(rows: impl IntoIterator<Item = Finding>) -> Vec<Finding> {
     // findings is 1.5 GB. The merge is order-independent (min/max and smallest-value
     // picks), so the unstable sort cannot change the result.
     let mut rows: Vec<Finding> = rows.into_iter().collect();
-    rows.sort_unstable_by(|a, b| (&a.asset_id, &a.vuln_id).cmp(&(&b.asset_id, &b.vuln_id)));
+    // Already in order (a caller may sort in parallel first), this is one linear check.
+    rows.sort_unstable_by(finding_order);
     rows.dedup_by(|row, kept| {
         let same = kept.asset_id == row.asset_id && kept.vuln_id == row.vuln_id;
         if same {

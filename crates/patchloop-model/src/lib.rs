@@ -66,7 +66,7 @@ pub use exchange::{
     FindingIdx, FindingSet, FindingSla, HostIdentity, IdentityMap, NearestCrownJewel, SecretTrust,
     TrustingResource,
 };
-pub use finding::{Finding, FindingStatus, merge_findings};
+pub use finding::{Finding, FindingStatus, finding_order, merge_findings};
 pub use id::{AssetId, HostName, IdError, IdentityName, ResourceId, SecretId, Text, VulnId};
 pub use identity::{AccessEdge, Principal, PrincipalResolver, Resource, Secret, SecretOrigin};
 pub use intel::{

@@ -41,7 +41,8 @@ pub struct StatusArgs {
 pub fn status(args: &StatusArgs) -> Result<u8, CliError> {
     let opened = common::open(&args.bundle)?;
     let s = &opened.session;
-    // Only the findings asked for keep their detail (1.4 kB each; 14 GB at 10M findings).
+    // Only the findings asked for keep their detail (1.4 kB each); the list formats
+    // stream them (Session::status_each), the tables hold the ones shown.
     let overdue = args.state.as_deref() == Some("identity_overdue");
     let state_ok = |s: LoopState| match args.state.as_deref() {
         None => true,

@@ -2,6 +2,7 @@
 //! else), then `assets.csv` (required), the other CSV files, the intel and the reports,
 //! and last the merge and the checks across files. What is fatal and what is only an
 //! error beside the records is decided here.
+use rayon::prelude::*;
 use std::path::Path;
 
 use patchloop_model::{Bundle, InputKind, merge_findings};
@@ -281,6 +282,8 @@ fn load_bundle_fs(
         return Err(cx.fail());
     }
 
+    // Sorted on every core first; merge_findings then only checks the order.
+    finding_rows.par_sort_unstable_by(patchloop_model::finding_order);
     cx.bundle.findings = merge_findings(finding_rows);
     if want.findings {
         load_deploy(&mut cx);

@@ -3,10 +3,39 @@
 //! attributed), and scanner vectors fill in CVSS that `intel/cvss.csv` lacks.
 use std::collections::{BTreeMap, HashSet};
 
+use rayon::prelude::*;
+
 use patchloop_model::AssetId;
 
 use super::IngestError;
 use super::provenance::Ctx;
+
+/// A set of ids borrowed from the bundle, hashed with foldhash (randomly seeded, so
+/// hostile ids cannot aim at collisions).
+type Ids<'a, T> = HashSet<&'a T, foldhash::fast::RandomState>;
+
+/// The positions of the rows `bad` picks, ascending; checked on every core.
+fn bad_rows<T: Sync>(rows: &[T], bad: impl Fn(&T) -> bool + Sync) -> Vec<usize> {
+    rows.par_iter()
+        .enumerate()
+        .filter(|(_, r)| bad(r))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Removes the rows at `positions` (ascending), keeping the others in order.
+fn remove_rows<T>(rows: &mut Vec<T>, positions: &[usize]) {
+    if positions.is_empty() {
+        return;
+    }
+    let mut next = positions.iter().copied().peekable();
+    let mut i = 0;
+    rows.retain(|_| {
+        let drop = next.next_if_eq(&i).is_some();
+        i += 1;
+        !drop
+    });
+}
 
 /// Scanner-provided vectors fill in CVSS for vulnerabilities `intel/cvss.csv` does not
 /// cover. Findings are sorted by (asset, vuln), so the first valid vector per vuln is a
@@ -43,17 +72,17 @@ pub(super) fn fill_cvss_from_findings(cx: &mut Ctx<'_>) {
 /// them as uninventoried hosts, which is itself a finding.
 pub(super) fn check_references(cx: &mut Ctx<'_>) {
     // Hashed, not ordered: these are looked up once per finding and per event (millions),
-    // and nothing here is iterated, so no order can leak into an output.
-    let assets: HashSet<AssetId> = cx.bundle.assets.iter().map(|a| a.id.clone()).collect();
+    // and nothing here is iterated, so no order can leak into an output. The lookups run
+    // in parallel and only the bad rows' positions come back, in order.
+    let assets: Ids<'_, AssetId> = cx.bundle.assets.iter().map(|a| &a.id).collect();
     let mut errors = Vec::new();
-    let mut unknown_findings: BTreeMap<AssetId, usize> = BTreeMap::new();
-    cx.bundle.findings.retain(|f| {
-        let ok = assets.contains(&f.asset_id);
-        if !ok {
-            *unknown_findings.entry(f.asset_id.clone()).or_default() += 1;
+    let bad = bad_rows(&cx.bundle.findings, |f| !assets.contains(&f.asset_id));
+    let mut unknown_findings: BTreeMap<&AssetId, usize> = BTreeMap::new();
+    for &i in &bad {
+        if let Some(f) = cx.bundle.findings.get(i) {
+            *unknown_findings.entry(&f.asset_id).or_default() += 1;
         }
-        ok
-    });
+    }
     for (a, n) in unknown_findings {
         errors.push(IngestError::Reference {
             file: "findings".into(),
@@ -63,35 +92,42 @@ pub(super) fn check_references(cx: &mut Ctx<'_>) {
             message: format!("is not in assets.csv; its {n} finding(s) were left out"),
         });
     }
-    let secrets: HashSet<_> = cx.bundle.secrets.iter().map(|s| s.id.clone()).collect();
-    let resources: HashSet<_> = cx.bundle.resources.iter().map(|r| r.id.clone()).collect();
-    cx.bundle.events.retain(|e| {
-        let mut bad = None;
+    let secrets: Ids<'_, _> = cx.bundle.secrets.iter().map(|s| &s.id).collect();
+    let resources: Ids<'_, _> = cx.bundle.resources.iter().map(|r| &r.id).collect();
+    let why = |e: &patchloop_model::Event| {
         if let Some(a) = e.asset_id.as_ref().filter(|a| !assets.contains(*a)) {
-            bad = Some(("asset_id", a.to_string(), "is not in assets.csv"));
+            Some(("asset_id", a.to_string(), "is not in assets.csv"))
         } else if let Some(s) = e.secret_id.as_ref().filter(|s| !secrets.contains(*s)) {
-            bad = Some(("secret_id", s.to_string(), "is not a known secret"));
-        } else if let Some(r) = e.resource_id.as_ref().filter(|r| !resources.contains(*r)) {
-            bad = Some((
-                "resource_id",
-                r.to_string(),
-                "is not in identity/resources.csv",
-            ));
+            Some(("secret_id", s.to_string(), "is not a known secret"))
+        } else {
+            e.resource_id
+                .as_ref()
+                .filter(|r| !resources.contains(*r))
+                .map(|r| {
+                    (
+                        "resource_id",
+                        r.to_string(),
+                        "is not in identity/resources.csv",
+                    )
+                })
         }
-        match bad {
-            None => true,
-            Some((field, value, why)) => {
-                errors.push(IngestError::Reference {
-                    file: "events.csv".into(),
-                    line: Some(e.line),
-                    field: field.into(),
-                    value,
-                    message: format!("{why}; event left out"),
-                });
-                false
-            }
+    };
+    let bad_events = bad_rows(&cx.bundle.events, |e| why(e).is_some());
+    for &i in &bad_events {
+        if let Some((e, (field, value, why))) =
+            cx.bundle.events.get(i).and_then(|e| Some((e, why(e)?)))
+        {
+            errors.push(IngestError::Reference {
+                file: "events.csv".into(),
+                line: Some(e.line),
+                field: field.into(),
+                value,
+                message: format!("{why}; event left out"),
+            });
         }
-    });
+    }
+    remove_rows(&mut cx.bundle.findings, &bad);
+    remove_rows(&mut cx.bundle.events, &bad_events);
     cx.bundle.exceptions.retain(|x| {
         let ok = assets.contains(&x.asset_id);
         if !ok {
