@@ -57,11 +57,13 @@
 
 mod closure_plan;
 mod envelope;
+mod facts;
 pub mod report;
 mod session;
 mod views;
 
 pub use envelope::{Envelope, ts};
+pub use facts::FACT_ID_COLUMNS;
 pub use report::{Report, ReportOptions};
 pub use session::{Session, SessionBuilder, SessionError};
 pub use views::{ExceptionRow, ExceptionsView, Explained, MetricsView, QueueFilter, StatusHead};

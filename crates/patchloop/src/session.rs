@@ -36,6 +36,9 @@ pub enum SessionError {
         /// The vulnerability asked about.
         vuln_id: VulnId,
     },
+    /// The findings' facts could not be written as Arrow columns.
+    #[error(transparent)]
+    Columns(#[from] patchloop_score::arrow::KernelError),
     /// A window length of zero days, or one reaching before the representable time.
     #[error("invalid metrics window of {days} days")]
     Window {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 mod as_of;
 mod checks;
+mod facts;
 mod inputs;
 mod rescan;
 mod round_trip;
