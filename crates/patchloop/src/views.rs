@@ -135,6 +135,18 @@ impl QueueFilter {
     }
 }
 
+/// The queue entries for `ranked` (rank, column index), assessed in parallel, in order.
+fn items(scoring: &patchloop_score::Scoring<'_, '_>, ranked: &[(u64, u32)]) -> Vec<QueueItem> {
+    ranked
+        .par_iter()
+        .filter_map(|&(rank, i)| {
+            scoring
+                .assessment(i)
+                .map(|assessment| QueueItem::new(rank, assessment))
+        })
+        .collect()
+}
+
 impl Session {
     /// The queue of the entries `filter` lists, or its first `top` of them (see
     /// [`QueueFilter`]); `matched` says how many matched. An empty filter gives
@@ -150,14 +162,7 @@ impl Session {
         let engine = self.engine()?;
         let scoring = engine.score(self.as_of(), self.remediated()?);
         let (mut report, ranked) = self.ranked(&scoring, top, filter);
-        report.items = ranked
-            .par_iter()
-            .filter_map(|&(rank, i)| {
-                scoring
-                    .assessment(i)
-                    .map(|assessment| QueueItem::new(rank, assessment))
-            })
-            .collect();
+        report.items = items(&scoring, &ranked);
         Ok(report)
     }
 
@@ -180,15 +185,7 @@ impl Session {
             return Ok(report);
         }
         for group in ranked.chunks(1 << 16) {
-            let items: Vec<QueueItem> = group
-                .par_iter()
-                .filter_map(|&(rank, i)| {
-                    scoring
-                        .assessment(i)
-                        .map(|assessment| QueueItem::new(rank, assessment))
-                })
-                .collect();
-            for item in items {
+            for item in items(&scoring, group) {
                 if sink(item).is_break() {
                     return Ok(report);
                 }
