@@ -311,6 +311,14 @@ impl Inputs {
     {
         self.word(k, row)
             .map(|w| {
+                // The vocabulary's message quotes the word whole: never a 10 MB one.
+                if w.len() > QUOTED {
+                    return Err(RowError {
+                        row,
+                        column: name(k),
+                        message: format!("{} is not a word of its vocabulary", quote(w)),
+                    });
+                }
                 w.parse::<T>().map_err(|e| RowError {
                     row,
                     column: name(k),
