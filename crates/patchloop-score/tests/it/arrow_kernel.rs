@@ -117,14 +117,20 @@ fn a_long_bad_word_is_quoted_cut() {
     let rules = Evaluator::new(&policy).unwrap();
     let long = "x".repeat(100_000);
     let input = batch(vec![
-        ("first_seen", Arc::new(TimestampMillisecondArray::from(vec![0]))),
+        (
+            "first_seen",
+            Arc::new(TimestampMillisecondArray::from(vec![0])),
+        ),
         ("exposure", Arc::new(StringArray::from(vec![long.as_str()]))),
         ("criticality", Arc::new(StringArray::from(vec!["low"]))),
     ]);
     let out = evaluate_batch(&rules, &input).unwrap();
     let msg = out.errors[0].to_string();
     assert!(msg.len() < 300, "{}", msg.len());
-    assert!(msg.ends_with("… (100000 bytes) is not a word of its vocabulary"), "{msg}");
+    assert!(
+        msg.ends_with("… (100000 bytes) is not a word of its vocabulary"),
+        "{msg}"
+    );
 }
 
 #[test]
