@@ -10,6 +10,7 @@ pub mod loop_metrics;
 pub mod loop_status;
 pub mod metrics_csv;
 pub mod queue_filter;
+pub mod queue_out;
 pub mod queue_sarif;
 pub mod queue_scan;
 pub mod score_cmds;
