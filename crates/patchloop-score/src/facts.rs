@@ -173,7 +173,7 @@ impl<'p> Evaluator<'p> {
         let vf = rules::vuln_facts_of(
             &VulnInputs {
                 vector: f.vector.map(|v| VectorInputs {
-                    base_score: v.base_score.get(),
+                    base_score: v.base_score,
                     version: v.version,
                     exploit_maturity: v.exploit_maturity,
                     automatable: v.automatable,
@@ -181,7 +181,7 @@ impl<'p> Evaluator<'p> {
                 }),
                 severity: f.severity,
                 kev: f.kev.map(|k| (k.ransomware, k.due_date)),
-                epss: f.epss.map(Probability::get),
+                epss: f.epss,
             },
             policy,
         );
@@ -253,8 +253,9 @@ impl crate::Scoring<'_, '_> {
         let v = *cols.f_vuln.get(idx)? as usize;
         let asset = bundle.assets.get(*cols.asset_src.get(a)? as usize)?;
         let vuln = cols.vuln_ids.get(v)?;
-        let id = engine.identity.get(&asset.id);
-        let kev = bundle.kev.as_ref().and_then(|k| k.entries.get(vuln));
+        let host = rules::asset_inputs(asset, engine.identity.get(&asset.id));
+        // The variant's word: the finding's own, or `None` when a vector makes it moot.
+        let intel = rules::vuln_inputs(bundle, vuln, *cols.vuln_sev.get(v)?);
         let exception = self
             .exc
             .binary_search_by_key(&i, |(j, _)| *j)
@@ -271,30 +272,25 @@ impl crate::Scoring<'_, '_> {
             });
         Some(FindingFacts {
             first_seen: to_timestamp(cols.first_seen(idx)),
-            // The variant's word: the finding's own, or `None` when a vector makes it moot.
-            severity: *cols.vuln_sev.get(v)?,
-            vector: bundle.cvss.get(vuln).map(|f| VectorFacts {
+            severity: intel.severity,
+            vector: intel.vector.map(|f| VectorFacts {
                 base_score: f.base_score,
-                version: Some(f.version),
+                version: f.version,
                 exploit_maturity: f.exploit_maturity,
                 automatable: f.automatable,
                 total_impact: f.total_impact,
             }),
-            kev: kev.map(|e| KevFacts {
-                ransomware: e.ransomware,
-                due_date: e.due_date,
+            kev: intel.kev.map(|(ransomware, due_date)| KevFacts {
+                ransomware,
+                due_date,
             }),
-            epss: bundle
-                .epss
-                .as_ref()
-                .and_then(|e| e.scores.get(vuln))
-                .map(|s| s.probability),
-            criticality: asset.criticality,
-            exposure: asset.exposure,
-            privileged: asset.is_privileged(),
+            epss: intel.epss,
+            criticality: host.criticality,
+            exposure: host.exposure,
+            privileged: host.privileged,
             // Engine::new refused a blast outside [0, 1], so this cannot fail.
-            blast: Probability::new(id.map_or(0.0, |h| h.blast)).unwrap_or_default(),
-            crown_jewel: id.is_some_and(patchloop_model::HostIdentity::reaches_crown_jewel),
+            blast: Probability::new(host.blast).unwrap_or_default(),
+            crown_jewel: host.crown_jewel,
             exception,
         })
     }

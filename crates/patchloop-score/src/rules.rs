@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use patchloop_model::policy::SlaTable;
 use patchloop_model::{
-    Asset, Bundle, Criticality, CvssVersion, Exception, ExceptionScope, ExploitMaturity, Exposure,
-    Policy, Severity, Timestamp, VulnId,
+    Asset, Bundle, Criticality, CvssScore, CvssVersion, Exception, ExceptionScope, ExploitMaturity,
+    Exposure, Policy, Probability, Severity, Timestamp, VulnId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -70,31 +70,30 @@ pub(crate) struct VulnInputs {
     /// Listed in KEV: `Some((ransomware, dueDate))`.
     pub kev: Option<(bool, Option<NaiveDate>)>,
     /// The EPSS probability, when the feed has the vulnerability.
-    pub epss: Option<f64>,
+    pub epss: Option<Probability>,
 }
 
 /// The facts a CVSS vector gives the rules.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct VectorInputs {
-    pub base_score: f64,
+    pub base_score: CvssScore,
     pub version: Option<CvssVersion>,
     pub exploit_maturity: Option<ExploitMaturity>,
     pub automatable: bool,
     pub total_impact: bool,
 }
 
-/// The facts of `vuln`; `severity` is the finding's severity word, used only when the
-/// bundle has no CVSS facts for the vulnerability.
-pub(crate) fn vuln_facts(
+/// What the bundle's intel says of `vuln`, with the finding's severity word: the one
+/// place the rules' vulnerability inputs are looked up in a bundle.
+pub(crate) fn vuln_inputs(
     bundle: &Bundle,
     vuln: &VulnId,
     severity: Option<Severity>,
-    policy: &Policy,
-) -> VulnFacts {
+) -> VulnInputs {
     let kev = bundle.kev.as_ref().and_then(|k| k.entries.get(vuln));
-    let inputs = VulnInputs {
+    VulnInputs {
         vector: bundle.cvss.get(vuln).map(|f| VectorInputs {
-            base_score: f.base_score.get(),
+            base_score: f.base_score,
             version: Some(f.version),
             exploit_maturity: f.exploit_maturity,
             automatable: f.automatable,
@@ -106,9 +105,19 @@ pub(crate) fn vuln_facts(
             .epss
             .as_ref()
             .and_then(|e| e.scores.get(vuln))
-            .map(|s| s.probability.get()),
-    };
-    vuln_facts_of(&inputs, policy)
+            .map(|s| s.probability),
+    }
+}
+
+/// The facts of `vuln`; `severity` is the finding's severity word, used only when the
+/// bundle has no CVSS facts for the vulnerability.
+pub(crate) fn vuln_facts(
+    bundle: &Bundle,
+    vuln: &VulnId,
+    severity: Option<Severity>,
+    policy: &Policy,
+) -> VulnFacts {
+    vuln_facts_of(&vuln_inputs(bundle, vuln, severity), policy)
 }
 
 /// The facts of one vulnerability from its plain inputs: the one definition of
@@ -116,14 +125,14 @@ pub(crate) fn vuln_facts(
 pub(crate) fn vuln_facts_of(inputs: &VulnInputs, policy: &Policy) -> VulnFacts {
     let facts = inputs.vector.as_ref();
     let (cvss, cvss_source) = match (facts, inputs.severity) {
-        (Some(f), _) => (f.base_score, CvssSource::Vector),
+        (Some(f), _) => (f.base_score.get(), CvssSource::Vector),
         (None, Some(s)) if s != Severity::Unknown => (s.default_cvss(), CvssSource::SeverityWord),
         (None, _) => (Severity::Unknown.default_cvss(), CvssSource::Unknown),
     };
     let kev = inputs.kev.is_some();
     let kev_ransomware = inputs.kev.is_some_and(|(r, _)| r);
     let kev_due = inputs.kev.and_then(|(_, d)| d);
-    let epss = inputs.epss;
+    let epss = inputs.epss.map(Probability::get);
     let epss_or_zero = epss.unwrap_or(0.0);
     let maturity = facts.and_then(|f| f.exploit_maturity);
     let (exploitation, exploitation_reason) = if kev {
@@ -212,16 +221,18 @@ pub(crate) struct AssetFacts {
 }
 
 pub(crate) fn asset_facts(asset: &Asset, id: Option<&HostIdentity>, policy: &Policy) -> AssetFacts {
-    asset_facts_of(
-        &AssetInputs {
-            criticality: asset.criticality,
-            exposure: asset.exposure,
-            privileged: asset.is_privileged(),
-            blast: id.map_or(0.0, |h| h.blast),
-            crown_jewel: id.is_some_and(HostIdentity::reaches_crown_jewel),
-        },
-        policy,
-    )
+    asset_facts_of(&asset_inputs(asset, id), policy)
+}
+
+/// What the rules read of an asset and its host's identity facts (none: zeros).
+pub(crate) fn asset_inputs(asset: &Asset, id: Option<&HostIdentity>) -> AssetInputs {
+    AssetInputs {
+        criticality: asset.criticality,
+        exposure: asset.exposure,
+        privileged: asset.is_privileged(),
+        blast: id.map_or(0.0, |h| h.blast),
+        crown_jewel: id.is_some_and(HostIdentity::reaches_crown_jewel),
+    }
 }
 
 /// What the rules read about one asset and its identity facts, whatever they came from.
